@@ -1,0 +1,222 @@
+//! Command-line interface. The command names, flags and environment variables here are the public
+//! contract (issues #2-#6): keep them, add freely. Man pages and completions are generated from this.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fastintercom",
+    version,
+    about = "Fast, fresh, read-only access to an Intercom workspace for AI assistants",
+    long_about = "fastintercom keeps a local SQLite copy of an Intercom workspace fresh (`sync`), serves it \
+to AI assistants over MCP (`serve`), and answers questions from the cache when it is fresh enough, \
+else from Intercom's REST API (`search`, `conversation`, `contact`).\n\n\
+Settings come from flags, then environment variables, then /etc/fastintercom/fastintercom.toml."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Pull the workspace from Intercom into the local SQLite database.
+    Sync(SyncArgs),
+    /// Show how fresh the local database is (exit 1 when older than --max-staleness).
+    Status(StatusArgs),
+    /// Serve the database to MCP clients (Streamable HTTP or stdio), read-only.
+    Serve(ServeArgs),
+    /// Run a simulated Intercom API on loopback (for tests, demos and benchmarks).
+    Simulate(SimulateArgs),
+    /// Search conversations (cache when fresh, else Intercom's REST API).
+    Search(SearchArgs),
+    /// Show one conversation with its parts (cache when fresh, else REST).
+    Conversation(ConversationArgs),
+    /// Show one contact by email or id, with recent conversations (cache when fresh, else REST).
+    Contact(ContactArgs),
+    /// One command to see it work: simulator -> sync -> MCP server, nothing to configure.
+    Demo(DemoArgs),
+    /// Write man pages and shell completions (used by the Debian build).
+    #[command(hide = true)]
+    GenDocs(GenDocsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DbArg {
+    /// SQLite database path [env: FASTINTERCOM_DB; default: $STATE_DIRECTORY/fastintercom.db under systemd,
+    /// else /var/lib/fastintercom/fastintercom.db]
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SyncArgs {
+    /// Run one sync and exit (what the systemd timer does).
+    #[arg(long, conflicts_with = "interval")]
+    pub once: bool,
+    /// Keep running, syncing every MIN minutes.
+    #[arg(long, value_name = "MIN")]
+    pub interval: Option<u64>,
+    /// Fetch every conversation, not only the last FASTINTERCOM_BACKFILL_DAYS days.
+    #[arg(long)]
+    pub full: bool,
+    /// Backfill from this date (YYYY-MM-DD or Unix seconds) instead of FASTINTERCOM_BACKFILL_DAYS ago.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    #[command(flatten)]
+    pub db: DbArg,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    /// Print the sync_metadata rows as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 1 when the last successful sync is older than this many minutes
+    /// [env: FASTINTERCOM_MAX_STALENESS_MINUTES; default 60].
+    #[arg(long, value_name = "MIN")]
+    pub max_staleness: Option<u64>,
+    #[command(flatten)]
+    pub db: DbArg,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Speak MCP over stdin/stdout (for Claude Desktop, editors).
+    #[arg(long, conflicts_with = "listen")]
+    pub stdio: bool,
+    /// Listen for Streamable HTTP on this address (ignored when socket-activated) [default: 127.0.0.1:8765].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// When socket-activated, exit after this many seconds without requests (0 = never).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub idle_exit: u64,
+    /// Extra allowed Origin header values (besides loopback origins), comma separated.
+    #[arg(
+        long,
+        value_name = "ORIGINS",
+        env = "FASTINTERCOM_MCP_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub allowed_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SimulateArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8780")]
+    pub listen: String,
+    /// Number of conversations in the generated workspace.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub conversations: usize,
+    /// Seed for the generated workspace (same seed, same workspace).
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// Average conversation parts per conversation.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub parts: usize,
+    /// The access token the simulator accepts.
+    #[arg(long, value_name = "TOKEN", default_value = "sim-token")]
+    pub token: String,
+    /// Requests allowed per 10-second window (Intercom's rate limit); 0 = unlimited.
+    #[arg(long, value_name = "L", default_value_t = 0)]
+    pub rate_limit: u32,
+    /// Added latency per request in milliseconds, as "MIN-MAX" or "N".
+    #[arg(long, value_name = "MS")]
+    pub latency_ms: Option<String>,
+    /// Share (0.0-1.0) of requests answered with a 500/502/503.
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub fault_5xx: f64,
+    /// Share of requests that hang for a long time (client timeouts).
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub fault_slow: f64,
+    /// Share of requests whose connection is dropped without an answer.
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub fault_drop: f64,
+    /// Share of requests answered with truncated/malformed JSON or an empty 200 body.
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub fault_malformed: f64,
+    /// Every N seconds, change about 1% of the workspace (new conversations, replies, edits, deletions).
+    #[arg(long, value_name = "SECONDS")]
+    pub mutate_every: Option<u64>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ClientArgs {
+    /// Max staleness in minutes before falling back to REST [env: FASTINTERCOM_MAX_STALENESS_MINUTES; default 60].
+    #[arg(long, value_name = "MIN")]
+    pub max_staleness: Option<u64>,
+    /// MCP endpoint URL (Streamable HTTP) [env: FASTINTERCOM_MCP_URL]; without it the local database is read.
+    #[arg(long, value_name = "URL")]
+    pub mcp_url: Option<String>,
+    /// Never answer with stale data: fail instead.
+    #[arg(long)]
+    pub no_stale: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub db: DbArg,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SearchArgs {
+    /// Full-text query.
+    pub query: String,
+    /// Start of the window: YYYY-MM-DD, Unix seconds, or relative like 7d, 24h.
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// End of the window (same forms as --since).
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+    /// Maximum results.
+    #[arg(long, default_value_t = 20)]
+    pub limit: u32,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConversationArgs {
+    /// Conversation id.
+    pub id: String,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ContactArgs {
+    /// Contact email (or id).
+    pub email: String,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Conversations in the simulated workspace.
+    #[arg(long, default_value_t = 3000)]
+    pub conversations: usize,
+    /// Run one cycle (simulate, sync, serve, sample answers) and exit instead of serving until Ctrl-C.
+    #[arg(long)]
+    pub once: bool,
+    /// Serve for this many seconds, then exit.
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<u64>,
+    /// Address for the demo's MCP server.
+    #[arg(long, default_value = "127.0.0.1:8765")]
+    pub listen: String,
+    /// Re-sync every this many seconds while serving.
+    #[arg(long, default_value_t = 30)]
+    pub resync_every: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GenDocsArgs {
+    /// Output directory (man/ and completions/ are created in it).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}

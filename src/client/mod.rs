@@ -1,0 +1,2 @@
+//! The client library (owner: issue #4). Placeholder.
+pub mod cli;

@@ -1,0 +1,27 @@
+//! fastintercom: a local, always-fresh SQLite copy of an Intercom workspace, served to AI assistants over MCP.
+//!
+//! Modules (see ARCHITECTURE.md):
+//! - [`intercom`]: the REST API client (auth, rate limits, retries, pagination, serde models).
+//! - [`simulator`]: a simulated Intercom API over real HTTP, for tests, the demo and benchmarks.
+//!   It is public so integration tests and benches can start it in-process.
+//! - [`store`]: the SQLite schema (migrations/), writes for the sync, reads for the MCP server.
+//! - [`sync`]: `fastintercom sync`: backfill, incremental, deletions, `sync_metadata`.
+//! - [`mcp`]: `fastintercom serve`: the read-only MCP server (stdio, Streamable HTTP, socket activation).
+//! - [`client`]: the library that picks cache (MCP) or live REST per request.
+//! - [`model`]: answer shapes shared by the MCP tools and the client library.
+
+pub mod cli;
+pub mod client;
+pub mod config;
+pub mod demo;
+pub mod docs;
+pub mod intercom;
+pub mod mcp;
+pub mod model;
+pub mod simulator;
+pub mod status;
+pub mod store;
+pub mod sync;
+pub mod telemetry;
+pub mod text;
+pub mod timespec;

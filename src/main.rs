@@ -1,0 +1,36 @@
+use clap::Parser;
+use fastintercom::cli::{Cli, Command};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    fastintercom::telemetry::init();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("fastintercom: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = rt.block_on(async move {
+        match cli.command {
+            Command::Sync(a) => fastintercom::sync::run_cli(a).await,
+            Command::Status(a) => fastintercom::status::run_cli(a).await,
+            Command::Serve(a) => fastintercom::mcp::run_cli(a).await,
+            Command::Simulate(a) => fastintercom::simulator::run_cli(a).await,
+            Command::Search(a) => fastintercom::client::cli::search(a).await,
+            Command::Conversation(a) => fastintercom::client::cli::conversation(a).await,
+            Command::Contact(a) => fastintercom::client::cli::contact(a).await,
+            Command::Demo(a) => fastintercom::demo::run_cli(a).await,
+            Command::GenDocs(a) => fastintercom::docs::generate(&a.out).map(|_| 0),
+        }
+    });
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            // One line: the reason, with its causes, as systemctl status and scripts want it.
+            eprintln!("fastintercom: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! The answer shapes shared by the MCP tools and the client library.
+//!
+//! The MCP server produces these from SQLite; the client library's REST path produces the very same types
+//! from Intercom's REST API, so a caller can tell the two apart only by [`crate::client::Source`].
+//! Times are Unix seconds (UTC). Ids are strings.
+
+use rmcp::schemars::{self, JsonSchema};
+use serde::{Deserialize, Serialize};
+
+/// How fresh the data behind an answer is, from the `sync_metadata` table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Freshness {
+    /// End of the last successful sync (Unix seconds); None if the cache was never synced.
+    pub data_as_of: Option<i64>,
+    /// Seconds between `data_as_of` and the moment the answer was produced.
+    pub staleness_seconds: Option<i64>,
+    /// Status of the last sync run: never | running | ok | error.
+    pub sync_status: String,
+    /// Objects updated at or after this time are in the cache (Unix seconds).
+    pub coverage_start: Option<i64>,
+    /// The last sync error, if the last run failed.
+    pub last_error: Option<String>,
+}
+
+/// A reference to a person (admin, team, contact) with the name resolved when known.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PersonRef {
+    pub id: String,
+    /// admin | team | user | lead | bot | contact
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+/// One conversation in a list or search result (no parts).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ConversationSummary {
+    pub id: String,
+    /// Title, else the opening message's subject, else None.
+    pub title: Option<String>,
+    /// open | closed | snoozed
+    pub state: String,
+    pub priority: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub admin_assignee: Option<PersonRef>,
+    pub team_assignee: Option<PersonRef>,
+    /// The first contact on the conversation.
+    pub contact: Option<PersonRef>,
+    /// Tag names, sorted.
+    pub tags: Vec<String>,
+    /// The opening message as plain text, cut to about 200 characters.
+    pub snippet: String,
+}
+
+/// One part (reply, note, assignment, close...) of a conversation, as readable text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ConversationPart {
+    pub id: String,
+    pub part_type: String,
+    pub created_at: i64,
+    pub author: Option<PersonRef>,
+    /// The body with HTML turned into plain text; None for events without a body.
+    pub body: Option<String>,
+    pub assigned_to: Option<String>,
+}
+
+/// A conversation with its opening message and every stored part, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ConversationDetail {
+    #[serde(flatten)]
+    pub summary: ConversationSummary,
+    /// The opening message as plain text.
+    pub body: String,
+    pub author: Option<PersonRef>,
+    pub parts: Vec<ConversationPart>,
+    /// True when Intercom's 500-part cap hid older parts from us.
+    pub parts_truncated: bool,
+}
+
+/// A contact with their most recent conversations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ContactDetail {
+    pub id: String,
+    pub external_id: Option<String>,
+    /// user | lead
+    pub role: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub created_at: Option<i64>,
+    pub updated_at: Option<i64>,
+    pub last_seen_at: Option<i64>,
+    pub tags: Vec<String>,
+    /// Most recently updated first.
+    pub recent_conversations: Vec<ConversationSummary>,
+}
+
+/// Result of a conversation search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SearchResult {
+    pub conversations: Vec<ConversationSummary>,
+    /// Pass back as `cursor` to get the next page; None on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// One bucket of a `conversation_stats` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StatsBucket {
+    /// The group key: a state, an admin/team/tag id, or a day (YYYY-MM-DD). "none" for unassigned.
+    pub key: String,
+    /// A readable name for the key (admin, team or tag name) when there is one.
+    pub label: Option<String>,
+    pub count: i64,
+}
+
+/// Counts of conversations in a time window, grouped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Stats {
+    /// state | team | admin | tag | day
+    pub group_by: String,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub total: i64,
+    pub buckets: Vec<StatsBucket>,
+}

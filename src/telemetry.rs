@@ -1,0 +1,25 @@
+//! Logging: journald when started by systemd (`JOURNAL_STREAM` set), plain stderr otherwise.
+//! Filter with `RUST_LOG` (default `info`). Structured fields (counts, durations, requests, 429s)
+//! become journal fields, e.g. `SYNC_STATUS=ok`, so `journalctl -o json` can be queried without prose.
+
+use tracing_subscriber::{EnvFilter, layer::SubscriberExt, util::SubscriberInitExt};
+
+pub fn init() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let registry = tracing_subscriber::registry().with(filter);
+    if std::env::var_os("JOURNAL_STREAM").is_some() {
+        if let Ok(journald) = tracing_journald::layer() {
+            let _ = registry
+                .with(journald.with_syslog_identifier("fastintercom".into()))
+                .try_init();
+            return;
+        }
+    }
+    let _ = registry
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_target(false),
+        )
+        .try_init();
+}
