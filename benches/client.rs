@@ -1,0 +1,3 @@
+fn main() {
+    println!("bench client: not written yet");
+}

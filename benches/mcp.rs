@@ -1,0 +1,3 @@
+fn main() {
+    println!("bench mcp: not written yet");
+}

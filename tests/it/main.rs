@@ -1,0 +1,9 @@
+//! One integration-test binary (one link step on 2 cores). Each area is a module; filter with
+//! `cargo test --test it sync::` etc. Tests drive real processes and real sockets: the simulator over
+//! HTTP, the `fastintercom` binary, real MCP clients.
+
+mod client;
+mod common;
+mod mcp;
+mod simulator;
+mod sync;
