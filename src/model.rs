@@ -4,7 +4,7 @@
 //! from Intercom's REST API, so a caller can tell the two apart only by [`crate::client::Source`].
 //! Times are Unix seconds (UTC). Ids are strings.
 
-use rmcp::schemars::{self, JsonSchema};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// How fresh the data behind an answer is, from the `sync_metadata` table.

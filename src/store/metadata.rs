@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub const OVERALL: &str = "overall";
 
 /// One `sync_metadata` row. Times are Unix seconds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, rmcp::schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SyncMeta {
     pub resource: String,
     /// never | running | ok | error
