@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# README check: every command shown in README.md (lines starting with "$ " inside fenced code blocks) is run
+# here, in a throw-away state dir against the simulator, and must exit 0 — unless the line carries a marker:
+#   "# e2e: systemd"   the command needs a real systemd/apt: it must appear verbatim in packaging/e2e-systemd.sh,
+#                      which runs it inside the container (so it cannot rot either);
+#   "# expect-fail"    the command must exit non-zero (e.g. status on a stale database);
+#   "# long-running"   a server: started in the background, must still be alive after 2 s, then stopped.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BIN=${FASTINTERCOM_BIN:-$PWD/target/debug/fastintercom}
+work=$(mktemp -d)
+sim_pid=""
+cleanup() { [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+# A simulator and environment so commands that talk to "Intercom" have one.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$BIN" simulate --listen "127.0.0.1:$port" --conversations 200 --seed 7 >"$work/sim.log" 2>&1 &
+sim_pid=$!
+for _ in $(seq 50); do grep -q listening "$work/sim.log" 2>/dev/null && break; sleep 0.1; done
+export FASTINTERCOM_API_BASE="http://127.0.0.1:$port" INTERCOM_ACCESS_TOKEN=sim-token
+export FASTINTERCOM_DB="$work/fastintercom.db" FASTINTERCOM_CONFIG="$work/none.toml"
+# `fastintercom` in README commands means the built binary; `cargo run --release --` is rewritten to it too
+# (the demo command itself is exercised by the demo test in tests/it).
+mkdir -p "$work/bin"; ln -s "$BIN" "$work/bin/fastintercom"; export PATH="$work/bin:$PATH"
+
+fail=0; ran=0; checked=0
+while IFS= read -r line; do
+    cmd=${line#\$ }
+    case "$cmd" in
+    scripts/test*|./scripts/test*)
+        echo "(skip: $cmd is the run doing this check)"; continue ;;
+    *"# e2e: systemd"*)
+        bare=${cmd%%  # e2e: systemd*}; bare=${bare%% # e2e: systemd*}
+        if grep -qF -- "$bare" packaging/e2e-systemd.sh; then checked=$((checked + 1))
+        else echo "README command not covered by packaging/e2e-systemd.sh: $bare"; fail=1; fi
+        continue ;;
+    esac
+    run=${cmd//cargo run --release -- /fastintercom }
+    echo "+ $run"
+    case "$cmd" in
+    *"# long-running"*)
+        (cd "$work" && eval "${run%%#*}") >"$work/bg.log" 2>&1 & pid=$!
+        sleep 2
+        if kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" 2>/dev/null || true
+        else echo "  died early:"; cat "$work/bg.log"; fail=1; fi ;;
+    *"# expect-fail"*)
+        if (cd "$work" && eval "${run%%#*}") >"$work/out.log" 2>&1; then echo "  expected failure, got success"; fail=1; fi ;;
+    *)
+        if ! (cd "$work" && eval "$run") >"$work/out.log" 2>&1; then echo "  FAILED:"; sed 's/^/  | /' "$work/out.log"; fail=1; fi ;;
+    esac
+    ran=$((ran + 1))
+done < <(awk '/^```/{f=!f; next} f && /^\$ /' README.md)
+echo "README check: $ran commands run, $checked covered by the systemd e2e test"
+[ "$ran" -gt 0 ] || { echo "no commands found in README.md"; exit 1; }
+exit $fail
