@@ -93,3 +93,111 @@ pub fn freshness_of(meta: Option<&SyncMeta>, now: i64) -> Freshness {
         },
     }
 }
+
+// ---- Write side (used only by `sync`). ----
+
+/// A partial update of one `sync_metadata` row: `None` leaves a column as it is. `coverage_start` only
+/// ever moves earlier. `last_error` is written as given when `set_last_error` is true (None clears it).
+#[derive(Debug, Clone, Default)]
+pub struct MetaUpdate {
+    pub status: Option<&'static str>,
+    pub last_attempt_start: Option<i64>,
+    pub last_attempt_end: Option<i64>,
+    pub last_success: Option<i64>,
+    pub set_last_error: bool,
+    pub last_error: Option<String>,
+    pub high_water_mark: Option<i64>,
+    pub coverage_start: Option<i64>,
+    pub coverage_end: Option<i64>,
+    pub row_count: Option<i64>,
+    pub requests: Option<i64>,
+    pub rate_limited: Option<i64>,
+    pub duration_ms: Option<i64>,
+    pub last_reconcile: Option<i64>,
+    pub last_deleted_poll: Option<i64>,
+}
+
+/// Apply `u` to `resource`'s row, creating the row if needed. Takes a plain connection or a transaction
+/// (so a checkpoint commits with the data it covers).
+pub fn update(conn: &Connection, resource: &str, u: &MetaUpdate) -> Result<()> {
+    conn.prepare_cached("INSERT OR IGNORE INTO sync_metadata (resource) VALUES (?1)")?
+        .execute([resource])?;
+    conn.prepare_cached(
+        "UPDATE sync_metadata SET
+            status = coalesce(?2, status),
+            last_attempt_start = coalesce(?3, last_attempt_start),
+            last_attempt_end = coalesce(?4, last_attempt_end),
+            last_success = coalesce(?5, last_success),
+            last_error = CASE WHEN ?6 THEN ?7 ELSE last_error END,
+            high_water_mark = coalesce(?8, high_water_mark),
+            coverage_start = CASE WHEN ?9 IS NULL THEN coverage_start
+                                  WHEN coverage_start IS NULL THEN ?9
+                                  ELSE min(coverage_start, ?9) END,
+            coverage_end = coalesce(?10, coverage_end),
+            row_count = coalesce(?11, row_count),
+            requests = coalesce(?12, requests),
+            rate_limited = coalesce(?13, rate_limited),
+            duration_ms = coalesce(?14, duration_ms),
+            last_reconcile = coalesce(?15, last_reconcile),
+            last_deleted_poll = coalesce(?16, last_deleted_poll)
+         WHERE resource = ?1",
+    )?
+    .execute(rusqlite::params![
+        resource,
+        u.status,
+        u.last_attempt_start,
+        u.last_attempt_end,
+        u.last_success,
+        u.set_last_error,
+        u.last_error,
+        u.high_water_mark,
+        u.coverage_start,
+        u.coverage_end,
+        u.row_count,
+        u.requests,
+        u.rate_limited,
+        u.duration_ms,
+        u.last_reconcile,
+        u.last_deleted_poll,
+    ])?;
+    Ok(())
+}
+
+/// Mark a run of `resource` as started at `now`.
+pub fn mark_running(conn: &Connection, resource: &str, now: i64) -> Result<()> {
+    update(
+        conn,
+        resource,
+        &MetaUpdate {
+            status: Some("running"),
+            last_attempt_start: Some(now),
+            ..Default::default()
+        },
+    )
+}
+
+/// Mark a run of `resource` as failed: keeps the data, the last success and the coverage.
+pub fn mark_error(conn: &Connection, resource: &str, now: i64, error: &str, duration_ms: i64) -> Result<()> {
+    let one_line = error.split_whitespace().collect::<Vec<_>>().join(" ");
+    update(
+        conn,
+        resource,
+        &MetaUpdate {
+            status: Some("error"),
+            last_attempt_end: Some(now),
+            set_last_error: true,
+            last_error: Some(one_line),
+            duration_ms: Some(duration_ms),
+            ..Default::default()
+        },
+    )
+}
+
+/// Set the high-water mark exactly (it may move back when a run widens the window, e.g. `--full`).
+pub fn set_high_water_mark(conn: &Connection, resource: &str, hwm: Option<i64>) -> Result<()> {
+    conn.prepare_cached("INSERT OR IGNORE INTO sync_metadata (resource) VALUES (?1)")?
+        .execute([resource])?;
+    conn.prepare_cached("UPDATE sync_metadata SET high_water_mark = ?2 WHERE resource = ?1")?
+        .execute(rusqlite::params![resource, hwm])?;
+    Ok(())
+}

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 pub mod metadata;
+pub mod write;
 
 /// (version, name, sql). Append only.
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../../migrations/0001_init.sql"))];

@@ -1,0 +1,750 @@
+//! The write half of the store, used only by the sync: conversations with their parts, links and FTS row,
+//! contacts, the admin/team/tag directory, deletions, and the few reads the sync needs to plan its work.
+//!
+//! Records here are plain rows (no Intercom wire types), so the store does not depend on the API client;
+//! `sync` maps Intercom's models to them. Every public write runs in one transaction and uses cached
+//! prepared statements, so a batch of 100 conversations with ~10 parts each costs one fsync.
+
+use crate::text::html_to_text;
+use anyhow::{Context, Result};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use std::collections::HashMap;
+
+/// Intercom returns at most this many parts per conversation (the newest).
+pub const PARTS_CAP: i64 = 500;
+
+/// One conversation as the store keeps it. `parts` is what the last `GET /conversations/{id}` returned.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConversationRecord {
+    pub id: String,
+    pub title: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub state: String,
+    pub open: bool,
+    pub read: bool,
+    pub priority: Option<String>,
+    /// None when unassigned (Intercom sends 0).
+    pub admin_assignee_id: Option<String>,
+    pub team_assignee_id: Option<String>,
+    pub waiting_since: Option<i64>,
+    pub snoozed_until: Option<i64>,
+    pub source_type: Option<String>,
+    pub source_subject: Option<String>,
+    pub source_body: Option<String>,
+    pub source_author_type: Option<String>,
+    pub source_author_id: Option<String>,
+    pub source_author_name: Option<String>,
+    pub source_author_email: Option<String>,
+    pub contact_ids: Vec<String>,
+    /// (tag id, tag name)
+    pub tags: Vec<(String, String)>,
+    pub rating: Option<i64>,
+    /// False for a list/search item: parts, parts_* columns are left alone.
+    pub with_parts: bool,
+    pub parts: Vec<PartRecord>,
+    /// `conversation_parts.total_count` as sent.
+    pub parts_total: Option<i64>,
+    /// `statistics.count_conversation_parts` (counts the opening message too).
+    pub stats_parts: Option<i64>,
+    /// The conversation JSON without `conversation_parts`.
+    pub raw: String,
+}
+
+/// One conversation part.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PartRecord {
+    pub id: String,
+    pub part_type: String,
+    pub body: Option<String>,
+    pub created_at: i64,
+    pub updated_at: Option<i64>,
+    pub author_type: Option<String>,
+    pub author_id: Option<String>,
+    pub author_name: Option<String>,
+    pub author_email: Option<String>,
+    pub assigned_to_id: Option<String>,
+    pub state: Option<String>,
+    pub redacted: bool,
+}
+
+/// One contact. `tags_complete` is false when Intercom's nested list said `has_more` (capped at 10):
+/// then tags are only added, never removed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContactRecord {
+    pub id: String,
+    pub external_id: Option<String>,
+    pub role: Option<String>,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub owner_id: Option<String>,
+    pub created_at: Option<i64>,
+    pub updated_at: Option<i64>,
+    pub last_seen_at: Option<i64>,
+    pub tag_ids: Vec<String>,
+    pub tags_complete: bool,
+    pub raw: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AdminRecord {
+    pub id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub job_title: Option<String>,
+    pub away_mode: bool,
+    pub has_inbox_seat: bool,
+    pub team_ids: Vec<String>,
+    pub raw: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TeamRecord {
+    pub id: String,
+    pub name: Option<String>,
+    pub admin_ids: Vec<String>,
+    pub raw: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TagRecord {
+    pub id: String,
+    pub name: String,
+}
+
+/// What a batch write did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Conversations inserted or updated.
+    pub conversations: u64,
+    /// Incoming conversations ignored because the stored copy is newer.
+    pub stale: u64,
+    /// Parts inserted or updated.
+    pub parts: u64,
+    /// Conversations deleted.
+    pub deleted: u64,
+}
+
+/// What the store knows about one conversation, for deciding whether to fetch it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredVersion {
+    pub updated_at: i64,
+    pub parts_updated_at: Option<i64>,
+    pub parts_count: i64,
+    pub parts_total: Option<i64>,
+}
+
+/// Write a batch of conversations (and delete `deletions`) in one transaction, then run `extra` inside the
+/// same transaction (the sync uses it to move its checkpoint with the data it covers).
+pub fn write_conversations(
+    conn: &mut Connection,
+    batch: &[ConversationRecord],
+    deletions: &[String],
+    extra: impl FnOnce(&Transaction<'_>) -> Result<()>,
+) -> Result<WriteStats> {
+    let tx = conn.transaction()?;
+    let mut stats = WriteStats::default();
+    for c in batch {
+        upsert_conversation(&tx, c, &mut stats).with_context(|| format!("storing conversation {}", c.id))?;
+    }
+    for id in deletions {
+        if delete_conversation_tx(&tx, id)? {
+            stats.deleted += 1;
+        }
+    }
+    extra(&tx)?;
+    tx.commit()?;
+    Ok(stats)
+}
+
+fn upsert_conversation(tx: &Transaction<'_>, c: &ConversationRecord, stats: &mut WriteStats) -> Result<()> {
+    let mut up = tx.prepare_cached(
+        "INSERT INTO conversations (id, title, created_at, updated_at, state, open, read, priority,
+            admin_assignee_id, team_assignee_id, waiting_since, snoozed_until, source_type, source_subject,
+            source_body, source_author_type, source_author_id, source_author_name, source_author_email,
+            contact_id, rating, raw)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
+         ON CONFLICT(id) DO UPDATE SET title = excluded.title, created_at = excluded.created_at,
+            updated_at = excluded.updated_at, state = excluded.state, open = excluded.open, read = excluded.read,
+            priority = excluded.priority, admin_assignee_id = excluded.admin_assignee_id,
+            team_assignee_id = excluded.team_assignee_id, waiting_since = excluded.waiting_since,
+            snoozed_until = excluded.snoozed_until, source_type = excluded.source_type,
+            source_subject = excluded.source_subject, source_body = excluded.source_body,
+            source_author_type = excluded.source_author_type, source_author_id = excluded.source_author_id,
+            source_author_name = excluded.source_author_name, source_author_email = excluded.source_author_email,
+            contact_id = excluded.contact_id, rating = excluded.rating, raw = excluded.raw
+         WHERE excluded.updated_at >= conversations.updated_at
+         RETURNING pk",
+    )?;
+    let pk: Option<i64> = up
+        .query_row(
+            params![
+                c.id,
+                c.title,
+                c.created_at,
+                c.updated_at,
+                c.state,
+                c.open,
+                c.read,
+                c.priority,
+                c.admin_assignee_id,
+                c.team_assignee_id,
+                c.waiting_since,
+                c.snoozed_until,
+                c.source_type,
+                c.source_subject,
+                c.source_body,
+                c.source_author_type,
+                c.source_author_id,
+                c.source_author_name,
+                c.source_author_email,
+                c.contact_ids.first(),
+                c.rating,
+                c.raw,
+            ],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(pk) = pk else {
+        // The stored copy is newer: keep it whole.
+        stats.stale += 1;
+        return Ok(());
+    };
+    stats.conversations += 1;
+
+    tx.prepare_cached("DELETE FROM conversation_contacts WHERE conversation_id = ?1")?
+        .execute([&c.id])?;
+    let mut link = tx.prepare_cached(
+        "INSERT OR IGNORE INTO conversation_contacts (conversation_id, contact_id) VALUES (?1, ?2)",
+    )?;
+    for contact in &c.contact_ids {
+        link.execute([&c.id, contact])?;
+    }
+    tx.prepare_cached("DELETE FROM conversation_tags WHERE conversation_id = ?1")?
+        .execute([&c.id])?;
+    let mut tag_link = tx.prepare_cached(
+        "INSERT OR IGNORE INTO conversation_tags (conversation_id, tag_id) VALUES (?1, ?2)",
+    )?;
+    let mut tag = tx.prepare_cached(
+        "INSERT INTO tags (id, name) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET name = excluded.name",
+    )?;
+    for (id, name) in &c.tags {
+        tag_link.execute([&c.id, id])?;
+        tag.execute([id, name])?;
+    }
+
+    if c.with_parts {
+        let mut part = tx.prepare_cached(
+            "INSERT INTO conversation_parts (id, conversation_id, part_type, body, created_at, updated_at,
+                author_type, author_id, author_name, author_email, assigned_to_id, state, redacted)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             ON CONFLICT(id) DO UPDATE SET conversation_id = excluded.conversation_id,
+                part_type = excluded.part_type, body = excluded.body, created_at = excluded.created_at,
+                updated_at = excluded.updated_at, author_type = excluded.author_type,
+                author_id = excluded.author_id, author_name = excluded.author_name,
+                author_email = excluded.author_email, assigned_to_id = excluded.assigned_to_id,
+                state = excluded.state, redacted = excluded.redacted",
+        )?;
+        for p in &c.parts {
+            part.execute(params![
+                p.id,
+                c.id,
+                p.part_type,
+                p.body,
+                p.created_at,
+                p.updated_at,
+                p.author_type,
+                p.author_id,
+                p.author_name,
+                p.author_email,
+                p.assigned_to_id,
+                p.state,
+                p.redacted,
+            ])?;
+            stats.parts += 1;
+        }
+        let returned = c.parts.len() as i64;
+        let truncated = c.parts_total.is_some_and(|t| t > returned)
+            || c.stats_parts.is_some_and(|s| s - 1 > PARTS_CAP)
+            || (returned >= PARTS_CAP && c.parts_total.is_none_or(|t| t > PARTS_CAP));
+        tx.prepare_cached(
+            "UPDATE conversations SET
+                parts_count = (SELECT count(*) FROM conversation_parts WHERE conversation_id = ?1),
+                parts_total = ?2, parts_truncated = ?3, parts_updated_at = ?4
+             WHERE pk = ?5",
+        )?
+        .execute(params![c.id, c.parts_total, truncated, c.updated_at, pk])?;
+    }
+    write_fts(tx, pk, c)?;
+    Ok(())
+}
+
+/// Rebuild the FTS row from the stored parts (not only the incoming ones), so a truncated fetch never
+/// shrinks what search can find.
+fn write_fts(tx: &Transaction<'_>, pk: i64, c: &ConversationRecord) -> Result<()> {
+    let mut title = c.title.clone().unwrap_or_default();
+    if let Some(s) = c.source_subject.as_deref().filter(|s| !s.trim().is_empty()) {
+        if !title.is_empty() {
+            title.push('\n');
+        }
+        title.push_str(&html_to_text(s));
+    }
+    let mut body = c.source_body.as_deref().map(html_to_text).unwrap_or_default();
+    let mut parts = tx.prepare_cached(
+        "SELECT body FROM conversation_parts WHERE conversation_id = ?1 AND body IS NOT NULL
+         ORDER BY created_at, id",
+    )?;
+    let mut rows = parts.query([&c.id])?;
+    while let Some(r) = rows.next()? {
+        let html: String = r.get(0)?;
+        let text = html_to_text(&html);
+        if !text.is_empty() {
+            if !body.is_empty() {
+                body.push('\n');
+            }
+            body.push_str(&text);
+        }
+    }
+    tx.prepare_cached("DELETE FROM conversation_fts WHERE rowid = ?1")?
+        .execute([pk])?;
+    tx.prepare_cached("INSERT INTO conversation_fts (rowid, title, body) VALUES (?1, ?2, ?3)")?
+        .execute(params![pk, title, body])?;
+    Ok(())
+}
+
+/// Delete conversations (row, parts, links, FTS row) in one transaction. Returns how many existed.
+pub fn delete_conversations(conn: &mut Connection, ids: &[String]) -> Result<u64> {
+    let tx = conn.transaction()?;
+    let mut n = 0;
+    for id in ids {
+        if delete_conversation_tx(&tx, id)? {
+            n += 1;
+        }
+    }
+    tx.commit()?;
+    Ok(n)
+}
+
+fn delete_conversation_tx(tx: &Transaction<'_>, id: &str) -> Result<bool> {
+    let pk: Option<i64> = tx
+        .prepare_cached("DELETE FROM conversations WHERE id = ?1 RETURNING pk")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    tx.prepare_cached("DELETE FROM conversation_parts WHERE conversation_id = ?1")?
+        .execute([id])?;
+    tx.prepare_cached("DELETE FROM conversation_contacts WHERE conversation_id = ?1")?
+        .execute([id])?;
+    tx.prepare_cached("DELETE FROM conversation_tags WHERE conversation_id = ?1")?
+        .execute([id])?;
+    if let Some(pk) = pk {
+        tx.prepare_cached("DELETE FROM conversation_fts WHERE rowid = ?1")?
+            .execute([pk])?;
+    }
+    Ok(pk.is_some())
+}
+
+/// Upsert contacts and their tag links in one transaction; a stored copy with a newer `updated_at` wins.
+/// Returns how many were written.
+pub fn write_contacts(
+    conn: &mut Connection,
+    batch: &[ContactRecord],
+    extra: impl FnOnce(&Transaction<'_>) -> Result<()>,
+) -> Result<u64> {
+    let tx = conn.transaction()?;
+    let mut n = 0;
+    {
+        let mut up = tx.prepare_cached(
+            "INSERT INTO contacts (id, external_id, role, email, name, phone, owner_id, created_at, updated_at,
+                last_seen_at, raw)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT(id) DO UPDATE SET external_id = excluded.external_id, role = excluded.role,
+                email = excluded.email, name = excluded.name, phone = excluded.phone,
+                owner_id = excluded.owner_id, created_at = excluded.created_at, updated_at = excluded.updated_at,
+                last_seen_at = excluded.last_seen_at, raw = excluded.raw
+             WHERE coalesce(excluded.updated_at, 0) >= coalesce(contacts.updated_at, 0)",
+        )?;
+        let mut clear = tx.prepare_cached("DELETE FROM contact_tags WHERE contact_id = ?1")?;
+        let mut tag =
+            tx.prepare_cached("INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) VALUES (?1, ?2)")?;
+        for c in batch {
+            let changed = up.execute(params![
+                c.id,
+                c.external_id,
+                c.role,
+                c.email,
+                c.name,
+                c.phone,
+                c.owner_id,
+                c.created_at,
+                c.updated_at,
+                c.last_seen_at,
+                c.raw,
+            ])?;
+            if changed == 0 {
+                continue;
+            }
+            n += 1;
+            if c.tags_complete {
+                clear.execute([&c.id])?;
+            }
+            for t in &c.tag_ids {
+                tag.execute([&c.id, t])?;
+            }
+        }
+    }
+    extra(&tx)?;
+    tx.commit()?;
+    Ok(n)
+}
+
+/// Replace admins, teams, tags and team membership with what Intercom listed (one transaction): rows
+/// Intercom no longer lists are deleted. Team membership is the union of `teams[].admin_ids` and
+/// `admins[].team_ids`.
+pub fn replace_directory(
+    conn: &mut Connection,
+    admins: &[AdminRecord],
+    teams: &[TeamRecord],
+    tags: &[TagRecord],
+) -> Result<()> {
+    let tx = conn.transaction()?;
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS keep_ids (kind TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (kind, id));
+         DELETE FROM temp.keep_ids;",
+    )?;
+    {
+        let mut keep = tx.prepare_cached("INSERT OR IGNORE INTO temp.keep_ids (kind, id) VALUES (?1, ?2)")?;
+        let mut admin = tx.prepare_cached(
+            "INSERT INTO admins (id, name, email, job_title, away_mode, has_inbox_seat, raw)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT(id) DO UPDATE SET name = excluded.name, email = excluded.email,
+                job_title = excluded.job_title, away_mode = excluded.away_mode,
+                has_inbox_seat = excluded.has_inbox_seat, raw = excluded.raw",
+        )?;
+        for a in admins {
+            admin.execute(params![
+                a.id,
+                a.name,
+                a.email,
+                a.job_title,
+                a.away_mode,
+                a.has_inbox_seat,
+                a.raw
+            ])?;
+            keep.execute(["admin", &a.id])?;
+        }
+        let mut team = tx.prepare_cached(
+            "INSERT INTO teams (id, name, raw) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET name = excluded.name, raw = excluded.raw",
+        )?;
+        for t in teams {
+            team.execute(params![t.id, t.name, t.raw])?;
+            keep.execute(["team", &t.id])?;
+        }
+        let mut tag = tx.prepare_cached(
+            "INSERT INTO tags (id, name) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET name = excluded.name",
+        )?;
+        for t in tags {
+            tag.execute([&t.id, &t.name])?;
+            keep.execute(["tag", &t.id])?;
+        }
+        tx.execute("DELETE FROM team_admins", [])?;
+        let mut member =
+            tx.prepare_cached("INSERT OR IGNORE INTO team_admins (team_id, admin_id) VALUES (?1, ?2)")?;
+        for t in teams {
+            for a in &t.admin_ids {
+                member.execute([&t.id, a])?;
+            }
+        }
+        for a in admins {
+            for t in &a.team_ids {
+                member.execute([t, &a.id])?;
+            }
+        }
+    }
+    tx.execute_batch(
+        "DELETE FROM admins WHERE id NOT IN (SELECT id FROM temp.keep_ids WHERE kind = 'admin');
+         DELETE FROM teams WHERE id NOT IN (SELECT id FROM temp.keep_ids WHERE kind = 'team');
+         DELETE FROM tags WHERE id NOT IN (SELECT id FROM temp.keep_ids WHERE kind = 'tag');
+         DELETE FROM temp.keep_ids;",
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The stored versions of these conversations (missing ids are absent from the map).
+pub fn stored_versions(conn: &Connection, ids: &[&str]) -> Result<HashMap<String, StoredVersion>> {
+    let mut out = HashMap::with_capacity(ids.len());
+    let mut stmt = conn.prepare_cached(
+        "SELECT updated_at, parts_updated_at, parts_count, parts_total FROM conversations WHERE id = ?1",
+    )?;
+    for id in ids {
+        let v = stmt
+            .query_row([id], |r| {
+                Ok(StoredVersion {
+                    updated_at: r.get(0)?,
+                    parts_updated_at: r.get(1)?,
+                    parts_count: r.get(2)?,
+                    parts_total: r.get(3)?,
+                })
+            })
+            .optional()?;
+        if let Some(v) = v {
+            out.insert((*id).to_string(), v);
+        }
+    }
+    Ok(out)
+}
+
+/// Every stored conversation id with its version (for reconciliation).
+pub fn all_conversation_versions(conn: &Connection) -> Result<HashMap<String, StoredVersion>> {
+    let mut stmt =
+        conn.prepare("SELECT id, updated_at, parts_updated_at, parts_count, parts_total FROM conversations")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            StoredVersion {
+                updated_at: r.get(1)?,
+                parts_updated_at: r.get(2)?,
+                parts_count: r.get(3)?,
+                parts_total: r.get(4)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<HashMap<_, _>>>()?)
+}
+
+/// Rows in a table the sync reports on.
+pub fn count_rows(conn: &Connection, table: Table) -> Result<i64> {
+    let sql = format!("SELECT count(*) FROM {}", table.name());
+    Ok(conn.query_row(&sql, [], |r| r.get(0))?)
+}
+
+/// Tables the sync counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    Conversations,
+    Parts,
+    Contacts,
+    Admins,
+    Teams,
+    Tags,
+}
+
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Table::Conversations => "conversations",
+            Table::Parts => "conversation_parts",
+            Table::Contacts => "contacts",
+            Table::Admins => "admins",
+            Table::Teams => "teams",
+            Table::Tags => "tags",
+        }
+    }
+}
+
+/// The earliest `created_at` of any stored conversation (coverage start after a `--full` run).
+pub fn earliest_conversation(conn: &Connection) -> Result<Option<i64>> {
+    Ok(conn.query_row("SELECT min(created_at) FROM conversations", [], |r| r.get(0))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{metadata, open_rw};
+
+    fn part(id: &str, t: i64, body: &str) -> PartRecord {
+        PartRecord {
+            id: id.into(),
+            part_type: "comment".into(),
+            body: Some(format!("<p>{body}</p>")),
+            created_at: t,
+            updated_at: Some(t),
+            author_type: Some("admin".into()),
+            author_id: Some("7".into()),
+            ..Default::default()
+        }
+    }
+
+    fn conv(id: &str, updated_at: i64, parts: Vec<PartRecord>) -> ConversationRecord {
+        ConversationRecord {
+            id: id.into(),
+            title: Some("Refund".into()),
+            created_at: 100,
+            updated_at,
+            state: "open".into(),
+            open: true,
+            source_body: Some("<p>charged twice</p>".into()),
+            contact_ids: vec!["c1".into()],
+            tags: vec![("t1".into(), "billing".into())],
+            with_parts: true,
+            parts_total: Some(parts.len() as i64),
+            parts,
+            raw: "{}".into(),
+            ..Default::default()
+        }
+    }
+
+    fn fts_hits(conn: &Connection, q: &str) -> i64 {
+        conn.query_row(
+            "SELECT count(*) FROM conversation_fts WHERE conversation_fts MATCH ?1",
+            [q],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn upsert_keeps_newer_and_never_drops_truncated_parts() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = open_rw(&dir.path().join("t.db")).unwrap();
+        let c = conv("1", 200, vec![part("p1", 150, "alpha"), part("p2", 160, "bravo")]);
+        let s = write_conversations(&mut conn, &[c], &[], |_| Ok(())).unwrap();
+        assert_eq!((s.conversations, s.parts), (1, 2));
+        let pk: i64 = conn
+            .query_row("SELECT pk FROM conversations WHERE id='1'", [], |r| r.get(0))
+            .unwrap();
+
+        // An older copy is ignored entirely.
+        let mut old = conv("1", 199, vec![]);
+        old.state = "closed".into();
+        let s = write_conversations(&mut conn, &[old], &[], |_| Ok(())).unwrap();
+        assert_eq!(s.stale, 1);
+
+        // A truncated newer fetch lacks p1: it stays, the flag is set, search still finds it.
+        let mut newer = conv(
+            "1",
+            300,
+            vec![part("p2", 160, "bravo"), part("p3", 290, "charlie")],
+        );
+        newer.parts_total = Some(3);
+        write_conversations(&mut conn, &[newer], &[], |_| Ok(())).unwrap();
+        let (pk2, count, truncated, pua, state): (i64, i64, bool, i64, String) = conn
+            .query_row(
+                "SELECT pk, parts_count, parts_truncated, parts_updated_at, state FROM conversations WHERE id='1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            (pk2, count, truncated, pua, state.as_str()),
+            (pk, 3, true, 300, "open")
+        );
+        assert_eq!(fts_hits(&conn, "alpha"), 1);
+        assert_eq!(fts_hits(&conn, "charlie"), 1);
+        assert_eq!(fts_hits(&conn, "charged"), 1);
+        let v = stored_versions(&conn, &["1", "2"]).unwrap();
+        assert_eq!(v.len(), 1);
+        assert_eq!(v["1"].updated_at, 300);
+
+        // Deleting removes every trace.
+        let n = delete_conversations(&mut conn, &["1".into(), "nope".into()]).unwrap();
+        assert_eq!(n, 1);
+        for t in [
+            "conversations",
+            "conversation_parts",
+            "conversation_tags",
+            "conversation_contacts",
+            "conversation_fts",
+        ] {
+            let c: i64 = conn
+                .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(c, 0, "{t}");
+        }
+        let tags: i64 = conn
+            .query_row("SELECT count(*) FROM tags", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(tags, 1, "tags seen on conversations are kept");
+    }
+
+    #[test]
+    fn directory_refresh_deletes_what_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = open_rw(&dir.path().join("t.db")).unwrap();
+        let admin = |id: &str, teams: &[&str]| AdminRecord {
+            id: id.into(),
+            name: Some(format!("A{id}")),
+            team_ids: teams.iter().map(|s| s.to_string()).collect(),
+            raw: "{}".into(),
+            ..Default::default()
+        };
+        let team = |id: &str| TeamRecord {
+            id: id.into(),
+            name: None,
+            admin_ids: vec![],
+            raw: "{}".into(),
+        };
+        let tag = |id: &str| TagRecord {
+            id: id.into(),
+            name: format!("tag{id}"),
+        };
+        replace_directory(
+            &mut conn,
+            &[admin("1", &["10"]), admin("2", &[])],
+            &[team("10")],
+            &[tag("5"), tag("6")],
+        )
+        .unwrap();
+        replace_directory(&mut conn, &[admin("2", &["10"])], &[team("10")], &[tag("6")]).unwrap();
+        assert_eq!(count_rows(&conn, Table::Admins).unwrap(), 1);
+        assert_eq!(count_rows(&conn, Table::Tags).unwrap(), 1);
+        let members: Vec<String> = conn
+            .prepare("SELECT admin_id FROM team_admins")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(members, vec!["2".to_string()]);
+    }
+
+    #[test]
+    fn contacts_upsert_and_partial_tag_lists() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = open_rw(&dir.path().join("t.db")).unwrap();
+        let mut c = ContactRecord {
+            id: "c1".into(),
+            email: Some("a@b.c".into()),
+            updated_at: Some(10),
+            tag_ids: vec!["1".into(), "2".into()],
+            tags_complete: true,
+            raw: "{}".into(),
+            ..Default::default()
+        };
+        assert_eq!(write_contacts(&mut conn, &[c.clone()], |_| Ok(())).unwrap(), 1);
+        c.updated_at = Some(11);
+        c.tag_ids = vec!["3".into()];
+        c.tags_complete = false;
+        write_contacts(&mut conn, &[c.clone()], |_| Ok(())).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM contact_tags", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 3);
+        c.updated_at = Some(5);
+        assert_eq!(
+            write_contacts(&mut conn, &[c], |_| Ok(())).unwrap(),
+            0,
+            "older copy ignored"
+        );
+    }
+
+    #[test]
+    fn metadata_coverage_never_moves_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open_rw(&dir.path().join("t.db")).unwrap();
+        let up = |cs| metadata::MetaUpdate {
+            coverage_start: Some(cs),
+            status: Some("ok"),
+            ..Default::default()
+        };
+        metadata::update(&conn, "conversations", &up(100)).unwrap();
+        metadata::update(&conn, "conversations", &up(200)).unwrap();
+        metadata::mark_error(&conn, "conversations", 300, "boom\nsecond line", 5).unwrap();
+        let m = metadata::read(&conn, "conversations").unwrap().unwrap();
+        assert_eq!(m.coverage_start, Some(100));
+        assert_eq!(m.status, "error");
+        assert_eq!(m.last_error.as_deref(), Some("boom second line"));
+    }
+}
