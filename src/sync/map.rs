@@ -1,0 +1,122 @@
+//! Intercom wire models → store records. The only place that knows both shapes.
+
+use crate::intercom::{Admin, Contact, Conversation, Part, Tag, Team};
+use crate::store::write::{
+    AdminRecord, ContactRecord, ConversationRecord, PartRecord, TagRecord, TeamRecord,
+};
+
+pub fn conversation(c: &Conversation, with_parts: bool) -> ConversationRecord {
+    let source = c.source.as_ref();
+    let author = source.and_then(|s| s.author.as_ref());
+    let updated_at = c.updated_at.or(c.created_at).unwrap_or(0);
+    let state = c
+        .state
+        .clone()
+        .unwrap_or_else(|| if c.open { "open" } else { "closed" }.to_string());
+    ConversationRecord {
+        id: c.id.clone(),
+        title: c.title.clone().filter(|t| !t.is_empty()),
+        created_at: c.created_at.unwrap_or(updated_at),
+        updated_at,
+        state,
+        open: c.open,
+        read: c.read,
+        priority: c.priority.clone(),
+        admin_assignee_id: c.admin_assignee_id.clone(),
+        team_assignee_id: c.team_assignee_id.clone(),
+        waiting_since: c.waiting_since,
+        snoozed_until: c.snoozed_until,
+        source_type: source.and_then(|s| s.r#type.clone()),
+        source_subject: source.and_then(|s| s.subject.clone()).filter(|s| !s.is_empty()),
+        source_body: source.and_then(|s| s.body.clone()),
+        source_author_type: author.and_then(|a| a.r#type.clone()),
+        source_author_id: author.and_then(|a| a.id.clone()),
+        source_author_name: author.and_then(|a| a.name.clone()),
+        source_author_email: author.and_then(|a| a.email.clone()),
+        contact_ids: c.contacts.iter().map(|r| r.id.clone()).collect(),
+        tags: c.tags.iter().map(|t| (t.id.clone(), t.name.clone())).collect(),
+        rating: c.conversation_rating.as_ref().and_then(|r| r.rating),
+        with_parts,
+        parts: if with_parts {
+            c.parts.iter().map(part).collect()
+        } else {
+            Vec::new()
+        },
+        parts_total: if with_parts { c.parts_total_count } else { None },
+        stats_parts: stats_parts(c),
+        raw: c.raw.to_string(),
+    }
+}
+
+/// `statistics.count_conversation_parts` (it counts the opening message too).
+pub fn stats_parts(c: &Conversation) -> Option<i64> {
+    c.statistics
+        .as_ref()
+        .and_then(|s| s.get("count_conversation_parts"))
+        .and_then(|v| v.as_i64())
+}
+
+fn part(p: &Part) -> PartRecord {
+    let author = p.author.as_ref();
+    PartRecord {
+        id: p.id.clone(),
+        part_type: p.part_type.clone().unwrap_or_else(|| "unknown".into()),
+        body: p.body.clone(),
+        created_at: p.created_at.or(p.updated_at).unwrap_or(0),
+        updated_at: p.updated_at,
+        author_type: author.and_then(|a| a.r#type.clone()),
+        author_id: author.and_then(|a| a.id.clone()),
+        author_name: author.and_then(|a| a.name.clone()),
+        author_email: author.and_then(|a| a.email.clone()),
+        assigned_to_id: p.assigned_to.clone(),
+        state: p.state.clone(),
+        redacted: p.redacted,
+    }
+}
+
+pub fn contact(c: &Contact) -> ContactRecord {
+    ContactRecord {
+        id: c.id.clone(),
+        external_id: c.external_id.clone(),
+        role: c.role.clone(),
+        email: c.email.clone(),
+        name: c.name.clone(),
+        phone: c.phone.clone(),
+        owner_id: c.owner_id.clone(),
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+        last_seen_at: c.last_seen_at,
+        tag_ids: c.tags.clone(),
+        tags_complete: !c.tags_has_more,
+        raw: c.raw.to_string(),
+    }
+}
+
+pub fn admin(a: &Admin) -> AdminRecord {
+    AdminRecord {
+        id: a.id.clone(),
+        name: a.name.clone(),
+        email: a.email.clone(),
+        job_title: a.job_title.clone(),
+        away_mode: a.away_mode_enabled,
+        has_inbox_seat: a.has_inbox_seat,
+        team_ids: a.team_ids.clone(),
+        raw: a.raw.to_string(),
+    }
+}
+
+pub fn team(t: &Team) -> TeamRecord {
+    TeamRecord {
+        id: t.id.clone(),
+        name: t.name.clone(),
+        admin_ids: t.admin_ids.clone(),
+        raw: t.raw.to_string(),
+    }
+}
+
+pub fn tag(t: &Tag) -> TagRecord {
+    TagRecord {
+        id: t.id.clone(),
+        name: t.name.clone(),
+    }
+}
