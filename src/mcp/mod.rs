@@ -1,5 +1,86 @@
-//! `fastintercom serve` (owner: issue #3). Placeholder.
+//! `fastintercom serve` (issue #3): the read-only MCP server over the SQLite cache.
+//!
+//! - [`tools`]: the tools (schemas, descriptions, validation) over [`crate::store::read`];
+//!   [`answer`]: the envelopes (freshness on every answer, paging cursor); [`server`]: identity and
+//!   instructions.
+//! - [`pool`]: pooled read-only connections, used on the blocking thread pool.
+//! - [`http`]: Streamable HTTP (stateless, JSON responses) behind Origin/bearer/body-size checks.
+//! - [`activation`]: systemd socket activation, sd-notify, idle exit, graceful drain.
+//! - [`stdio`]: MCP over stdin/stdout.
+//!
+//! Architecture invariant: this module never writes to the database and never calls Intercom; it keeps no
+//! state across requests beyond pooled connections, so an instance can exit when idle at any time.
+
+pub mod activation;
+pub mod answer;
+pub mod http;
+pub mod pool;
+pub mod server;
+pub mod stdio;
+pub mod tools;
+
 use crate::cli::ServeArgs;
-pub async fn run_cli(_a: ServeArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("serve: not built yet")
+use crate::config::Settings;
+use anyhow::{Result, bail};
+use sd_notify::NotifyState;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use pool::Db;
+pub use tools::IntercomTools;
+
+/// Entry point of `fastintercom serve`.
+pub async fn run_cli(a: ServeArgs) -> Result<u8> {
+    let settings = Settings::load()?;
+    let db_path = settings.db_path(a.db.db.as_deref());
+    let db = Db::new(&db_path);
+    if let Err(e) = db.check() {
+        // Keep serving: tools answer with this error until `sync` creates or migrates the database.
+        tracing::warn!("{e:#}; tools will report this until it is fixed");
+    }
+    if a.stdio {
+        stdio::serve(db).await?;
+        return Ok(0);
+    }
+    let token = settings.mcp_token()?;
+    let (listener, activated) = match activation::from_systemd()? {
+        Some(l) => (l, true),
+        None => {
+            let addr = a.listen.as_deref().unwrap_or(activation::DEFAULT_LISTEN);
+            (activation::bind(addr).await?, false)
+        }
+    };
+    if let Some(addr) = listener.public_addr()
+        && token.is_none()
+    {
+        bail!(
+            "refusing to serve on non-loopback address {addr} without a bearer token: set \
+             FASTINTERCOM_MCP_TOKEN or the systemd credential mcp-token, or listen on 127.0.0.1"
+        );
+    }
+    let opts = http::HttpOptions {
+        allowed_origins: a
+            .allowed_origins
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        loopback_host_check: !listener.is_unix() && listener.public_addr().is_none(),
+        token,
+    };
+    let activity = Arc::new(http::Activity::default());
+    let app = http::app(Arc::clone(&db), opts, Arc::clone(&activity));
+    let idle = (activated && a.idle_exit > 0).then(|| Duration::from_secs(a.idle_exit));
+    let where_ = listener.describe();
+    tracing::info!(listen = %where_, db = %db_path.display(), activated, "serving MCP");
+    let status = format!("serving {} on {where_}", db_path.display());
+    activation::notify(&[NotifyState::Ready, NotifyState::Status(&status)]);
+    let reason = activation::serve(
+        listener,
+        app,
+        activation::stop_signal(Arc::clone(&activity), idle),
+    )
+    .await?;
+    tracing::info!(?reason, requests = activity.served(), "MCP server stopped");
+    Ok(0)
 }

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 pub mod metadata;
+pub mod read;
 pub mod write;
 
 /// (version, name, sql). Append only.

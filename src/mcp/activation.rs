@@ -1,0 +1,156 @@
+//! Where the HTTP server listens and when it stops: a socket passed by systemd (`LISTEN_FDS`, TCP or
+//! Unix, via listenfd) or `--listen ADDR`; `READY=1`/`STATUS=`/`STOPPING=1` via sd-notify; exit after
+//! `--idle-exit` seconds without requests when socket-activated; SIGTERM/SIGINT drain in-flight requests.
+//!
+//! Shutdown never drops a request: axum's graceful shutdown stops accepting, finishes what is in flight,
+//! then returns. Under socket activation systemd keeps the listening socket open, so connections that
+//! arrive meanwhile wait in its backlog for the next instance.
+
+use super::http::Activity;
+use anyhow::{Context, Result, bail};
+use axum::Router;
+use sd_notify::NotifyState;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Default `--listen` address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8765";
+
+/// A listening socket, ours or systemd's.
+pub enum Listener {
+    Tcp(tokio::net::TcpListener),
+    Unix(tokio::net::UnixListener),
+}
+
+impl Listener {
+    /// For logs and STATUS=.
+    pub fn describe(&self) -> String {
+        match self {
+            Listener::Tcp(l) => l
+                .local_addr()
+                .map(|a| format!("http://{a}/mcp"))
+                .unwrap_or_else(|_| "tcp".into()),
+            Listener::Unix(l) => l
+                .local_addr()
+                .ok()
+                .and_then(|a| a.as_pathname().map(|p| format!("unix:{}", p.display())))
+                .unwrap_or_else(|| "unix socket".into()),
+        }
+    }
+
+    /// The TCP address when it is not loopback (such listeners need a bearer token).
+    pub fn public_addr(&self) -> Option<SocketAddr> {
+        match self {
+            Listener::Tcp(l) => l.local_addr().ok().filter(|a| !a.ip().is_loopback()),
+            Listener::Unix(_) => None,
+        }
+    }
+
+    pub fn is_unix(&self) -> bool {
+        matches!(self, Listener::Unix(_))
+    }
+}
+
+/// The socket systemd passed us (first of `LISTEN_FDS`), if any.
+pub fn from_systemd() -> Result<Option<Listener>> {
+    let mut fds = listenfd::ListenFd::from_env();
+    if fds.len() == 0 {
+        return Ok(None);
+    }
+    if let Ok(Some(l)) = fds.take_tcp_listener(0) {
+        l.set_nonblocking(true)?;
+        return Ok(Some(Listener::Tcp(tokio::net::TcpListener::from_std(l)?)));
+    }
+    match fds.take_unix_listener(0) {
+        Ok(Some(l)) => {
+            l.set_nonblocking(true)?;
+            Ok(Some(Listener::Unix(tokio::net::UnixListener::from_std(l)?)))
+        }
+        Ok(None) => Ok(None),
+        Err(e) => {
+            bail!("the socket passed by systemd (LISTEN_FDS) is neither a TCP nor a Unix stream socket: {e}")
+        }
+    }
+}
+
+/// Bind `--listen`: `HOST:PORT`, or `unix:/path` / an absolute path for a Unix socket.
+pub async fn bind(addr: &str) -> Result<Listener> {
+    let path = addr
+        .strip_prefix("unix:")
+        .or_else(|| addr.starts_with('/').then_some(addr));
+    if let Some(path) = path {
+        let _ = std::fs::remove_file(path);
+        let l = tokio::net::UnixListener::bind(path).with_context(|| format!("listening on unix:{path}"))?;
+        return Ok(Listener::Unix(l));
+    }
+    let l = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr} (use --listen HOST:PORT)"))?;
+    Ok(Listener::Tcp(l))
+}
+
+/// Send sd-notify states; a missing or broken NOTIFY_SOCKET is logged, never fatal.
+pub fn notify(states: &[NotifyState]) {
+    if let Err(e) = sd_notify::notify(states) {
+        tracing::debug!(error = %e, "sd-notify failed");
+    }
+}
+
+/// Why the server stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    Signal,
+    Idle,
+}
+
+/// Resolves on SIGTERM/SIGINT, or after `idle` without requests when given.
+pub async fn stop_signal(activity: Arc<Activity>, idle: Option<Duration>) -> StopReason {
+    let idle_wait = async move {
+        let Some(idle) = idle else {
+            return std::future::pending().await;
+        };
+        loop {
+            let idle_for = activity.idle_for();
+            if idle_for >= idle {
+                return;
+            }
+            tokio::time::sleep((idle - idle_for).max(Duration::from_millis(50))).await;
+        }
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = term => StopReason::Signal,
+        _ = tokio::signal::ctrl_c() => StopReason::Signal,
+        _ = idle_wait => StopReason::Idle,
+    }
+}
+
+/// Serve `app` on `listener` until `stop` resolves, then drain in-flight requests.
+pub async fn serve(
+    listener: Listener,
+    app: Router,
+    stop: impl std::future::Future<Output = StopReason> + Send + 'static,
+) -> Result<StopReason> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let shutdown = async move {
+        let reason = stop.await;
+        notify(&[
+            NotifyState::Stopping,
+            NotifyState::Status("draining in-flight requests"),
+        ]);
+        let _ = tx.send(reason);
+    };
+    match listener {
+        Listener::Tcp(l) => axum::serve(l, app).with_graceful_shutdown(shutdown).await?,
+        Listener::Unix(l) => axum::serve(l, app).with_graceful_shutdown(shutdown).await?,
+    }
+    Ok(rx.await.unwrap_or(StopReason::Signal))
+}

@@ -1,0 +1,232 @@
+//! The Streamable HTTP app: rmcp's stateless `StreamableHttpService` mounted at `/mcp` behind our checks
+//! (Origin allow-list against DNS rebinding → 403, optional bearer token → 401, body limit → 413), plus
+//! `GET /healthz` (no auth). A middleware counts requests in flight for the idle-exit timer.
+
+use super::pool::Db;
+use super::tools::IntercomTools;
+use crate::config::Token;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Largest request body accepted on `/mcp`.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Security settings of the HTTP transport.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Origins allowed besides http(s)://localhost, 127.0.0.1 and [::1] on any port.
+    pub allowed_origins: Vec<String>,
+    /// When set, `/mcp` requires `Authorization: Bearer <token>`.
+    pub token: Option<Token>,
+    /// Check the Host header against loopback names (rmcp's DNS-rebinding guard); off for Unix sockets
+    /// and for non-loopback listeners (which require the token instead).
+    pub loopback_host_check: bool,
+}
+
+/// Requests in flight and the time of the last one, for idle exit.
+#[derive(Debug)]
+pub struct Activity {
+    start: Instant,
+    in_flight: AtomicUsize,
+    last_ms: AtomicU64,
+    served: AtomicU64,
+}
+
+impl Default for Activity {
+    fn default() -> Self {
+        Activity {
+            start: Instant::now(),
+            in_flight: AtomicUsize::new(0),
+            last_ms: AtomicU64::new(0),
+            served: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Activity {
+    fn touch(&self) {
+        self.last_ms
+            .store(self.start.elapsed().as_millis() as u64, Ordering::SeqCst);
+    }
+    /// How long nothing has been in flight; zero while a request is being served.
+    pub fn idle_for(&self) -> Duration {
+        if self.in_flight.load(Ordering::SeqCst) > 0 {
+            return Duration::ZERO;
+        }
+        let last = Duration::from_millis(self.last_ms.load(Ordering::SeqCst));
+        self.start.elapsed().saturating_sub(last)
+    }
+    /// Requests served so far.
+    pub fn served(&self) -> u64 {
+        self.served.load(Ordering::Relaxed)
+    }
+}
+
+struct InFlight<'a>(&'a Activity);
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+async fn track(State(activity): State<Arc<Activity>>, req: Request, next: Next) -> Response {
+    activity.in_flight.fetch_add(1, Ordering::SeqCst);
+    activity.touch();
+    let _guard = InFlight(&activity);
+    let resp = next.run(req).await;
+    activity.served.fetch_add(1, Ordering::Relaxed);
+    resp
+}
+
+/// True for http(s)://localhost, 127.0.0.1, [::1] with any port.
+pub fn is_loopback_origin(origin: &str) -> bool {
+    let Some(rest) = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    let host = if rest.starts_with('[') {
+        rest.split_inclusive(']').next().unwrap_or("")
+    } else {
+        rest.split(':').next().unwrap_or("")
+    };
+    let after = &rest[host.len()..];
+    let port_ok = after.is_empty() || after.strip_prefix(':').is_some_and(|p| p.parse::<u16>().is_ok());
+    port_ok
+        && matches!(
+            host.to_ascii_lowercase().as_str(),
+            "localhost" | "127.0.0.1" | "[::1]"
+        )
+}
+
+fn error(status: StatusCode, msg: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{msg}\n"),
+    )
+        .into_response()
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn guard_check(opts: &HttpOptions, headers: &HeaderMap) -> Result<(), Box<Response>> {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let o = origin.to_str().unwrap_or("").trim_end_matches('/');
+        let allowed =
+            is_loopback_origin(o) || opts.allowed_origins.iter().any(|a| a.trim_end_matches('/') == o);
+        if !allowed {
+            return Err(Box::new(error(
+                StatusCode::FORBIDDEN,
+                "forbidden: this Origin is not allowed (add it with --allowed-origins)",
+            )));
+        }
+    }
+    if let Some(token) = &opts.token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim);
+        let ok = given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.expose().as_bytes()));
+        if !ok {
+            let mut r = error(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized: send Authorization: Bearer <token>",
+            );
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+            return Err(Box::new(r));
+        }
+    }
+    let too_big = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n > MAX_BODY_BYTES as u64);
+    if too_big {
+        return Err(Box::new(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload too large: the limit is 1 MiB",
+        )));
+    }
+    Ok(())
+}
+
+async fn guard(State(opts): State<Arc<HttpOptions>>, req: Request, next: Next) -> Response {
+    match guard_check(&opts, req.headers()) {
+        Ok(()) => next.run(req).await,
+        Err(r) => *r,
+    }
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// The whole app: `/mcp` (guarded) and `/healthz`.
+pub fn app(db: Arc<Db>, opts: HttpOptions, activity: Arc<Activity>) -> Router {
+    let mut config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(false)
+        .with_json_response(true)
+        .with_sse_keep_alive(None)
+        .with_max_request_body_bytes(MAX_BODY_BYTES);
+    if !opts.loopback_host_check {
+        config = config.disable_allowed_hosts();
+    }
+    let proto = IntercomTools::new(db);
+    let mcp = StreamableHttpService::new(
+        move || Ok(proto.clone()),
+        Arc::new(NeverSessionManager::default()),
+        config,
+    );
+    let opts = Arc::new(opts);
+    let guarded = Router::new()
+        .route_service("/mcp", mcp)
+        .layer(middleware::from_fn_with_state(opts, guard));
+    Router::new()
+        .route("/healthz", axum::routing::get(healthz))
+        .merge(guarded)
+        .layer(middleware::from_fn_with_state(activity, track))
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "not found: the MCP endpoint is /mcp") })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_origins() {
+        for o in [
+            "http://localhost",
+            "http://localhost:3000",
+            "https://127.0.0.1:8765",
+            "http://[::1]:9",
+        ] {
+            assert!(is_loopback_origin(o), "{o}");
+        }
+        for o in [
+            "http://evil.com",
+            "http://localhost.evil.com",
+            "http://127.0.0.1.nip.io",
+            "null",
+            "file://",
+        ] {
+            assert!(!is_loopback_origin(o), "{o}");
+        }
+    }
+}

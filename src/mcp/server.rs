@@ -1,0 +1,26 @@
+//! The rmcp server handler: server identity, instructions for the model, and the tool router.
+
+use super::tools::IntercomTools;
+use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
+use rmcp::{ServerHandler, tool_handler};
+
+/// What the model is told about this server when it connects.
+pub const INSTRUCTIONS: &str = "Read-only access to a local cache of an Intercom workspace (customer support \
+conversations, contacts, teammates, teams, tags). The cache is synced from Intercom periodically: every \
+answer has a `freshness` object whose `data_as_of` (Unix seconds) and `staleness_seconds` say how current it \
+is; mention it when recency matters, and call get_sync_status for details. Tools: search_conversations \
+(full text + filters, paged with next_cursor), get_conversation (full thread by id), get_contact / \
+search_contacts, list_admins, list_teams, list_tags (ids for filters), conversation_stats (counts per state, \
+team, admin, tag or day in a time window), get_sync_status. Times are Unix seconds (UTC); time arguments \
+accept YYYY-MM-DD, Unix seconds or relative forms like 7d.";
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for IntercomTools {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(
+                Implementation::new("fastintercom", env!("CARGO_PKG_VERSION")).with_title("fastintercom"),
+            )
+            .with_instructions(INSTRUCTIONS)
+    }
+}

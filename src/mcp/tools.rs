@@ -1,0 +1,428 @@
+//! The MCP tools: argument schemas (schemars), descriptions an LLM can act on, validation, and the call
+//! into [`crate::store::read`] on the connection pool. Every answer is structured content carrying the
+//! cache's [`Freshness`]. Bad arguments become tool errors (`isError: true`) with a one-line reason;
+//! arguments of the wrong JSON type are rejected by rmcp as JSON-RPC "invalid params".
+
+use super::answer::{
+    AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, decode_cursor, encode_cursor, now,
+};
+use super::pool::Db;
+use crate::model::{ContactDetail, ConversationDetail, SearchResult, Stats};
+use crate::store::metadata;
+use crate::store::read::conversations::{SearchQuery, Sort};
+use crate::store::read::stats::{GroupBy, StatsQuery};
+use crate::store::read::{self, DateField};
+use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
+use rmcp::{Json, tool, tool_router};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// Default and maximum page sizes.
+pub const DEFAULT_LIMIT: u64 = 20;
+pub const MAX_LIMIT: u64 = 100;
+/// Recent conversations listed with a contact.
+const CONTACT_RECENT: usize = 10;
+const CONTACT_SEARCH_RECENT: usize = 3;
+
+type ToolResult<T> = Result<Json<Answer<T>>, String>;
+
+/// The tool set over one database.
+#[derive(Clone)]
+pub struct IntercomTools {
+    pub(super) db: Arc<Db>,
+    pub(super) tool_router: ToolRouter<Self>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SearchConversationsArgs {
+    /// Full-text words to look for in titles, messages and replies (all words must match; punctuation
+    /// and search operators are treated as plain text). Omit or leave empty to list by filters only.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// Start of the time window: YYYY-MM-DD, Unix seconds, RFC 3339, or relative like `7d`, `24h`, `2w`.
+    #[serde(default)]
+    pub since: Option<String>,
+    /// End of the time window (exclusive), same forms as `since`.
+    #[serde(default)]
+    pub until: Option<String>,
+    /// Which timestamp the window applies to: `updated_at` (default, last activity) or `created_at`.
+    #[serde(default)]
+    pub date_field: Option<String>,
+    /// Only conversations in this state: `open`, `closed` or `snoozed`.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Only conversations assigned to this admin id (`none` = no admin assigned). See `list_admins`.
+    #[serde(default)]
+    pub admin_id: Option<String>,
+    /// Only conversations assigned to this team id (`none` = no team). See `list_teams`.
+    #[serde(default)]
+    pub team_id: Option<String>,
+    /// Only conversations with this tag (tag name, case-insensitive, or tag id). See `list_tags`.
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// Only conversations with the contact having this email address.
+    #[serde(default)]
+    pub contact_email: Option<String>,
+    /// `relevance` (default with a query), `updated_desc` (default without), `updated_asc`, `created_desc`.
+    #[serde(default)]
+    pub sort: Option<String>,
+    /// Results per page, default 20, at most 100 (larger values are reduced to 100, with a note).
+    #[serde(default)]
+    pub limit: Option<u64>,
+    /// `next_cursor` from the previous page, to get the next one (same other arguments).
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct GetConversationArgs {
+    /// The conversation id (as in search results).
+    pub conversation_id: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct GetContactArgs {
+    /// The contact id. Give this or `email`.
+    #[serde(default)]
+    pub contact_id: Option<String>,
+    /// The contact's email address (case-insensitive). Give this or `contact_id`.
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SearchContactsArgs {
+    /// Text contained in the contact's name or email address (case-insensitive).
+    pub query: String,
+    /// Results, default 20, at most 100.
+    #[serde(default)]
+    pub limit: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ConversationStatsArgs {
+    /// Start of the window: YYYY-MM-DD, Unix seconds, RFC 3339, or relative like `7d`. Omit for all time.
+    #[serde(default)]
+    pub since: Option<String>,
+    /// End of the window (exclusive), same forms. Omit for up to now.
+    #[serde(default)]
+    pub until: Option<String>,
+    /// Which timestamp the window applies to: `created_at` (default) or `updated_at`.
+    #[serde(default)]
+    pub date_field: Option<String>,
+    /// Group counts by `state` (default), `team`, `admin`, `tag` or `day`.
+    #[serde(default)]
+    pub group_by: Option<String>,
+    /// Only count conversations in this state: `open`, `closed` or `snoozed`.
+    #[serde(default)]
+    pub state: Option<String>,
+}
+
+fn nonempty(s: Option<String>) -> Option<String> {
+    s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+fn parse_when(name: &str, v: Option<String>, now: i64) -> Result<Option<i64>, String> {
+    nonempty(v)
+        .map(|s| crate::timespec::parse_time(&s, now).map_err(|e| format!("bad `{name}`: {e}")))
+        .transpose()
+}
+
+fn parse_state(v: Option<String>) -> Result<Option<String>, String> {
+    match nonempty(v).map(|s| s.to_ascii_lowercase()) {
+        Some(s) if !matches!(s.as_str(), "open" | "closed" | "snoozed") => {
+            Err(format!("bad `state` {s:?}: use open, closed or snoozed"))
+        }
+        other => Ok(other),
+    }
+}
+
+fn parse_date_field(v: Option<String>, default: DateField) -> Result<DateField, String> {
+    match nonempty(v) {
+        None => Ok(default),
+        Some(s) => DateField::parse(&s)
+            .ok_or_else(|| format!("bad `date_field` {s:?}: use created_at or updated_at")),
+    }
+}
+
+/// Clamp a page size to 1..=MAX_LIMIT, saying so in `notes` when the request was changed.
+fn clamp_limit(limit: Option<u64>, notes: &mut Vec<String>) -> usize {
+    match limit {
+        None => DEFAULT_LIMIT as usize,
+        Some(0) => {
+            notes.push("limit 0 was raised to 1".into());
+            1
+        }
+        Some(n) if n > MAX_LIMIT => {
+            notes.push(format!("limit {n} was reduced to the maximum of {MAX_LIMIT}"));
+            MAX_LIMIT as usize
+        }
+        Some(n) => n as usize,
+    }
+}
+
+impl IntercomTools {
+    pub fn new(db: Arc<Db>) -> Self {
+        IntercomTools {
+            db,
+            tool_router: Self::tool_router(),
+        }
+    }
+
+    /// Run a read with the freshness stamp from the same connection.
+    async fn answer<T, F>(&self, notes: Vec<String>, f: F) -> ToolResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> anyhow::Result<T> + Send + 'static,
+    {
+        let now = now();
+        self.db
+            .run(move |conn| {
+                let result = f(conn)?;
+                let freshness = metadata::freshness(conn, now)?;
+                Ok(Answer {
+                    result,
+                    freshness,
+                    notes,
+                })
+            })
+            .await
+            .map(Json)
+            .map_err(|e| {
+                tracing::warn!(error = format!("{e:#}"), "tool call failed");
+                format!("{e:#}")
+            })
+    }
+}
+
+/// Turn "not found" into a tool error after the read.
+fn found<T>(r: ToolResult<Option<T>>, what: impl FnOnce() -> String) -> ToolResult<T> {
+    let Json(a) = r?;
+    match a.result {
+        Some(result) => Ok(Json(Answer {
+            result,
+            freshness: a.freshness,
+            notes: a.notes,
+        })),
+        None => Err(what()),
+    }
+}
+
+#[tool_router(router = tool_router)]
+impl IntercomTools {
+    #[tool(
+        description = "Search cached Intercom conversations by full text and/or filters (time window, state, \
+assignee admin or team, tag, contact email). Returns conversation summaries (id, title, state, assignees, \
+contact, tags, snippet) and `next_cursor` for the next page. Use get_conversation for the full thread.",
+        annotations(
+            title = "Search conversations",
+            read_only_hint = true,
+            open_world_hint = false
+        )
+    )]
+    pub async fn search_conversations(
+        &self,
+        Parameters(a): Parameters<SearchConversationsArgs>,
+    ) -> ToolResult<SearchResult> {
+        let now = now();
+        let mut notes = Vec::new();
+        let limit = clamp_limit(a.limit, &mut notes);
+        let text = nonempty(a.query);
+        if let Some(t) = &text
+            && read::fts_query(t).is_none()
+        {
+            notes.push("the query has no words to search for; filters only".into());
+        }
+        let sort = match nonempty(a.sort) {
+            None if text.is_some() => Sort::Relevance,
+            None => Sort::UpdatedDesc,
+            Some(s) => Sort::parse(&s).ok_or_else(|| {
+                format!("bad `sort` {s:?}: use relevance, updated_desc, updated_asc or created_desc")
+            })?,
+        };
+        let offset = match nonempty(a.cursor) {
+            None => 0,
+            Some(c) => decode_cursor(&c).ok_or("bad `cursor`: pass back `next_cursor` exactly as given")?,
+        };
+        let q = SearchQuery {
+            text,
+            since: parse_when("since", a.since, now)?,
+            until: parse_when("until", a.until, now)?,
+            date_field: parse_date_field(a.date_field, DateField::UpdatedAt)?,
+            state: parse_state(a.state)?,
+            admin_id: nonempty(a.admin_id),
+            team_id: nonempty(a.team_id),
+            tag: nonempty(a.tag),
+            contact_email: nonempty(a.contact_email),
+            sort,
+            limit,
+            offset,
+        };
+        self.answer(notes, move |conn| {
+            let page = read::conversations::search(conn, &q)?;
+            Ok(SearchResult {
+                next_cursor: page.has_more.then(|| encode_cursor(q.offset + q.limit)),
+                conversations: page.conversations,
+            })
+        })
+        .await
+    }
+
+    #[tool(
+        description = "Get one cached conversation by id: its opening message and every stored reply, note \
+and event in order, with authors' names and bodies as plain text (very long bodies are cut with a marker).",
+        annotations(title = "Get conversation", read_only_hint = true, open_world_hint = false)
+    )]
+    pub async fn get_conversation(
+        &self,
+        Parameters(a): Parameters<GetConversationArgs>,
+    ) -> ToolResult<ConversationDetail> {
+        let id = a.conversation_id.trim().to_string();
+        if id.is_empty() {
+            return Err("`conversation_id` is empty".into());
+        }
+        let id2 = id.clone();
+        let r = self
+            .answer(Vec::new(), move |conn| read::conversations::get(conn, &id2))
+            .await;
+        found(r, || {
+            format!(
+                "conversation {id} is not in the cache (unknown id, deleted, or outside the synced window)"
+            )
+        })
+    }
+
+    #[tool(
+        description = "Get one cached contact (customer/lead) by `contact_id` or `email`, with their tags and \
+their 10 most recently updated conversations.",
+        annotations(title = "Get contact", read_only_hint = true, open_world_hint = false)
+    )]
+    pub async fn get_contact(&self, Parameters(a): Parameters<GetContactArgs>) -> ToolResult<ContactDetail> {
+        let (id, email) = (nonempty(a.contact_id), nonempty(a.email));
+        if id.is_none() && email.is_none() {
+            return Err("give `contact_id` or `email`".into());
+        }
+        let what = id.clone().or(email.clone()).unwrap_or_default();
+        let r = self
+            .answer(Vec::new(), move |conn| {
+                read::contacts::get(conn, id.as_deref(), email.as_deref(), CONTACT_RECENT)
+            })
+            .await;
+        found(r, || format!("contact {what} is not in the cache"))
+    }
+
+    #[tool(
+        description = "Find cached contacts whose name or email contains the given text (case-insensitive), \
+most recently updated first, each with their 3 most recent conversations.",
+        annotations(title = "Search contacts", read_only_hint = true, open_world_hint = false)
+    )]
+    pub async fn search_contacts(
+        &self,
+        Parameters(a): Parameters<SearchContactsArgs>,
+    ) -> ToolResult<ContactList> {
+        let mut notes = Vec::new();
+        let limit = clamp_limit(a.limit, &mut notes);
+        let query = a.query.trim().to_string();
+        if query.is_empty() {
+            return Err("`query` is empty: give part of a name or email".into());
+        }
+        self.answer(notes, move |conn| {
+            let (contacts, more) = read::contacts::search(conn, &query, limit, CONTACT_SEARCH_RECENT)?;
+            Ok(ContactList { contacts, more })
+        })
+        .await
+    }
+
+    #[tool(
+        description = "List the workspace's teammates (admins): id, name, email, job title, away mode, teams. \
+Use the ids for `admin_id` filters.",
+        annotations(title = "List admins", read_only_hint = true, open_world_hint = false)
+    )]
+    pub async fn list_admins(&self) -> ToolResult<AdminList> {
+        self.answer(Vec::new(), |conn| {
+            Ok(AdminList {
+                admins: read::directory::admins(conn)?,
+            })
+        })
+        .await
+    }
+
+    #[tool(
+        description = "List the workspace's teams with their members. Use the ids for `team_id` filters.",
+        annotations(title = "List teams", read_only_hint = true, open_world_hint = false)
+    )]
+    pub async fn list_teams(&self) -> ToolResult<TeamList> {
+        self.answer(Vec::new(), |conn| {
+            Ok(TeamList {
+                teams: read::directory::teams(conn)?,
+            })
+        })
+        .await
+    }
+
+    #[tool(
+        description = "List the workspace's tags with how many cached conversations carry each.",
+        annotations(title = "List tags", read_only_hint = true, open_world_hint = false)
+    )]
+    pub async fn list_tags(&self) -> ToolResult<TagList> {
+        self.answer(Vec::new(), |conn| {
+            Ok(TagList {
+                tags: read::directory::tags(conn)?,
+            })
+        })
+        .await
+    }
+
+    #[tool(
+        description = "Count cached conversations in a time window (on created_at unless `date_field` says \
+updated_at), grouped by state, team, admin, tag or day, optionally only one state. Example: open \
+conversations per team this week = {\"since\": \"7d\", \"group_by\": \"team\", \"state\": \"open\"}. \
+`none` buckets are unassigned or untagged conversations.",
+        annotations(
+            title = "Conversation statistics",
+            read_only_hint = true,
+            open_world_hint = false
+        )
+    )]
+    pub async fn conversation_stats(
+        &self,
+        Parameters(a): Parameters<ConversationStatsArgs>,
+    ) -> ToolResult<Stats> {
+        let now = now();
+        let group_by = match nonempty(a.group_by) {
+            None => GroupBy::State,
+            Some(g) => GroupBy::parse(&g)
+                .ok_or_else(|| format!("bad `group_by` {g:?}: use state, team, admin, tag or day"))?,
+        };
+        let q = StatsQuery {
+            since: parse_when("since", a.since, now)?,
+            until: parse_when("until", a.until, now)?,
+            date_field: parse_date_field(a.date_field, DateField::CreatedAt)?,
+            group_by,
+            state: parse_state(a.state)?,
+        };
+        self.answer(Vec::new(), move |conn| read::stats::stats(conn, &q))
+            .await
+    }
+
+    #[tool(
+        description = "How fresh the cache is: one row per synced resource (overall, conversations, contacts, \
+admins, teams, tags) with status, last success, coverage window, row counts and the last error.",
+        annotations(title = "Sync status", read_only_hint = true, open_world_hint = false)
+    )]
+    pub async fn get_sync_status(&self) -> Result<Json<SyncStatus>, String> {
+        let now = now();
+        self.db
+            .run(move |conn| {
+                Ok(SyncStatus {
+                    rows: metadata::read_all(conn)?,
+                    freshness: metadata::freshness(conn, now)?,
+                    now,
+                })
+            })
+            .await
+            .map(Json)
+            .map_err(|e| format!("{e:#}"))
+    }
+}

@@ -1,0 +1,318 @@
+//! Conversation reads: search (FTS5 + filters + sort + paging), one conversation with its parts, and
+//! summaries by primary key (shared with contacts).
+
+use super::{DateField, body_text, fts_query};
+use crate::model::{ConversationDetail, ConversationPart, ConversationSummary, PersonRef};
+use anyhow::Result;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
+
+/// Result order for a conversation search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// Best full-text match first (FTS5 bm25); without a text query, most recently updated first.
+    Relevance,
+    UpdatedDesc,
+    UpdatedAsc,
+    CreatedDesc,
+}
+
+impl Sort {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "relevance" => Some(Sort::Relevance),
+            "updated_desc" => Some(Sort::UpdatedDesc),
+            "updated_asc" => Some(Sort::UpdatedAsc),
+            "created_desc" => Some(Sort::CreatedDesc),
+            _ => None,
+        }
+    }
+}
+
+/// A validated conversation search.
+#[derive(Debug, Clone)]
+pub struct SearchQuery {
+    /// The user's text, quoted token by token before it reaches FTS5.
+    pub text: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub date_field: DateField,
+    pub state: Option<String>,
+    /// Admin assignee id; `none` matches unassigned.
+    pub admin_id: Option<String>,
+    /// Team assignee id; `none` matches unassigned.
+    pub team_id: Option<String>,
+    /// Tag id or name (case-insensitive).
+    pub tag: Option<String>,
+    pub contact_email: Option<String>,
+    pub sort: Sort,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// One page of search results.
+#[derive(Debug, Clone)]
+pub struct SearchPage {
+    pub conversations: Vec<ConversationSummary>,
+    pub has_more: bool,
+}
+
+fn is_none_word(s: &str) -> bool {
+    matches!(
+        s.trim().to_ascii_lowercase().as_str(),
+        "none" | "unassigned" | "0"
+    )
+}
+
+/// Run a search: filters, order, one page (`limit` rows after `offset`).
+pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
+    let mut args: Vec<Value> = Vec::new();
+    let mut conds: Vec<String> = Vec::new();
+    let fts = q.text.as_deref().and_then(fts_query);
+    let from = if let Some(m) = &fts {
+        args.push(Value::Text(m.clone()));
+        conds.push(format!("conversation_fts MATCH ?{}", args.len()));
+        "conversation_fts JOIN conversations c ON c.pk = conversation_fts.rowid"
+    } else {
+        "conversations c"
+    };
+    let col = q.date_field.column();
+    if let Some(s) = q.since {
+        args.push(Value::Integer(s));
+        conds.push(format!("{col} >= ?{}", args.len()));
+    }
+    if let Some(u) = q.until {
+        args.push(Value::Integer(u));
+        conds.push(format!("{col} < ?{}", args.len()));
+    }
+    if let Some(s) = &q.state {
+        args.push(Value::Text(s.trim().to_ascii_lowercase()));
+        conds.push(format!("c.state = ?{}", args.len()));
+    }
+    for (val, column) in [
+        (&q.admin_id, "c.admin_assignee_id"),
+        (&q.team_id, "c.team_assignee_id"),
+    ] {
+        if let Some(v) = val {
+            if is_none_word(v) {
+                conds.push(format!("{column} IS NULL"));
+            } else {
+                args.push(Value::Text(v.trim().to_string()));
+                conds.push(format!("{column} = ?{}", args.len()));
+            }
+        }
+    }
+    if let Some(t) = &q.tag {
+        args.push(Value::Text(t.trim().to_string()));
+        let n = args.len();
+        conds.push(format!(
+            "c.id IN (SELECT ct.conversation_id FROM conversation_tags ct WHERE ct.tag_id = ?{n} \
+             OR ct.tag_id IN (SELECT id FROM tags WHERE name = ?{n} COLLATE NOCASE))"
+        ));
+    }
+    if let Some(e) = &q.contact_email {
+        args.push(Value::Text(e.trim().to_string()));
+        let n = args.len();
+        conds.push(format!(
+            "c.id IN (SELECT cc.conversation_id FROM conversation_contacts cc WHERE cc.contact_id IN \
+               (SELECT id FROM contacts WHERE email = ?{n} COLLATE NOCASE) \
+             UNION SELECT c3.id FROM conversations c3 WHERE c3.contact_id IN \
+               (SELECT id FROM contacts WHERE email = ?{n} COLLATE NOCASE))"
+        ));
+    }
+    let order = match (q.sort, fts.is_some()) {
+        (Sort::Relevance, true) => "conversation_fts.rank, c.updated_at DESC",
+        (Sort::Relevance, false) | (Sort::UpdatedDesc, _) => "c.updated_at DESC, c.pk DESC",
+        (Sort::UpdatedAsc, _) => "c.updated_at ASC, c.pk ASC",
+        (Sort::CreatedDesc, _) => "c.created_at DESC, c.pk DESC",
+    };
+    let where_ = if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    };
+    args.push(Value::Integer(q.limit as i64 + 1));
+    args.push(Value::Integer(q.offset as i64));
+    let sql = format!(
+        "SELECT c.pk FROM {from} {where_} ORDER BY {order} LIMIT ?{} OFFSET ?{}",
+        args.len() - 1,
+        args.len()
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut pks: Vec<i64> = stmt
+        .query_map(params_from_iter(args), |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let has_more = pks.len() > q.limit;
+    pks.truncate(q.limit);
+    Ok(SearchPage {
+        conversations: summaries(conn, &pks)?,
+        has_more,
+    })
+}
+
+const SUMMARY_SQL: &str = "SELECT c.id, c.title, c.state, c.priority, c.created_at, c.updated_at, \
+    c.admin_assignee_id, a.name, a.email, c.team_assignee_id, t.name, \
+    c.contact_id, k.name, k.email, k.role, c.source_subject, c.source_body, \
+    c.source_author_type, c.source_author_id, c.source_author_name, c.source_author_email, \
+    (SELECT group_concat(coalesce(g.name, x.tag_id), char(31)) FROM conversation_tags x \
+        LEFT JOIN tags g ON g.id = x.tag_id WHERE x.conversation_id = c.id), \
+    c.parts_truncated \
+    FROM conversations c \
+    LEFT JOIN admins a ON a.id = c.admin_assignee_id \
+    LEFT JOIN teams t ON t.id = c.team_assignee_id \
+    LEFT JOIN contacts k ON k.id = c.contact_id";
+
+/// The row of a conversation with what its summary and detail need.
+struct ConvRow {
+    summary: ConversationSummary,
+    source_body: Option<String>,
+    author: Option<PersonRef>,
+    parts_truncated: bool,
+}
+
+fn conv_row(r: &Row<'_>) -> rusqlite::Result<ConvRow> {
+    let title: Option<String> = r.get(1)?;
+    let subject: Option<String> = r.get(15)?;
+    let source_body: Option<String> = r.get(16)?;
+    let title = title.filter(|t| !t.trim().is_empty()).or_else(|| {
+        subject
+            .map(|s| crate::text::html_to_text(&s))
+            .filter(|s| !s.is_empty())
+    });
+    let snippet = crate::text::snippet(
+        &crate::text::html_to_text(source_body.as_deref().unwrap_or("")),
+        200,
+    );
+    let person = |id: Option<String>, kind: &str, name: Option<String>, email: Option<String>| {
+        id.map(|id| PersonRef {
+            id,
+            kind: kind.to_string(),
+            name,
+            email,
+        })
+    };
+    let contact_id: Option<String> = r.get(11)?;
+    let author_type: Option<String> = r.get(17)?;
+    let author_id: Option<String> = r.get(18)?;
+    let author_name: Option<String> = r.get(19)?;
+    let author_email: Option<String> = r.get(20)?;
+    let contact_role: Option<String> = r.get(14)?;
+    let mut contact_name: Option<String> = r.get(12)?;
+    let mut contact_email: Option<String> = r.get(13)?;
+    if contact_id.is_some() && contact_id == author_id {
+        contact_name = contact_name.or_else(|| author_name.clone());
+        contact_email = contact_email.or_else(|| author_email.clone());
+    }
+    let contact_kind = contact_role.unwrap_or_else(|| "contact".into());
+    let mut tags: Vec<String> = r
+        .get::<_, Option<String>>(21)?
+        .map(|s| s.split('\u{1f}').map(str::to_string).collect())
+        .unwrap_or_default();
+    tags.sort();
+    let author = author_id.map(|id| PersonRef {
+        id,
+        kind: author_type.unwrap_or_else(|| "unknown".into()),
+        name: author_name,
+        email: author_email,
+    });
+    Ok(ConvRow {
+        summary: ConversationSummary {
+            id: r.get(0)?,
+            title,
+            state: r.get(2)?,
+            priority: r.get(3)?,
+            created_at: r.get(4)?,
+            updated_at: r.get(5)?,
+            admin_assignee: person(r.get(6)?, "admin", r.get(7)?, r.get(8)?),
+            team_assignee: person(r.get(9)?, "team", r.get(10)?, None),
+            contact: person(contact_id, &contact_kind, contact_name, contact_email),
+            tags,
+            snippet,
+        },
+        source_body,
+        author,
+        parts_truncated: r.get::<_, i64>(22)? != 0,
+    })
+}
+
+/// Summaries for these primary keys, in the given order (missing keys are skipped).
+pub fn summaries(conn: &Connection, pks: &[i64]) -> Result<Vec<ConversationSummary>> {
+    let mut stmt = conn.prepare_cached(&format!("{SUMMARY_SQL} WHERE c.pk = ?1"))?;
+    let mut out = Vec::with_capacity(pks.len());
+    for pk in pks {
+        if let Some(row) = stmt.query_row([pk], conv_row).optional()? {
+            out.push(row.summary);
+        }
+    }
+    Ok(out)
+}
+
+/// One conversation with every stored part, oldest first; None when the id is not in the cache.
+pub fn get(conn: &Connection, id: &str) -> Result<Option<ConversationDetail>> {
+    let mut stmt = conn.prepare_cached(&format!("{SUMMARY_SQL} WHERE c.id = ?1"))?;
+    let Some(row) = stmt.query_row([id.trim()], conv_row).optional()? else {
+        return Ok(None);
+    };
+    let mut author = row.author;
+    if let Some(a) = author.as_mut() {
+        resolve_person(conn, a)?;
+    }
+    let parts = parts(conn, &row.summary.id)?;
+    Ok(Some(ConversationDetail {
+        body: row.source_body.as_deref().map(body_text).unwrap_or_default(),
+        author,
+        parts,
+        parts_truncated: row.parts_truncated,
+        summary: row.summary,
+    }))
+}
+
+/// Fill in the name and email of an admin or contact from our tables when the row has them.
+fn resolve_person(conn: &Connection, p: &mut PersonRef) -> Result<()> {
+    let sql = match p.kind.as_str() {
+        "admin" | "bot" => "SELECT name, email FROM admins WHERE id = ?1",
+        "user" | "lead" | "contact" => "SELECT name, email FROM contacts WHERE id = ?1",
+        _ => return Ok(()),
+    };
+    let found: Option<(Option<String>, Option<String>)> = conn
+        .prepare_cached(sql)?
+        .query_row([&p.id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((name, email)) = found {
+        p.name = name.or(p.name.take());
+        p.email = email.or(p.email.take());
+    }
+    Ok(())
+}
+
+fn parts(conn: &Connection, conversation_id: &str) -> Result<Vec<ConversationPart>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.id, p.part_type, p.body, p.created_at, p.author_type, p.author_id, p.author_name, \
+         p.author_email, p.assigned_to_id, a.name, a.email, k.name, k.email \
+         FROM conversation_parts p \
+         LEFT JOIN admins a ON p.author_type IN ('admin', 'bot') AND a.id = p.author_id \
+         LEFT JOIN contacts k ON p.author_type IN ('user', 'lead', 'contact') AND k.id = p.author_id \
+         WHERE p.conversation_id = ?1 ORDER BY p.created_at, length(p.id), p.id",
+    )?;
+    let rows = stmt.query_map([conversation_id], |r| {
+        let body: Option<String> = r.get(2)?;
+        let author_id: Option<String> = r.get(5)?;
+        let name = r.get::<_, Option<String>>(9)?.or(r.get(11)?).or(r.get(6)?);
+        let email = r.get::<_, Option<String>>(10)?.or(r.get(12)?).or(r.get(7)?);
+        let kind: Option<String> = r.get(4)?;
+        Ok(ConversationPart {
+            id: r.get(0)?,
+            part_type: r.get(1)?,
+            created_at: r.get(3)?,
+            author: author_id.map(|id| PersonRef {
+                id,
+                kind: kind.unwrap_or_else(|| "unknown".into()),
+                name,
+                email,
+            }),
+            body: body.filter(|b| !b.trim().is_empty()).map(|b| body_text(&b)),
+            assigned_to: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
