@@ -47,6 +47,10 @@ pub const DIRECTORY_RESOURCES: [&str; 3] = ["admins", "teams", "tags"];
 /// clocks differ. Duplicates are harmless (the stored copy is compared before fetching).
 pub const OVERLAP: i64 = 300;
 
+/// The search window ends this far past our clock, for an Intercom clock slightly ahead of ours (less
+/// than [`OVERLAP`], so the next run still re-reads anything updated while the pass ran).
+pub const CLOCK_SKEW: i64 = 120;
+
 /// What one run should do.
 #[derive(Debug, Clone)]
 pub struct SyncOptions {
@@ -351,7 +355,7 @@ impl Run<'_> {
             self.ctx,
             Window {
                 lower,
-                upper: t_end,
+                upper: t_end + CLOCK_SKEW,
                 floor,
             },
         )
@@ -369,7 +373,8 @@ impl Run<'_> {
             self.report.deleted += deletions::poll_deleted(self.ctx, since).await?;
         }
         let last_reconcile = meta.as_ref().and_then(|m| m.last_reconcile);
-        let due = last_reconcile.is_some_and(|t| t_end - t >= self.opts.reconcile_hours as i64 * 3600);
+        // An interrupted first run never recorded one: reconcile on the next.
+        let due = last_reconcile.is_none_or(|t| t_end - t >= self.opts.reconcile_hours as i64 * 3600);
         let reconciled = if self.opts.full || (!first && due) {
             let cov = meta
                 .as_ref()
