@@ -1,11 +1,276 @@
-//! CLI on the client library. Placeholder.
-use crate::cli::{ContactArgs, ConversationArgs, SearchArgs};
-pub async fn search(_a: SearchArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("search: not built yet")
+//! `fastintercom search`, `conversation`, `contact`: the client library on the command line. The first line
+//! says which source answered, how old its data is and why; `--json` prints the whole [`Answer`] instead:
+//! `{"source","data_as_of","age_seconds","reason","stale","data"}`.
+
+use super::{Answer, CallOptions, Client, ClientConfig, SearchRequest};
+use crate::cli::{ClientArgs, ContactArgs, ConversationArgs, SearchArgs};
+use crate::config::Settings;
+use crate::model::{ContactDetail, ConversationDetail, ConversationSummary, PersonRef};
+use crate::timespec::{fmt_age, fmt_time, parse_time};
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+fn client(a: &ClientArgs) -> Result<(Client, CallOptions)> {
+    let settings = Settings::load()?;
+    let cfg = ClientConfig::from_settings(
+        &settings,
+        a.mcp_url.as_deref(),
+        a.db.db.as_deref(),
+        a.max_staleness,
+    )?;
+    let opts = CallOptions {
+        max_staleness: None,
+        allow_stale: Some(!a.no_stale),
+    };
+    Ok((Client::new(cfg), opts))
 }
-pub async fn conversation(_a: ConversationArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("conversation: not built yet")
+
+/// `source: cache (data as of 2026-11-25 14:02 UTC, 3 min old; fresh and window inside coverage)`.
+pub fn source_line<T>(a: &Answer<T>) -> String {
+    let mut s = format!("source: {}", a.source);
+    if a.stale {
+        s.push_str(", STALE");
+    }
+    s.push_str(" (");
+    match (a.data_as_of, a.age_seconds) {
+        (Some(t), Some(age)) => {
+            let _ = write!(s, "data as of {}, {} old; ", fmt_time(t), fmt_age(age));
+        }
+        _ => s.push_str("data age unknown; "),
+    }
+    let _ = write!(s, "{})", a.reason);
+    s
 }
-pub async fn contact(_a: ContactArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("contact: not built yet")
+
+fn print_json<T: Serialize>(a: &Answer<T>) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(a)?);
+    Ok(())
+}
+
+fn who(p: &Option<PersonRef>) -> String {
+    match p {
+        None => "-".into(),
+        Some(p) => p
+            .name
+            .clone()
+            .or_else(|| p.email.clone())
+            .unwrap_or_else(|| format!("{} {}", p.kind, p.id)),
+    }
+}
+
+fn summary_line(c: &ConversationSummary) -> String {
+    let what = c.title.clone().unwrap_or_else(|| c.snippet.clone());
+    let contact = c
+        .contact
+        .as_ref()
+        .and_then(|p| p.email.clone().or_else(|| p.name.clone()))
+        .map(|e| format!("  <{e}>"))
+        .unwrap_or_default();
+    format!(
+        "{:>10}  {:<7}  {}  {}{}",
+        c.id,
+        c.state,
+        fmt_time(c.updated_at),
+        crate::text::snippet(&what, 80),
+        contact
+    )
+}
+
+/// `fastintercom search QUERY [--since WHEN] [--until WHEN] [--limit N]`.
+pub async fn search(a: SearchArgs) -> Result<u8> {
+    let now = crate::timespec::now();
+    let since = a
+        .since
+        .as_deref()
+        .map(|s| parse_time(s, now))
+        .transpose()
+        .context("--since")?;
+    let until = a
+        .until
+        .as_deref()
+        .map(|s| parse_time(s, now))
+        .transpose()
+        .context("--until")?;
+    let (client, opts) = client(&a.client)?;
+    let req = SearchRequest {
+        text: Some(a.query.clone()).filter(|q| !q.trim().is_empty()),
+        since,
+        until,
+        limit: Some(a.limit),
+        ..Default::default()
+    };
+    let answer = client.search_conversations(&req, &opts).await?;
+    if a.client.json {
+        print_json(&answer)?;
+        return Ok(0);
+    }
+    println!("{}", source_line(&answer));
+    let n = answer.data.conversations.len();
+    for c in &answer.data.conversations {
+        println!("{}", summary_line(c));
+    }
+    let more = if answer.data.next_cursor.is_some() {
+        " (more match: raise --limit)"
+    } else {
+        ""
+    };
+    println!("{n} conversation{}{more}", if n == 1 { "" } else { "s" });
+    Ok(0)
+}
+
+fn print_conversation(c: &ConversationDetail) {
+    let s = &c.summary;
+    println!(
+        "conversation {}: {}",
+        s.id,
+        s.title.as_deref().unwrap_or("(no title)")
+    );
+    println!(
+        "state: {}  priority: {}  created: {}  updated: {}",
+        s.state,
+        s.priority.as_deref().unwrap_or("-"),
+        fmt_time(s.created_at),
+        fmt_time(s.updated_at)
+    );
+    println!(
+        "admin: {}  team: {}  contact: {}",
+        who(&s.admin_assignee),
+        who(&s.team_assignee),
+        who(&s.contact)
+    );
+    if !s.tags.is_empty() {
+        println!("tags: {}", s.tags.join(", "));
+    }
+    println!("\n[{}] {}:\n{}", fmt_time(s.created_at), who(&c.author), c.body);
+    for p in &c.parts {
+        match &p.body {
+            Some(b) => println!(
+                "\n[{}] {} ({}):\n{}",
+                fmt_time(p.created_at),
+                who(&p.author),
+                p.part_type,
+                b
+            ),
+            None => println!(
+                "\n[{}] {} ({})",
+                fmt_time(p.created_at),
+                who(&p.author),
+                p.part_type
+            ),
+        }
+    }
+    if c.parts_truncated {
+        println!("\n(older parts were not returned by Intercom: over its 500-part limit)");
+    }
+}
+
+/// `fastintercom conversation ID`. Exit 1 when neither source knows the id.
+pub async fn conversation(a: ConversationArgs) -> Result<u8> {
+    let (client, opts) = client(&a.client)?;
+    let answer = client.get_conversation(&a.id, &opts).await?;
+    if a.client.json {
+        print_json(&answer)?;
+    } else {
+        println!("{}", source_line(&answer));
+        match &answer.data {
+            Some(c) => print_conversation(c),
+            None => eprintln!("conversation {} not found", a.id.trim()),
+        }
+    }
+    Ok(if answer.data.is_some() { 0 } else { 1 })
+}
+
+fn print_contact(c: &ContactDetail) {
+    println!(
+        "contact {}: {} <{}>",
+        c.id,
+        c.name.as_deref().unwrap_or("(no name)"),
+        c.email.as_deref().unwrap_or("-")
+    );
+    println!(
+        "role: {}  phone: {}  created: {}  last seen: {}",
+        c.role.as_deref().unwrap_or("-"),
+        c.phone.as_deref().unwrap_or("-"),
+        c.created_at.map(fmt_time).unwrap_or_else(|| "-".into()),
+        c.last_seen_at.map(fmt_time).unwrap_or_else(|| "-".into())
+    );
+    if !c.tags.is_empty() {
+        println!("tags: {}", c.tags.join(", "));
+    }
+    println!("recent conversations:");
+    for s in &c.recent_conversations {
+        println!("{}", summary_line(s));
+    }
+}
+
+/// `fastintercom contact EMAIL|ID`. Exit 1 when neither source knows the contact.
+pub async fn contact(a: ContactArgs) -> Result<u8> {
+    let (client, opts) = client(&a.client)?;
+    let answer = client.get_contact(&a.email, &opts).await?;
+    if a.client.json {
+        print_json(&answer)?;
+    } else {
+        println!("{}", source_line(&answer));
+        match &answer.data {
+            Some(c) => print_contact(c),
+            None => eprintln!("contact {} not found", a.email.trim()),
+        }
+    }
+    Ok(if answer.data.is_some() { 0 } else { 1 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::{Reason, Source};
+
+    #[test]
+    fn source_line_reads_like_the_issue() {
+        let now = crate::timespec::now();
+        let a = Answer {
+            source: Source::Cache,
+            data_as_of: Some(1_795_615_320),
+            age_seconds: Some(180),
+            reason: Reason::FreshWindowInsideCoverage,
+            stale: false,
+            data: (),
+        };
+        assert_eq!(
+            source_line(&a),
+            "source: cache (data as of 2026-11-25 14:02 UTC, 3 min old; fresh and window inside coverage)"
+        );
+        let b = Answer {
+            source: Source::Rest,
+            data_as_of: Some(now),
+            age_seconds: Some(0),
+            reason: Reason::NeverSynced,
+            stale: false,
+            data: (),
+        };
+        assert!(
+            source_line(&b).starts_with("source: rest (data as of "),
+            "{}",
+            source_line(&b)
+        );
+        assert!(source_line(&b).ends_with(", 0 s old; the cache was never synced)"));
+    }
+
+    #[test]
+    fn json_answer_has_the_documented_keys() {
+        let a = Answer {
+            source: Source::Cache,
+            data_as_of: Some(1),
+            age_seconds: Some(2),
+            reason: Reason::Fresh,
+            stale: true,
+            data: vec![1],
+        };
+        let v = serde_json::to_value(&a).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"source": "cache", "data_as_of": 1, "age_seconds": 2, "reason": "fresh",
+                "stale": true, "data": [1]})
+        );
+    }
 }

@@ -1,2 +1,588 @@
-//! The client library (owner: issue #4). Placeholder.
+//! The client library: answer a question from the cache (the MCP server, or the SQLite file when it is on
+//! this host) when the cache is fresh enough and covers the question, else from Intercom's REST API. Every
+//! answer says where it came from ([`Source`]), how old its data is, and why ([`Reason`]).
+//!
+//! | file          | owns                                                                      |
+//! |---------------|---------------------------------------------------------------------------|
+//! | `mod.rs`      | [`Client`], [`ClientConfig`], [`Answer`], the per-request flow            |
+//! | `decision.rs` | [`decide`]: the pure cache-or-REST decision from one `sync_metadata` row   |
+//! | `cache.rs`    | the cache path: MCP over Streamable HTTP or stdio, or the database file    |
+//! | `rest.rs`     | the REST path: Intercom answers mapped into the same [`crate::model`] types |
+//! | `cli.rs`      | `fastintercom search`, `conversation`, `contact`                           |
+//!
+//! The flow of one request:
+//! 1. Read the `overall` `sync_metadata` row (MCP `get_sync_status`, cached for a few seconds; or the file).
+//! 2. [`decide`]: cache when the last successful sync is within the staleness bound and the asked window
+//!    starts inside the cache's coverage; REST otherwise.
+//! 3. A cache that does not answer, or does not hold the asked id, falls through to REST.
+//! 4. When REST fails too (rate limited, down, no token), the cached answer is returned marked `stale`,
+//!    unless the caller forbids stale data ([`CallOptions::allow_stale`]).
+//!
+//! Both paths return the same types, so callers tell them apart only by [`Answer::source`]. One
+//! difference in meaning is unavoidable: Intercom's REST search matches text in the **opening message
+//! only** (`source.body`, every word), while the cache searches the title, the opening message and every
+//! part. Searches sort by `updated_at` descending on both paths so that their pages line up.
+//!
+//! ```no_run
+//! use fastintercom::client::{CallOptions, Client, ClientConfig, SearchRequest};
+//! use std::time::Duration;
+//!
+//! # async fn example() -> anyhow::Result<()> {
+//! let settings = fastintercom::config::Settings::load()?;
+//! let client = Client::new(ClientConfig::from_settings(&settings, None, None, None)?);
+//! let answer = client
+//!     .search_conversations(&SearchRequest::text("refund").since_days(7), &CallOptions::default())
+//!     .await?;
+//! println!("{} ({}): {} conversations", answer.source, answer.reason, answer.data.conversations.len());
+//!
+//! // This call accepts data at most 5 minutes old and would rather fail than be stale.
+//! let strict = CallOptions { max_staleness: Some(Duration::from_secs(300)), allow_stale: Some(false) };
+//! let conv = client.get_conversation("123", &strict).await?;
+//! if let Some(c) = conv.data {
+//!     println!("{} parts, from {}", c.parts.len(), conv.source);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod cache;
 pub mod cli;
+pub mod decision;
+pub mod rest;
+
+pub use crate::store::read::DateField;
+pub use crate::store::read::stats::GroupBy;
+pub use decision::{Decision, Reason, decide};
+
+use crate::config::{Settings, Token};
+use crate::intercom::ApiConfig;
+use crate::model::{ContactDetail, ConversationDetail, SearchResult, Stats};
+use crate::store::metadata::SyncMeta;
+use serde::Serialize;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Where an answer came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The synced copy (MCP server or database file).
+    Cache,
+    /// Intercom's REST API, live.
+    Rest,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Source::Cache => "cache",
+            Source::Rest => "rest",
+        })
+    }
+}
+
+/// An answer with its provenance. Serialises as `{"source","data_as_of","age_seconds","reason","stale","data"}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer<T> {
+    pub source: Source,
+    /// When the data was true: the end of the last successful sync for the cache, the request time for REST
+    /// (Unix seconds). None when the cache never synced.
+    pub data_as_of: Option<i64>,
+    /// Seconds between `data_as_of` and the answer.
+    pub age_seconds: Option<i64>,
+    /// Why this source answered.
+    #[serde(serialize_with = "as_display")]
+    pub reason: Reason,
+    /// True when the data is older than the staleness bound or does not cover the whole question (a cached
+    /// answer served because REST failed).
+    pub stale: bool,
+    pub data: T,
+}
+
+fn as_display<S: serde::Serializer>(r: &Reason, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(r)
+}
+
+impl<T> Answer<T> {
+    /// The same provenance around other data.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Answer<U> {
+        Answer {
+            source: self.source,
+            data_as_of: self.data_as_of,
+            age_seconds: self.age_seconds,
+            reason: self.reason,
+            stale: self.stale,
+            data: f(self.data),
+        }
+    }
+}
+
+/// Per-call overrides of the client's defaults.
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    /// How old the cache may be for this call (default: [`ClientConfig::max_staleness`]).
+    pub max_staleness: Option<Duration>,
+    /// Whether a stale cached answer beats an error when REST fails (default: [`ClientConfig::allow_stale`]).
+    pub allow_stale: Option<bool>,
+}
+
+/// Where the cache is.
+#[derive(Debug, Clone)]
+pub enum CacheSource {
+    /// An MCP server over Streamable HTTP, e.g. `http://127.0.0.1:8765/mcp`, with an optional bearer token.
+    McpHttp { url: String, token: Option<Token> },
+    /// An MCP server spoken to over stdio: the client starts `program args...` (e.g. `fastintercom serve --stdio`).
+    McpStdio { program: PathBuf, args: Vec<String> },
+    /// The SQLite database file on this host, read directly (read-only).
+    Database(PathBuf),
+    /// No cache: every answer comes from REST.
+    None,
+}
+
+/// Everything a [`Client`] needs. Build it with [`ClientConfig::new`] or [`ClientConfig::from_settings`].
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub cache: CacheSource,
+    /// Intercom's REST API; None makes the REST path unavailable (a reason, not a crash).
+    pub api: Option<ApiConfig>,
+    /// Why `api` is None, shown in reasons and errors.
+    pub api_unavailable: Option<String>,
+    /// Default staleness bound (`FASTINTERCOM_MAX_STALENESS_MINUTES`, default 60 min).
+    pub max_staleness: Duration,
+    /// Default for [`CallOptions::allow_stale`] (true).
+    pub allow_stale: bool,
+    /// Bound on connecting to and calling the MCP server (default 5 s); past it the cache is unreachable.
+    pub cache_timeout: Duration,
+    /// Bound on one REST answer, retries and rate-limit waits included (default 20 s).
+    pub rest_timeout: Duration,
+    /// How long a `get_sync_status` answer from the MCP server is reused (default 5 s).
+    pub status_ttl: Duration,
+    /// How long admin, team and tag lists fetched over REST are reused (default 60 s).
+    pub directory_ttl: Duration,
+    /// Most pages a REST `conversation_stats` walks (150 conversations each) before it gives up (default 20).
+    pub rest_stats_max_pages: usize,
+}
+
+impl ClientConfig {
+    /// Defaults around a cache and an optional REST API.
+    pub fn new(cache: CacheSource, api: Option<ApiConfig>) -> Self {
+        let api_unavailable = api
+            .is_none()
+            .then(|| "REST unavailable: no Intercom token configured".to_string());
+        ClientConfig {
+            cache,
+            api,
+            api_unavailable,
+            max_staleness: Duration::from_secs(60 * 60),
+            allow_stale: true,
+            cache_timeout: Duration::from_secs(5),
+            rest_timeout: Duration::from_secs(20),
+            status_ttl: Duration::from_secs(5),
+            directory_ttl: Duration::from_secs(60),
+            rest_stats_max_pages: 20,
+        }
+    }
+
+    /// From the settings (flags first): the MCP URL (`--mcp-url` / `FASTINTERCOM_MCP_URL`), else the
+    /// database file (`--db` / `FASTINTERCOM_DB` / default path); the token and API base; the staleness
+    /// bound (`--max-staleness` / `FASTINTERCOM_MAX_STALENESS_MINUTES`). A missing token is not an error:
+    /// the REST path is then unavailable.
+    pub fn from_settings(
+        s: &Settings,
+        mcp_url: Option<&str>,
+        db: Option<&Path>,
+        max_staleness_minutes: Option<u64>,
+    ) -> anyhow::Result<Self> {
+        let cache = match s.mcp_url(mcp_url) {
+            Some(url) => CacheSource::McpHttp {
+                url,
+                token: s.mcp_token()?,
+            },
+            None => CacheSource::Database(s.db_path(db)),
+        };
+        let (api, unavailable) = match s.intercom_token() {
+            Ok(token) => {
+                let mut cfg = ApiConfig::new(s.api_base()?, token);
+                cfg.version = s.intercom_version();
+                cfg.concurrency = s.concurrency()?;
+                (Some(cfg), None)
+            }
+            Err(e) => (None, Some(format!("REST unavailable: {e:#}"))),
+        };
+        let mut cfg = ClientConfig::new(cache, api);
+        if unavailable.is_some() {
+            cfg.api_unavailable = unavailable;
+        }
+        cfg.max_staleness = Duration::from_secs(s.max_staleness_minutes(max_staleness_minutes)? * 60);
+        Ok(cfg)
+    }
+}
+
+/// A conversation search: optional text, a window, a state, a page size.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchRequest {
+    /// Words to find (all of them). REST matches them in the opening message only; the cache everywhere.
+    pub text: Option<String>,
+    /// Window start (Unix seconds, inclusive) on `date_field`. None: all time.
+    pub since: Option<i64>,
+    /// Window end (Unix seconds, exclusive).
+    pub until: Option<i64>,
+    /// Which timestamp the window applies to (default `updated_at`).
+    pub date_field: Option<DateField>,
+    /// open | closed | snoozed
+    pub state: Option<String>,
+    /// Page size (1-100, default 20; the MCP server returns at most 100).
+    pub limit: Option<u32>,
+}
+
+impl SearchRequest {
+    /// Conversations containing these words.
+    pub fn text(t: impl Into<String>) -> Self {
+        SearchRequest {
+            text: Some(t.into()),
+            ..Default::default()
+        }
+    }
+
+    /// Limit the window to the last `days` days.
+    pub fn since_days(mut self, days: i64) -> Self {
+        self.since = Some(crate::timespec::now() - days * 86_400);
+        self
+    }
+
+    pub(crate) fn page_size(&self) -> u32 {
+        self.limit.unwrap_or(20).clamp(1, 100)
+    }
+
+    pub(crate) fn field(&self) -> DateField {
+        self.date_field.unwrap_or(DateField::UpdatedAt)
+    }
+
+    pub(crate) fn words(&self) -> Vec<String> {
+        self.text
+            .as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .filter(|t| t.chars().any(char::is_alphanumeric))
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// A `conversation_stats` request: counts in a window, grouped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatsRequest {
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    /// Default `updated_at`.
+    pub date_field: Option<DateField>,
+    pub group_by: GroupBy,
+    pub state: Option<String>,
+}
+
+impl StatsRequest {
+    pub fn new(group_by: GroupBy) -> Self {
+        StatsRequest {
+            since: None,
+            until: None,
+            date_field: None,
+            group_by,
+            state: None,
+        }
+    }
+
+    pub(crate) fn field(&self) -> DateField {
+        self.date_field.unwrap_or(DateField::UpdatedAt)
+    }
+}
+
+/// A request nobody could answer, as one line.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ClientError {
+    /// The request itself is wrong (e.g. a window that ends before it starts).
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    /// REST failed and the caller forbade the stale cached answer.
+    #[error(
+        "{reason}; REST failed ({rest_error}); a stale cached answer exists but stale data is not allowed"
+    )]
+    StaleNotAllowed { reason: Reason, rest_error: String },
+    /// Neither REST nor the cache could answer.
+    #[error("{reason}; REST failed ({rest_error}); the cache cannot answer either ({cache_error})")]
+    Unavailable {
+        reason: Reason,
+        rest_error: String,
+        cache_error: String,
+    },
+}
+
+/// The cache-or-REST client. Cheap to clone; clones share connections and caches.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+/// A `get_sync_status` answer: the overall row, or why the cache did not answer.
+type StatusResult = Result<Option<SyncMeta>, String>;
+
+struct Inner {
+    cfg: ClientConfig,
+    cache: Option<cache::Cache>,
+    rest: Result<rest::Rest, String>,
+    status: tokio::sync::Mutex<Option<(Instant, StatusResult)>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("cfg", &self.inner.cfg).finish()
+    }
+}
+
+/// What the cache said for one request.
+enum CacheAnswer<T> {
+    Hit(T),
+    /// Not in the cache (lookups by id only).
+    Miss,
+}
+
+impl Client {
+    /// Build the client. Nothing is contacted until the first request.
+    pub fn new(cfg: ClientConfig) -> Self {
+        let cache = cache::Cache::new(&cfg.cache, cfg.cache_timeout);
+        let rest = match &cfg.api {
+            Some(api) => rest::Rest::new(api.clone(), &cfg).map_err(|e| format!("REST unavailable: {e}")),
+            None => Err(cfg
+                .api_unavailable
+                .clone()
+                .unwrap_or_else(|| "REST unavailable".into())),
+        };
+        Client {
+            inner: Arc::new(Inner {
+                cfg,
+                cache,
+                rest,
+                status: tokio::sync::Mutex::new(None),
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.cfg
+    }
+
+    /// The cache's `overall` `sync_metadata` row (None: never synced). Over MCP it is reused for
+    /// [`ClientConfig::status_ttl`].
+    pub async fn sync_status(&self) -> Result<Option<SyncMeta>, String> {
+        let Some(cache) = &self.inner.cache else {
+            return Err("no cache configured".into());
+        };
+        if !cache.is_remote() {
+            return cache.sync_meta().await.map_err(|e| format!("{e:#}"));
+        }
+        let mut slot = self.inner.status.lock().await;
+        if let Some((at, v)) = slot.as_ref()
+            && at.elapsed() < self.inner.cfg.status_ttl
+        {
+            return v.clone();
+        }
+        let v = cache.sync_meta().await.map_err(|e| format!("{e:#}"));
+        *slot = Some((Instant::now(), v.clone()));
+        v
+    }
+
+    /// Forget the cached `get_sync_status` answer (the next request asks again).
+    pub async fn forget_sync_status(&self) {
+        *self.inner.status.lock().await = None;
+    }
+
+    /// Search conversations in a window (sorted by `updated_at`, newest first).
+    pub async fn search_conversations(
+        &self,
+        req: &SearchRequest,
+        opts: &CallOptions,
+    ) -> Result<Answer<SearchResult>, ClientError> {
+        check_window(req.since, req.until)?;
+        let window = Some(req.since.unwrap_or(0));
+        let cache = async {
+            let c = self.cache()?;
+            Ok(CacheAnswer::Hit(c.search(req).await?))
+        };
+        let rest = async { self.rest()?.search(req).await };
+        self.answer(window, opts, cache, rest).await
+    }
+
+    /// One conversation with its parts; `data` is None when neither source knows the id.
+    pub async fn get_conversation(
+        &self,
+        id: &str,
+        opts: &CallOptions,
+    ) -> Result<Answer<Option<ConversationDetail>>, ClientError> {
+        let id = id.trim();
+        if id.is_empty() {
+            return Err(ClientError::Invalid("empty conversation id".into()));
+        }
+        let cache = async {
+            let c = self.cache()?;
+            Ok(match c.conversation(id).await? {
+                Some(d) => CacheAnswer::Hit(Some(d)),
+                None => CacheAnswer::Miss,
+            })
+        };
+        let rest = async { self.rest()?.conversation(id).await };
+        self.answer(None, opts, cache, rest).await
+    }
+
+    /// One contact by email (contains `@`) or id, with recent conversations; None when unknown.
+    pub async fn get_contact(
+        &self,
+        id_or_email: &str,
+        opts: &CallOptions,
+    ) -> Result<Answer<Option<ContactDetail>>, ClientError> {
+        let key = id_or_email.trim();
+        if key.is_empty() {
+            return Err(ClientError::Invalid("empty contact email or id".into()));
+        }
+        let cache = async {
+            let c = self.cache()?;
+            Ok(match c.contact(key).await? {
+                Some(d) => CacheAnswer::Hit(Some(d)),
+                None => CacheAnswer::Miss,
+            })
+        };
+        let rest = async { self.rest()?.contact(key).await };
+        self.answer(None, opts, cache, rest).await
+    }
+
+    /// Counts of conversations in a window, grouped. Over REST the window is walked page by page (at most
+    /// [`ClientConfig::rest_stats_max_pages`]) and grouped here.
+    pub async fn conversation_stats(
+        &self,
+        req: &StatsRequest,
+        opts: &CallOptions,
+    ) -> Result<Answer<Stats>, ClientError> {
+        check_window(req.since, req.until)?;
+        let window = Some(req.since.unwrap_or(0));
+        let cache = async {
+            let c = self.cache()?;
+            Ok(CacheAnswer::Hit(c.stats(req).await?))
+        };
+        let rest = async { self.rest()?.stats(req).await };
+        self.answer(window, opts, cache, rest).await
+    }
+
+    fn cache(&self) -> anyhow::Result<&cache::Cache> {
+        self.inner
+            .cache
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("no cache configured"))
+    }
+
+    fn rest(&self) -> Result<&rest::Rest, rest::RestError> {
+        self.inner
+            .rest
+            .as_ref()
+            .map_err(|e| rest::RestError::Unavailable(e.clone()))
+    }
+
+    /// The per-request flow (see the module docs). `cache` and `rest` are lazy: each runs at most once.
+    async fn answer<T>(
+        &self,
+        window_start: Option<i64>,
+        opts: &CallOptions,
+        cache: impl Future<Output = anyhow::Result<CacheAnswer<T>>>,
+        rest: impl Future<Output = Result<T, rest::RestError>>,
+    ) -> Result<Answer<T>, ClientError> {
+        let max = opts
+            .max_staleness
+            .unwrap_or(self.inner.cfg.max_staleness)
+            .as_secs() as i64;
+        let allow_stale = opts.allow_stale.unwrap_or(self.inner.cfg.allow_stale);
+        let meta = self.sync_status().await;
+        let now = crate::timespec::now();
+        let decision = match &meta {
+            Err(e) => Decision::Rest(Reason::CacheUnreachable { error: e.clone() }),
+            Ok(m) => decide(m.as_ref(), window_start, now, max),
+        };
+        let meta = meta.ok().flatten();
+        let cache_stamp = |stale: bool, reason: Reason, data: T| {
+            let as_of = meta.as_ref().and_then(|m| m.last_success);
+            Answer {
+                source: Source::Cache,
+                data_as_of: as_of,
+                age_seconds: as_of.map(|t| (now - t).max(0)),
+                reason,
+                stale,
+                data,
+            }
+        };
+        let mut cache = Some(cache);
+        let reason = match decision {
+            Decision::Cache(reason) => match cache.take().expect("unused").await {
+                Ok(CacheAnswer::Hit(data)) => return Ok(cache_stamp(false, reason, data)),
+                Ok(CacheAnswer::Miss) => Reason::NotInCache,
+                Err(e) => {
+                    self.forget_sync_status().await;
+                    Reason::CacheUnreachable {
+                        error: format!("{e:#}"),
+                    }
+                }
+            },
+            Decision::Rest(reason) => reason,
+        };
+        let rest_error = match rest.await {
+            Ok(data) => {
+                let now = crate::timespec::now();
+                return Ok(Answer {
+                    source: Source::Rest,
+                    data_as_of: Some(now),
+                    age_seconds: Some(0),
+                    reason,
+                    stale: false,
+                    data,
+                });
+            }
+            Err(e) => e.to_string(),
+        };
+        let cache_error = match (&reason, cache.take()) {
+            (Reason::CacheUnreachable { error }, _) => error.clone(),
+            (Reason::NotInCache, _) | (_, None) => "not in the cache".into(),
+            (_, Some(_)) if meta.as_ref().and_then(|m| m.last_success).is_none() => {
+                "the cache was never synced".into()
+            }
+            (_, Some(_)) if !allow_stale => {
+                return Err(ClientError::StaleNotAllowed { reason, rest_error });
+            }
+            (_, Some(fut)) => match fut.await {
+                Ok(CacheAnswer::Hit(data)) => {
+                    let reason = Reason::RestFailedServedStale {
+                        rest_error,
+                        first: Box::new(reason),
+                    };
+                    return Ok(cache_stamp(true, reason, data));
+                }
+                Ok(CacheAnswer::Miss) => "not in the cache".into(),
+                Err(e) => format!("{e:#}"),
+            },
+        };
+        Err(ClientError::Unavailable {
+            reason,
+            rest_error,
+            cache_error,
+        })
+    }
+}
+
+fn check_window(since: Option<i64>, until: Option<i64>) -> Result<(), ClientError> {
+    if let (Some(s), Some(u)) = (since, until)
+        && s >= u
+    {
+        return Err(ClientError::Invalid(format!(
+            "the window is empty: since ({}) is not before until ({})",
+            crate::timespec::fmt_time(s),
+            crate::timespec::fmt_time(u)
+        )));
+    }
+    Ok(())
+}

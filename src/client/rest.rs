@@ -1,0 +1,651 @@
+//! The REST path: the same questions asked of Intercom's API, answered in the same [`crate::model`]
+//! types the cache gives, built the way `store::read` builds them from synced rows (titles, snippets,
+//! resolved admin/team/contact names, sorted tags, part order and bodies).
+//!
+//! - Search: `POST /conversations/search` with the window on `created_at`/`updated_at`, the state, and one
+//!   `source.body ~ word` filter per word (AND). Intercom can only match text in the **opening message**;
+//!   the cache matches every part. Sorted by `updated_at` descending.
+//! - Stats: the window search walked page by page (at most `rest_stats_max_pages`) and grouped here.
+//! - Admin, team and tag names come from `GET /admins|/teams|/tags`, reused for `directory_ttl`; contacts
+//!   named on conversations are fetched once and reused for the same time.
+//!
+//! Every call is bounded by `rest_timeout` (retries and rate-limit waits included).
+
+use super::{ClientConfig, DateField, GroupBy, SearchRequest, StatsRequest};
+use crate::intercom::{ApiConfig, ApiError, Author, Contact, Conversation, IntercomClient, Part};
+use crate::model::{
+    ContactDetail, ConversationDetail, ConversationPart, ConversationSummary, PersonRef, SearchResult, Stats,
+    StatsBucket,
+};
+use crate::store::read::body_text;
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Intercom's page size for searches.
+const PAGE: u32 = 150;
+/// Intercom allows at most 15 filters per group; the window and state take up to 3.
+const MAX_WORDS: usize = 12;
+/// Same as the cache's `store::write::PARTS_CAP`: Intercom returns the newest 500 parts at most.
+const PARTS_CAP: i64 = 500;
+
+/// Why the REST path gave no answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RestError {
+    /// No token, or a client that could not be built.
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    Api(#[from] ApiError),
+    /// The answer took longer than `rest_timeout` (often: rate limited and waiting for the window).
+    #[error("no answer within {secs} s{}", if *.rate_limited { " (rate limited)" } else { "" })]
+    TimedOut { secs: u64, rate_limited: bool },
+    /// The request cannot be asked of Intercom as is.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// Admin, team and tag names.
+#[derive(Default)]
+struct Directory {
+    admins: HashMap<String, (Option<String>, Option<String>)>,
+    teams: HashMap<String, Option<String>>,
+    tags: HashMap<String, String>,
+}
+
+/// Intercom over REST with small caches for names.
+pub struct Rest {
+    api: IntercomClient,
+    timeout: Duration,
+    ttl: Duration,
+    max_pages: usize,
+    dir: tokio::sync::Mutex<Option<(Instant, Arc<Directory>)>>,
+    contacts: tokio::sync::Mutex<HashMap<String, (Instant, Option<Contact>)>>,
+}
+
+impl Rest {
+    pub fn new(api: ApiConfig, cfg: &ClientConfig) -> Result<Self, ApiError> {
+        Ok(Rest {
+            api: IntercomClient::new(api)?,
+            timeout: cfg.rest_timeout,
+            ttl: cfg.directory_ttl,
+            max_pages: cfg.rest_stats_max_pages.max(1),
+            dir: tokio::sync::Mutex::new(None),
+            contacts: tokio::sync::Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The underlying API client (its request counters, for benchmarks and tests).
+    pub fn api(&self) -> &IntercomClient {
+        &self.api
+    }
+
+    /// Run `f` within the timeout; a timeout says whether 429s were seen meanwhile.
+    async fn bounded<T>(&self, f: impl Future<Output = Result<T, RestError>>) -> Result<T, RestError> {
+        let before = self.api.stats();
+        match tokio::time::timeout(self.timeout, f).await {
+            Ok(r) => r,
+            Err(_) => {
+                let after = self.api.stats();
+                Err(RestError::TimedOut {
+                    secs: self.timeout.as_secs(),
+                    rate_limited: after.rate_limited > before.rate_limited
+                        || after.throttle_waits > before.throttle_waits,
+                })
+            }
+        }
+    }
+
+    pub async fn search(&self, req: &SearchRequest) -> Result<SearchResult, RestError> {
+        self.bounded(async {
+            let query = search_query(
+                req.since,
+                req.until,
+                req.field(),
+                req.state.as_deref(),
+                &req.words(),
+            )?;
+            let sort = json!({"field": "updated_at", "order": "descending"});
+            let page = self
+                .api
+                .search_conversations(&query, Some(&sort), req.page_size(), None)
+                .await?;
+            Ok(SearchResult {
+                conversations: self.summaries(&page.items).await?,
+                next_cursor: page.next,
+            })
+        })
+        .await
+    }
+
+    pub async fn conversation(&self, id: &str) -> Result<Option<ConversationDetail>, RestError> {
+        self.bounded(async {
+            let Some(c) = self.api.get_conversation(id).await? else {
+                return Ok(None);
+            };
+            let dir = self.directory().await?;
+            let contacts = self.contacts_for(std::slice::from_ref(&c)).await?;
+            Ok(Some(detail(&c, &dir, &contacts)))
+        })
+        .await
+    }
+
+    pub async fn contact(&self, key: &str) -> Result<Option<ContactDetail>, RestError> {
+        self.bounded(async {
+            let (id, email) = super::cache::split_contact_key(key);
+            let contact = match (id, email) {
+                (Some(id), _) => self.api.get_contact(&id).await?,
+                (None, Some(email)) => {
+                    let q = json!({"field": "email", "operator": "=", "value": email});
+                    let sort = json!({"field": "updated_at", "order": "descending"});
+                    let page = self.api.search_contacts(&q, Some(&sort), 10, None).await?;
+                    // Intercom's email match may be looser than ours: keep exact (case-insensitive) matches.
+                    page.items
+                        .into_iter()
+                        .find(|c| c.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&email)))
+                }
+                (None, None) => None,
+            };
+            let Some(c) = contact else { return Ok(None) };
+            self.remember_contact(&c).await;
+            let dir = self.directory().await?;
+            let q = json!({"field": "contact_ids", "operator": "=", "value": c.id});
+            let sort = json!({"field": "updated_at", "order": "descending"});
+            let page = self
+                .api
+                .search_conversations(&q, Some(&sort), super::cache::CONTACT_RECENT as u32, None)
+                .await?;
+            let recent = self.summaries(&page.items).await?;
+            let mut tags: Vec<String> = c
+                .tags
+                .iter()
+                .map(|t| dir.tags.get(t).cloned().unwrap_or_else(|| t.clone()))
+                .collect();
+            tags.sort();
+            Ok(Some(ContactDetail {
+                id: c.id.clone(),
+                external_id: c.external_id.clone(),
+                role: c.role.clone(),
+                name: c.name.clone(),
+                email: c.email.clone(),
+                phone: c.phone.clone(),
+                created_at: c.created_at,
+                updated_at: c.updated_at,
+                last_seen_at: c.last_seen_at,
+                tags,
+                recent_conversations: recent,
+            }))
+        })
+        .await
+    }
+
+    pub async fn stats(&self, req: &StatsRequest) -> Result<Stats, RestError> {
+        self.bounded(async {
+            let field = req.field();
+            let query = search_query(req.since, req.until, field, req.state.as_deref(), &[])?;
+            let sort = json!({"field": "updated_at", "order": "descending"});
+            let mut pages = Box::pin(self.api.conversation_search_pages(query, Some(sort), PAGE));
+            let mut all: Vec<Conversation> = Vec::new();
+            let mut seen = HashSet::new();
+            let mut n = 0;
+            while let Some(page) = pages.next().await {
+                let page = page?;
+                n += 1;
+                for c in page.items {
+                    if seen.insert(c.id.clone()) {
+                        all.push(c);
+                    }
+                }
+                if n >= self.max_pages && page.next.is_some() {
+                    return Err(RestError::Unsupported(format!(
+                        "the window holds more than {} conversations ({} pages of {PAGE}), too many to count \
+                         over REST: narrow the window or let the cache answer",
+                        all.len(),
+                        self.max_pages
+                    )));
+                }
+            }
+            let dir = self.directory().await?;
+            Ok(group(&all, req, &dir))
+        })
+        .await
+    }
+
+    async fn directory(&self) -> Result<Arc<Directory>, RestError> {
+        let mut slot = self.dir.lock().await;
+        if let Some((at, d)) = slot.as_ref()
+            && at.elapsed() < self.ttl
+        {
+            return Ok(Arc::clone(d));
+        }
+        let (admins, teams, tags) = tokio::try_join!(self.api.admins(), self.api.teams(), self.api.tags())?;
+        let d = Arc::new(Directory {
+            admins: admins.into_iter().map(|a| (a.id, (a.name, a.email))).collect(),
+            teams: teams.into_iter().map(|t| (t.id, t.name)).collect(),
+            tags: tags.into_iter().map(|t| (t.id, t.name)).collect(),
+        });
+        *slot = Some((Instant::now(), Arc::clone(&d)));
+        Ok(d)
+    }
+
+    async fn remember_contact(&self, c: &Contact) {
+        self.contacts
+            .lock()
+            .await
+            .insert(c.id.clone(), (Instant::now(), Some(c.clone())));
+    }
+
+    /// The first contact of each conversation, fetched (in parallel) unless known recently.
+    async fn contacts_for(&self, convs: &[Conversation]) -> Result<HashMap<String, Contact>, RestError> {
+        let ids: HashSet<String> = convs
+            .iter()
+            .filter_map(|c| c.contacts.first().map(|r| r.id.clone()))
+            .collect();
+        let mut out = HashMap::new();
+        let mut missing = Vec::new();
+        {
+            let known = self.contacts.lock().await;
+            for id in ids {
+                match known.get(&id) {
+                    Some((at, c)) if at.elapsed() < self.ttl => {
+                        if let Some(c) = c {
+                            out.insert(id, c.clone());
+                        }
+                    }
+                    _ => missing.push(id),
+                }
+            }
+        }
+        let fetched: Vec<(String, Result<Option<Contact>, ApiError>)> = futures_util::stream::iter(missing)
+            .map(|id| async move {
+                let r = self.api.get_contact(&id).await;
+                (id, r)
+            })
+            .buffer_unordered(self.api.concurrency())
+            .collect()
+            .await;
+        let mut known = self.contacts.lock().await;
+        for (id, r) in fetched {
+            let c = match r {
+                Ok(c) => c,
+                // A merged contact: keep the conversation, without the contact's details.
+                Err(ApiError::Merged { .. }) => None,
+                Err(e) => return Err(e.into()),
+            };
+            known.insert(id.clone(), (Instant::now(), c.clone()));
+            if let Some(c) = c {
+                out.insert(id, c);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn summaries(&self, convs: &[Conversation]) -> Result<Vec<ConversationSummary>, RestError> {
+        let dir = self.directory().await?;
+        let contacts = self.contacts_for(convs).await?;
+        Ok(convs.iter().map(|c| summary(c, &dir, &contacts)).collect())
+    }
+}
+
+/// The search DSL for a window, a state and words (AND).
+fn search_query(
+    since: Option<i64>,
+    until: Option<i64>,
+    field: DateField,
+    state: Option<&str>,
+    words: &[String],
+) -> Result<Value, RestError> {
+    if words.len() > MAX_WORDS {
+        return Err(RestError::Unsupported(format!(
+            "Intercom's search takes at most {MAX_WORDS} words, this query has {}",
+            words.len()
+        )));
+    }
+    let f = match field {
+        DateField::CreatedAt => "created_at",
+        DateField::UpdatedAt => "updated_at",
+    };
+    let mut filters = Vec::new();
+    if let Some(s) = since {
+        filters.push(json!({"field": f, "operator": ">=", "value": s}));
+    }
+    if let Some(u) = until {
+        filters.push(json!({"field": f, "operator": "<", "value": u}));
+    }
+    if let Some(s) = state {
+        filters.push(json!({"field": "state", "operator": "=", "value": s.trim().to_ascii_lowercase()}));
+    }
+    for w in words {
+        filters.push(json!({"field": "source.body", "operator": "~", "value": w.to_lowercase()}));
+    }
+    Ok(match filters.len() {
+        // Intercom needs a filter: this one matches every conversation.
+        0 => json!({"field": "created_at", "operator": ">", "value": 0}),
+        1 => filters.remove(0),
+        _ => json!({"operator": "AND", "value": filters}),
+    })
+}
+
+fn person(id: Option<&String>, kind: &str, name: Option<String>, email: Option<String>) -> Option<PersonRef> {
+    id.map(|id| PersonRef {
+        id: id.clone(),
+        kind: kind.to_string(),
+        name,
+        email,
+    })
+}
+
+/// A conversation as `store::read` summarises a synced row.
+fn summary(c: &Conversation, dir: &Directory, contacts: &HashMap<String, Contact>) -> ConversationSummary {
+    let source = c.source.as_ref();
+    let author = source.and_then(|s| s.author.as_ref());
+    let title = c.title.clone().filter(|t| !t.trim().is_empty()).or_else(|| {
+        source
+            .and_then(|s| s.subject.as_deref())
+            .filter(|s| !s.is_empty())
+            .map(crate::text::html_to_text)
+            .filter(|s| !s.is_empty())
+    });
+    let snippet = crate::text::snippet(
+        &crate::text::html_to_text(source.and_then(|s| s.body.as_deref()).unwrap_or("")),
+        200,
+    );
+    let contact = c.contacts.first().map(|r| {
+        let k = contacts.get(&r.id);
+        let mut name = k.and_then(|k| k.name.clone());
+        let mut email = k.and_then(|k| k.email.clone());
+        if author.and_then(|a| a.id.as_ref()) == Some(&r.id) {
+            name = name.or_else(|| author.and_then(|a| a.name.clone()));
+            email = email.or_else(|| author.and_then(|a| a.email.clone()));
+        }
+        PersonRef {
+            id: r.id.clone(),
+            kind: k.and_then(|k| k.role.clone()).unwrap_or_else(|| "contact".into()),
+            name,
+            email,
+        }
+    });
+    let admin = c.admin_assignee_id.as_ref().map(|id| {
+        let (name, email) = dir.admins.get(id).cloned().unwrap_or_default();
+        PersonRef {
+            id: id.clone(),
+            kind: "admin".into(),
+            name,
+            email,
+        }
+    });
+    let team = c
+        .team_assignee_id
+        .as_ref()
+        .and_then(|id| person(Some(id), "team", dir.teams.get(id).cloned().flatten(), None));
+    let mut tags: Vec<String> = c
+        .tags
+        .iter()
+        .map(|t| dir.tags.get(&t.id).cloned().unwrap_or_else(|| t.id.clone()))
+        .collect();
+    tags.sort();
+    let updated_at = c.updated_at.or(c.created_at).unwrap_or(0);
+    ConversationSummary {
+        id: c.id.clone(),
+        title,
+        state: c
+            .state
+            .clone()
+            .unwrap_or_else(|| if c.open { "open" } else { "closed" }.to_string()),
+        priority: c.priority.clone(),
+        created_at: c.created_at.unwrap_or(updated_at),
+        updated_at,
+        admin_assignee: admin,
+        team_assignee: team,
+        contact,
+        tags,
+        snippet,
+    }
+}
+
+/// An author with the name and email the cache would show: the directory's (admins) or the contact's,
+/// else what the message carried.
+fn author_ref(a: &Author, dir: &Directory, contacts: &HashMap<String, Contact>) -> Option<PersonRef> {
+    let id = a.id.clone()?;
+    let kind = a.r#type.clone().unwrap_or_else(|| "unknown".into());
+    let (mut name, mut email) = (None, None);
+    match kind.as_str() {
+        "admin" | "bot" => {
+            if let Some((n, e)) = dir.admins.get(&id) {
+                (name, email) = (n.clone(), e.clone());
+            }
+        }
+        "user" | "lead" | "contact" => {
+            if let Some(k) = contacts.get(&id) {
+                (name, email) = (k.name.clone(), k.email.clone());
+            }
+        }
+        _ => {}
+    }
+    Some(PersonRef {
+        id,
+        kind,
+        name: name.or_else(|| a.name.clone()),
+        email: email.or_else(|| a.email.clone()),
+    })
+}
+
+fn part(p: &Part, dir: &Directory, contacts: &HashMap<String, Contact>) -> ConversationPart {
+    ConversationPart {
+        id: p.id.clone(),
+        part_type: p.part_type.clone().unwrap_or_else(|| "unknown".into()),
+        created_at: p.created_at.or(p.updated_at).unwrap_or(0),
+        author: p.author.as_ref().and_then(|a| author_ref(a, dir, contacts)),
+        body: p.body.as_deref().filter(|b| !b.trim().is_empty()).map(body_text),
+        assigned_to: p.assigned_to.clone(),
+    }
+}
+
+fn detail(c: &Conversation, dir: &Directory, contacts: &HashMap<String, Contact>) -> ConversationDetail {
+    let source = c.source.as_ref();
+    let mut parts: Vec<ConversationPart> = c.parts.iter().map(|p| part(p, dir, contacts)).collect();
+    parts.sort_by(|a, b| (a.created_at, a.id.len(), &a.id).cmp(&(b.created_at, b.id.len(), &b.id)));
+    let returned = c.parts.len() as i64;
+    let stats_parts = c
+        .statistics
+        .as_ref()
+        .and_then(|s| s.get("count_conversation_parts"))
+        .and_then(Value::as_i64);
+    let truncated = c.parts_total_count.is_some_and(|t| t > returned)
+        || stats_parts.is_some_and(|s| s - 1 > PARTS_CAP)
+        || (returned >= PARTS_CAP && c.parts_total_count.is_none_or(|t| t > PARTS_CAP));
+    ConversationDetail {
+        summary: summary(c, dir, contacts),
+        body: source
+            .and_then(|s| s.body.as_deref())
+            .map(body_text)
+            .unwrap_or_default(),
+        author: source
+            .and_then(|s| s.author.as_ref())
+            .and_then(|a| author_ref(a, dir, contacts)),
+        parts,
+        parts_truncated: truncated,
+    }
+}
+
+/// Group conversations the way `store::read::stats` does: count descending then key; days ascending;
+/// unassigned and untagged in a `none` bucket.
+fn group(convs: &[Conversation], req: &StatsRequest, dir: &Directory) -> Stats {
+    let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+    let mut untagged = 0;
+    for c in convs {
+        match req.group_by {
+            GroupBy::State => {
+                let s = c
+                    .state
+                    .clone()
+                    .unwrap_or_else(|| if c.open { "open" } else { "closed" }.to_string());
+                *counts.entry(s).or_default() += 1;
+            }
+            GroupBy::Team => {
+                *counts
+                    .entry(c.team_assignee_id.clone().unwrap_or_else(|| "none".into()))
+                    .or_default() += 1
+            }
+            GroupBy::Admin => {
+                *counts
+                    .entry(c.admin_assignee_id.clone().unwrap_or_else(|| "none".into()))
+                    .or_default() += 1
+            }
+            GroupBy::Tag => {
+                let ids: HashSet<&String> = c.tags.iter().map(|t| &t.id).collect();
+                if ids.is_empty() {
+                    untagged += 1;
+                }
+                for id in ids {
+                    *counts.entry(id.clone()).or_default() += 1;
+                }
+            }
+            GroupBy::Day => {
+                let updated = c.updated_at.or(c.created_at).unwrap_or(0);
+                let t = match req.field() {
+                    DateField::CreatedAt => c.created_at.unwrap_or(updated),
+                    DateField::UpdatedAt => updated,
+                };
+                let day = chrono::DateTime::from_timestamp(t, 0)
+                    .map(|d| d.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default();
+                *counts.entry(day).or_default() += 1;
+            }
+        }
+    }
+    let label = |key: &str| -> Option<String> {
+        match req.group_by {
+            GroupBy::Team => dir.teams.get(key).cloned().flatten(),
+            GroupBy::Admin => dir.admins.get(key).and_then(|a| a.0.clone()),
+            GroupBy::Tag => dir.tags.get(key).cloned(),
+            _ => None,
+        }
+    };
+    let mut buckets: Vec<StatsBucket> = counts
+        .into_iter()
+        .map(|(key, count)| StatsBucket {
+            label: label(&key),
+            key,
+            count,
+        })
+        .collect();
+    if req.group_by != GroupBy::Day {
+        buckets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+    }
+    if req.group_by == GroupBy::Tag && untagged > 0 {
+        buckets.push(StatsBucket {
+            key: "none".into(),
+            label: None,
+            count: untagged,
+        });
+    }
+    Stats {
+        group_by: req.group_by.name().into(),
+        since: req.since,
+        until: req.until,
+        total: convs.len() as i64,
+        buckets,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_for_window_state_and_words() {
+        let q = search_query(
+            Some(10),
+            Some(20),
+            DateField::UpdatedAt,
+            Some("Open"),
+            &["Refund".into(), "twice".into()],
+        )
+        .unwrap();
+        assert_eq!(
+            q,
+            json!({"operator": "AND", "value": [
+                {"field": "updated_at", "operator": ">=", "value": 10},
+                {"field": "updated_at", "operator": "<", "value": 20},
+                {"field": "state", "operator": "=", "value": "open"},
+                {"field": "source.body", "operator": "~", "value": "refund"},
+                {"field": "source.body", "operator": "~", "value": "twice"},
+            ]})
+        );
+        let one = search_query(Some(10), None, DateField::CreatedAt, None, &[]).unwrap();
+        assert_eq!(one, json!({"field": "created_at", "operator": ">=", "value": 10}));
+        let all = search_query(None, None, DateField::UpdatedAt, None, &[]).unwrap();
+        assert_eq!(all["operator"], ">");
+        let many: Vec<String> = (0..13).map(|i| format!("w{i}")).collect();
+        assert!(matches!(
+            search_query(None, None, DateField::UpdatedAt, None, &many),
+            Err(RestError::Unsupported(_))
+        ));
+    }
+
+    fn conv(id: &str, state: &str, team: Option<&str>, tags: &[&str], updated: i64) -> Conversation {
+        Conversation {
+            id: id.into(),
+            state: Some(state.into()),
+            team_assignee_id: team.map(str::to_string),
+            tags: tags
+                .iter()
+                .map(|t| crate::intercom::TagRef {
+                    id: t.to_string(),
+                    name: String::new(),
+                })
+                .collect(),
+            created_at: Some(updated - 100),
+            updated_at: Some(updated),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn grouping_matches_the_cache_rules() {
+        let mut dir = Directory::default();
+        dir.tags.insert("t1".into(), "billing".into());
+        dir.teams.insert("9".into(), Some("Support".into()));
+        let convs = vec![
+            conv("1", "open", Some("9"), &["t1"], 86_400),
+            conv("2", "closed", None, &[], 2 * 86_400),
+            conv("3", "open", Some("9"), &["t1"], 2 * 86_400 + 5),
+        ];
+        let mut req = StatsRequest::new(GroupBy::State);
+        let s = group(&convs, &req, &dir);
+        assert_eq!(s.total, 3);
+        assert_eq!(
+            s.buckets
+                .iter()
+                .map(|b| (b.key.as_str(), b.count))
+                .collect::<Vec<_>>(),
+            vec![("open", 2), ("closed", 1)]
+        );
+        req.group_by = GroupBy::Team;
+        let s = group(&convs, &req, &dir);
+        assert_eq!(s.buckets[0].label.as_deref(), Some("Support"));
+        assert_eq!((s.buckets[1].key.as_str(), s.buckets[1].count), ("none", 1));
+        req.group_by = GroupBy::Tag;
+        let s = group(&convs, &req, &dir);
+        assert_eq!(
+            s.buckets
+                .iter()
+                .map(|b| (b.key.as_str(), b.count))
+                .collect::<Vec<_>>(),
+            vec![("t1", 2), ("none", 1)]
+        );
+        req.group_by = GroupBy::Day;
+        let s = group(&convs, &req, &dir);
+        assert_eq!(
+            s.buckets
+                .iter()
+                .map(|b| (b.key.as_str(), b.count))
+                .collect::<Vec<_>>(),
+            vec![("1970-01-02", 1), ("1970-01-03", 2)]
+        );
+    }
+}
