@@ -1,1 +1,497 @@
-//! Integration tests: mcp.
+//! Integration tests: the MCP server (`fastintercom serve`) over real HTTP on loopback, against a small
+//! fixture database (tests/mcp/fixture.sql): every tool's answer, and bad input of every kind getting a
+//! clear error while the server keeps serving. Python SDK clients, socket activation and the conformance
+//! suite are in tests/e2e/2*.sh.
+
+use crate::common::bin;
+use fastintercom::mcp::http::{Activity, HttpOptions};
+use fastintercom::mcp::{Db, activation, http};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn fixture(dir: &Path) -> PathBuf {
+    let p = dir.join("fixture.db");
+    let conn = fastintercom::store::open_rw(&p).unwrap();
+    conn.execute_batch(include_str!("../mcp/fixture.sql")).unwrap();
+    p
+}
+
+/// Start the HTTP app in-process on 127.0.0.1:0; returns the /mcp URL.
+async fn start(db: &Path, token: Option<&str>, origins: &[&str]) -> String {
+    let listener = activation::bind("127.0.0.1:0").await.unwrap();
+    let url = listener.describe();
+    let opts = HttpOptions {
+        allowed_origins: origins.iter().map(|s| s.to_string()).collect(),
+        token: token.map(fastintercom::config::Token::new),
+        loopback_host_check: true,
+    };
+    let app = http::app(Db::new(db), opts, Arc::new(Activity::default()));
+    tokio::spawn(activation::serve(listener, app, std::future::pending()));
+    url
+}
+
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+/// POST a raw body to /mcp; returns the status and the body.
+async fn post(url: &str, body: impl Into<reqwest::Body>, headers: &[(&str, &str)]) -> (u16, String) {
+    let mut req = client()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(body);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = req.send().await.unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+/// A JSON-RPC request; returns the whole response object.
+async fn rpc(url: &str, method: &str, params: Value) -> Value {
+    let body = json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params});
+    let (status, text) = post(url, body.to_string(), &[]).await;
+    assert_eq!(status, 200, "{text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// Call a tool that must succeed; returns its structured content.
+async fn call(url: &str, tool: &str, args: Value) -> Value {
+    let r = rpc(url, "tools/call", json!({"name": tool, "arguments": args})).await;
+    let result = &r["result"];
+    assert_eq!(result["isError"], json!(false), "{tool} {args}: {r}");
+    result["structuredContent"].clone()
+}
+
+/// Call a tool that must fail as a tool error; returns its message.
+async fn call_err(url: &str, tool: &str, args: Value) -> String {
+    let r = rpc(url, "tools/call", json!({"name": tool, "arguments": args})).await;
+    assert_eq!(r["result"]["isError"], json!(true), "{tool} {args}: {r}");
+    r["result"]["content"][0]["text"].as_str().unwrap().to_string()
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    v["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_tool_answers_from_the_cache_with_freshness() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = start(&fixture(dir.path()), None, &[]).await;
+
+    let tools = rpc(&url, "tools/list", json!({})).await;
+    let mut names: Vec<&str> = tools["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "conversation_stats",
+            "get_contact",
+            "get_conversation",
+            "get_sync_status",
+            "list_admins",
+            "list_tags",
+            "list_teams",
+            "search_contacts",
+            "search_conversations"
+        ]
+    );
+
+    let r = call(&url, "search_conversations", json!({"query": "refund"})).await;
+    assert_eq!(ids(&r), ["9001"]);
+    assert_eq!(r["freshness"]["data_as_of"], 1767400100);
+    assert_eq!(r["freshness"]["sync_status"], "ok");
+    let c = &r["conversations"][0];
+    assert_eq!(c["title"], "Charged twice");
+    assert_eq!(c["tags"], json!(["VIP", "refund"]));
+    assert_eq!(c["admin_assignee"]["name"], "Ada Admin");
+    assert_eq!(c["team_assignee"]["name"], "Billing");
+    assert_eq!(c["contact"]["email"], "carol@example.com");
+    assert_eq!(c["snippet"], "I was charged twice for my plan & want a refund.");
+
+    let all = call(&url, "search_conversations", json!({})).await;
+    assert_eq!(ids(&all), ["9003", "9002", "9001"]);
+    let cases = [
+        (json!({"tag": "vip"}), vec!["9003", "9001"]),
+        (json!({"tag": "301"}), vec!["9001"]),
+        (json!({"state": "closed"}), vec!["9002"]),
+        (json!({"admin_id": "none"}), vec!["9003"]),
+        (json!({"team_id": "202"}), vec!["9002"]),
+        (
+            json!({"contact_email": "CAROL@example.com"}),
+            vec!["9003", "9001"],
+        ),
+        (
+            json!({"since": "2026-01-02", "date_field": "created_at"}),
+            vec!["9003", "9002"],
+        ),
+        (json!({"until": "1767312001"}), vec!["9001"]),
+        (json!({"sort": "updated_asc"}), vec!["9001", "9002", "9003"]),
+        (json!({"query": "refund", "state": "closed"}), vec![]),
+        (
+            json!({"query": "invoices VAT", "sort": "created_desc"}),
+            vec!["9003"],
+        ),
+    ];
+    for (args, want) in cases {
+        assert_eq!(
+            ids(&call(&url, "search_conversations", args.clone()).await),
+            want,
+            "{args}"
+        );
+    }
+    let page1 = call(&url, "search_conversations", json!({"limit": 2})).await;
+    assert_eq!(ids(&page1), ["9003", "9002"]);
+    let cursor = page1["next_cursor"].as_str().unwrap();
+    let page2 = call(
+        &url,
+        "search_conversations",
+        json!({"limit": 2, "cursor": cursor}),
+    )
+    .await;
+    assert_eq!(ids(&page2), ["9001"]);
+    assert_eq!(page2["next_cursor"], Value::Null);
+
+    let conv = call(&url, "get_conversation", json!({"conversation_id": "9001"})).await;
+    let parts = conv["parts"].as_array().unwrap();
+    let part_ids: Vec<&str> = parts.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(part_ids, ["p1", "p2", "p3"]);
+    assert_eq!(
+        parts[0]["author"]["name"], "Ada Admin",
+        "admin names come from the admins table"
+    );
+    assert_eq!(parts[0]["assigned_to"], "101");
+    assert_eq!(parts[0]["body"], Value::Null);
+    assert_eq!(parts[1]["body"], "Sorry about that! I have issued a refund.");
+    assert_eq!(parts[2]["author"]["name"], "Carol Customer");
+    assert_eq!(parts[2]["body"], "Thank you <3");
+    assert_eq!(conv["body"], "I was charged twice for my plan & want a refund.");
+    assert_eq!(conv["author"]["email"], "carol@example.com");
+    assert_eq!(conv["freshness"]["data_as_of"], 1767400100);
+
+    let contact = call(&url, "get_contact", json!({"email": "Carol@Example.com"})).await;
+    assert_eq!(contact["id"], "c1");
+    assert_eq!(contact["tags"], json!(["VIP"]));
+    assert_eq!(
+        ids(&json!({"conversations": contact["recent_conversations"]})),
+        ["9003", "9001"]
+    );
+    let by_id = call(&url, "get_contact", json!({"contact_id": "c2"})).await;
+    assert_eq!(by_id["name"], "Dan Lead");
+
+    let found = call(&url, "search_contacts", json!({"query": "example"})).await;
+    let emails: Vec<&str> = found["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(emails, ["carol@example.com", "dan@example.org"]);
+    assert_eq!(found["more"], false);
+
+    let admins = call(&url, "list_admins", json!({})).await;
+    assert_eq!(admins["admins"][0]["name"], "Ada Admin");
+    assert_eq!(admins["admins"][0]["team_ids"], json!(["201", "202"]));
+    let teams = call(&url, "list_teams", json!({})).await;
+    assert_eq!(teams["teams"][1]["name"], "Tech");
+    assert_eq!(teams["teams"][1]["members"].as_array().unwrap().len(), 2);
+    let tags = call(&url, "list_tags", json!({})).await;
+    assert_eq!(
+        tags["tags"],
+        json!([
+            {"id": "301", "name": "refund", "conversation_count": 1},
+            {"id": "302", "name": "VIP", "conversation_count": 2}
+        ])
+    );
+
+    let by_state = call(&url, "conversation_stats", json!({"group_by": "state"})).await;
+    assert_eq!(by_state["total"], 3);
+    assert_eq!(by_state["buckets"].as_array().unwrap().len(), 3);
+    let by_team = call(&url, "conversation_stats", json!({"group_by": "team"})).await;
+    let keys: Vec<(&str, i64)> = by_team["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["key"].as_str().unwrap(), b["count"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(keys, [("201", 1), ("202", 1), ("none", 1)]);
+    assert_eq!(by_team["buckets"][0]["label"], "Billing");
+    let by_tag = call(&url, "conversation_stats", json!({"group_by": "tag"})).await;
+    assert_eq!(
+        by_tag["buckets"][0],
+        json!({"key": "302", "label": "VIP", "count": 2})
+    );
+    assert_eq!(
+        by_tag["buckets"][2],
+        json!({"key": "none", "label": null, "count": 1})
+    );
+    let open_week = call(
+        &url,
+        "conversation_stats",
+        json!({"group_by": "day", "state": "open", "since": "2026-01-01"}),
+    )
+    .await;
+    assert_eq!(
+        open_week["buckets"],
+        json!([{"key": "2026-01-01", "label": null, "count": 1}])
+    );
+
+    let status = call(&url, "get_sync_status", json!({})).await;
+    assert_eq!(status["rows"][0]["resource"], "overall");
+    assert_eq!(status["rows"][1]["resource"], "conversations");
+    assert_eq!(status["freshness"]["data_as_of"], 1767400100);
+    assert!(status["now"].as_i64().unwrap() > 1767400100);
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_error_and_the_server_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = start(&fixture(dir.path()), None, &["https://app.example.com"]).await;
+
+    // Not JSON at all: a JSON-RPC error or a 4xx, never a crash.
+    let (status, text) = post(&url, "{not json", &[]).await;
+    assert!(
+        (400..500).contains(&status) || text.contains("\"error\""),
+        "{status} {text}"
+    );
+    // Valid JSON, not JSON-RPC.
+    let (status, text) = post(&url, "[1, 2, 3]", &[]).await;
+    assert!(
+        (400..500).contains(&status) || text.contains("\"error\""),
+        "{status} {text}"
+    );
+
+    let r = rpc(
+        &url,
+        "tools/call",
+        json!({"name": "drop_database", "arguments": {}}),
+    )
+    .await;
+    assert!(
+        r["error"]["message"].as_str().unwrap().contains("drop_database"),
+        "{r}"
+    );
+    let r = rpc(
+        &url,
+        "tools/call",
+        json!({"name": "search_conversations", "arguments": {"limit": "lots"}}),
+    )
+    .await;
+    assert_eq!(
+        r["error"]["code"], -32602,
+        "wrong argument type is invalid params: {r}"
+    );
+    let r = rpc(
+        &url,
+        "tools/call",
+        json!({"name": "get_conversation", "arguments": {}}),
+    )
+    .await;
+    assert_eq!(r["error"]["code"], -32602, "missing required argument: {r}");
+    let r = rpc(&url, "no/such/method", json!({})).await;
+    assert_eq!(r["error"]["code"], -32601, "{r}");
+
+    for q in [
+        "\"foo AND (",
+        "NEAR(",
+        "NEAR(refund twice, 2)",
+        "*",
+        "title:refund",
+        "refund OR",
+        "-",
+        "\"",
+    ] {
+        call(&url, "search_conversations", json!({"query": q})).await;
+    }
+    let r = call(
+        &url,
+        "search_conversations",
+        json!({"query": "refund\" OR \"login"}),
+    )
+    .await;
+    assert_eq!(ids(&r), Vec::<String>::new(), "quotes are text, not syntax");
+
+    let big = call(
+        &url,
+        "search_conversations",
+        json!({"limit": 1_000_000_000_000u64}),
+    )
+    .await;
+    assert!(
+        big["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("reduced to the maximum of 100"),
+        "{big}"
+    );
+    let r = rpc(
+        &url,
+        "tools/call",
+        json!({"name": "search_conversations", "arguments": {"limit": -1}}),
+    )
+    .await;
+    assert_eq!(r["error"]["code"], -32602, "{r}");
+
+    let checks = [
+        (
+            "search_conversations",
+            json!({"since": "last tuesday"}),
+            "bad `since`",
+        ),
+        ("search_conversations", json!({"state": "pending"}), "bad `state`"),
+        ("search_conversations", json!({"sort": "random"}), "bad `sort`"),
+        (
+            "search_conversations",
+            json!({"cursor": "bm90IGEgY3Vyc29y"}),
+            "bad `cursor`",
+        ),
+        (
+            "search_conversations",
+            json!({"date_field": "deleted_at"}),
+            "bad `date_field`",
+        ),
+        (
+            "get_conversation",
+            json!({"conversation_id": "123456"}),
+            "not in the cache",
+        ),
+        ("get_conversation", json!({"conversation_id": " "}), "empty"),
+        ("get_contact", json!({}), "give `contact_id` or `email`"),
+        (
+            "get_contact",
+            json!({"email": "nobody@example.com"}),
+            "not in the cache",
+        ),
+        ("search_contacts", json!({"query": ""}), "`query` is empty"),
+        (
+            "conversation_stats",
+            json!({"group_by": "weekday"}),
+            "bad `group_by`",
+        ),
+        (
+            "conversation_stats",
+            json!({"since": "2026-02-01", "until": "2026-01-01"}),
+            "since is after until",
+        ),
+    ];
+    for (tool, args, want) in checks {
+        let msg = call_err(&url, tool, args.clone()).await;
+        assert!(msg.contains(want), "{tool} {args}: {msg}");
+        assert!(!msg.contains('\n'), "one line: {msg}");
+    }
+
+    // Transport checks: Origin (DNS rebinding), body size.
+    let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).to_string();
+    let (status, text) = post(&url, list.clone(), &[("origin", "http://evil.example")]).await;
+    assert_eq!(status, 403, "{text}");
+    assert!(text.contains("Origin"), "{text}");
+    for ok in [
+        "http://localhost:5173",
+        "http://127.0.0.1",
+        "https://app.example.com",
+    ] {
+        let (status, text) = post(&url, list.clone(), &[("origin", ok)]).await;
+        assert_eq!(status, 200, "{ok}: {text}");
+    }
+    let huge = format!(
+        "{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{{\"name\":\"search_conversations\",\
+         \"arguments\":{{\"query\":\"{}\"}}}}}}",
+        "a".repeat(2 * 1024 * 1024)
+    );
+    let (status, _) = post(&url, huge, &[]).await;
+    assert_eq!(status, 413);
+
+    // Still serving.
+    assert_eq!(
+        ids(&call(&url, "search_conversations", json!({"query": "login"})).await),
+        ["9002"]
+    );
+    let health = client()
+        .get(url.replace("/mcp", "/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}
+
+#[tokio::test]
+async fn bearer_token_is_enforced_when_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = start(&fixture(dir.path()), Some("s3cret-token"), &[]).await;
+    let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).to_string();
+    let (status, text) = post(&url, list.clone(), &[]).await;
+    assert_eq!(status, 401, "{text}");
+    assert!(!text.contains("s3cret"), "never echo the token");
+    let (status, _) = post(&url, list.clone(), &[("authorization", "Bearer wrong")]).await;
+    assert_eq!(status, 401);
+    let (status, text) = post(&url, list.clone(), &[("authorization", "Bearer s3cret-token")]).await;
+    assert_eq!(status, 200, "{text}");
+    let health = client()
+        .get(url.replace("/mcp", "/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200, "healthz needs no token");
+}
+
+#[tokio::test]
+async fn missing_or_newer_database_is_a_tool_error_until_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("later.db");
+    let url = start(&path, None, &[]).await;
+    let msg = call_err(&url, "search_conversations", json!({})).await;
+    assert!(
+        msg.contains("does not exist") && msg.contains("sync --once"),
+        "{msg}"
+    );
+    let msg = call_err(&url, "get_sync_status", json!({})).await;
+    assert!(msg.contains("does not exist"), "{msg}");
+
+    // The sync creates it: the same server now answers.
+    let conn = fastintercom::store::open_rw(&path).unwrap();
+    conn.execute_batch(include_str!("../mcp/fixture.sql")).unwrap();
+    assert_eq!(
+        ids(&call(&url, "search_conversations", json!({"query": "refund"})).await),
+        ["9001"]
+    );
+
+    let newer = dir.path().join("newer.db");
+    let conn = fastintercom::store::open_rw(&newer).unwrap();
+    conn.execute("INSERT INTO schema_migrations VALUES (999, 'future', 0)", [])
+        .unwrap();
+    drop(conn);
+    let url = start(&newer, None, &[]).await;
+    let msg = call_err(&url, "list_tags", json!({})).await;
+    assert!(msg.contains("newer"), "{msg}");
+}
+
+#[test]
+fn refuses_a_public_address_without_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture(dir.path());
+    let out = std::process::Command::new(bin())
+        .args(["serve", "--listen", "0.0.0.0:0", "--db"])
+        .arg(&db)
+        .env_remove("FASTINTERCOM_MCP_TOKEN")
+        .env_remove("CREDENTIALS_DIRECTORY")
+        .env_remove("LISTEN_FDS")
+        .env("FASTINTERCOM_CONFIG", dir.path().join("none.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("without a bearer token"), "{err}");
+}
