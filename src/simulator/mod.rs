@@ -1,5 +1,309 @@
-//! Simulated Intercom API (owner: issue #2). Placeholder until the simulator lands.
+//! Simulated Intercom API (issue #2): a real HTTP server on loopback that serves a generated,
+//! deterministic workspace the way Intercom's REST API 2.16 does, for tests, the demo and benchmarks.
+//!
+//! It is a second, independent reading of the API notes and OpenAPI file: it does not import
+//! `crate::intercom`'s types. Modules:
+//! - [`config`]: settings and the value types of the public API.
+//! - `workspace`: compact rows, sort indexes, deterministic generation; `textgen`: support text.
+//! - `render`: JSON shapes; `fields`: searchable field values; `search`: the query DSL.
+//! - `cursor`: opaque keyset cursors and page scans; `ratelimit`: 10-second windows.
+//! - `faults`: 5xx / slow / drop / malformed injection; `routes`: the axum handler; `mutate`: changes.
+//!
+//! Choices where Intercom's behaviour is unverified: the workspace timezone is UTC (contact search
+//! days are UTC days); `>`/`<` strict, `>=`/`<=` inclusive; `conversation_parts.total_count` is the full
+//! count when truncated to the newest 500; `GET /conversations` and `GET /contacts` list in id
+//! (= creation) order; search defaults to `updated_at` descending; string matches are case-insensitive.
+//!
+//! API notes §12 checklist, covered: /me, /admins, /admins/{id}, /teams, /tags, /segments (empty),
+//! conversations list/search/retrieve/deleted, contacts list/search/retrieve, /contacts/{id}/tags and
+//! /companies (empty); envelope types and list keys; Bearer auth (401), Accept (406), Intercom-Version
+//! (400 `intercom_version_invalid`, and /conversations/deleted only on 2.16/Unstable); keyset cursors,
+//! per_page defaults (20/50) and clamp (150), `pages.next` omitted on the last page, `total_count`,
+//! 400 `client_error` on junk cursors; the DSL (AND/OR, depth 2, 15 per group, operators with type
+//! checks, `sort`, `invalid_sort_order`, contact day truncation, second precision for conversations);
+//! parts chronological, newest 500, `display_as=plaintext`, 404 for deleted ids; mutations that bump
+//! `updated_at` plus the no-bump knob; rate limit windows/headers/429 without Retry-After; faults
+//! (500/502/503, empty or truncated 200, slow, dropped connections); deleted feed with `deleted_at`.
+//! Not covered: companies (scroll/list), tickets, articles, merged contacts (410 + Link), the
+//! "newly created contacts are absent from search for minutes" delay, segments with members.
+
+pub mod config;
+mod cursor;
+mod faults;
+mod fields;
+mod mutate;
+mod ratelimit;
+mod render;
+mod routes;
+mod search;
+mod textgen;
+mod workspace;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::Router;
+
+pub use config::{Faults, MutationReport, SimConfig, SimStats, Snapshot};
+
 use crate::cli::SimulateArgs;
-pub async fn run_cli(_a: SimulateArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("simulate: not built yet")
+use faults::{ConnKill, KillableListener};
+use render::Parts;
+use routes::{Control, Shared};
+use workspace::Workspace;
+
+/// A running simulator. Dropping it without [`Simulator::shutdown`] leaves the server task running
+/// until the runtime ends.
+pub struct Simulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Simulator {
+    /// Generate the workspace and start serving on `listen` (e.g. "127.0.0.1:0").
+    pub async fn start(cfg: SimConfig, listen: &str) -> anyhow::Result<Simulator> {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("simulator: cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        let now = cfg.now.unwrap_or_else(|| chrono::Utc::now().timestamp());
+        let cfg2 = cfg.clone();
+        let ws = tokio::task::spawn_blocking(move || Workspace::generate(&cfg2, now)).await?;
+        let shared = Arc::new(Shared {
+            ws: RwLock::new(ws),
+            ctl: Mutex::new(Control {
+                token: cfg.token.clone(),
+                faults: cfg.faults.clone(),
+                rate_limit: cfg.rate_limit,
+                latency_ms: cfg.latency_ms,
+                rng: fastrand::Rng::with_seed(cfg.seed ^ 0xFA17),
+            }),
+            stats: Mutex::new(SimStats::default()),
+            limiter: Mutex::new(Default::default()),
+            counts: Mutex::new(HashMap::new()),
+            base_url: format!("http://{addr}"),
+        });
+        let app = Router::new().fallback(routes::handle).with_state(shared.clone());
+        let (stop, mut stop_rx) = tokio::sync::watch::channel(false);
+        let server = axum::serve(
+            KillableListener(listener),
+            app.into_make_service_with_connect_info::<ConnKill>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stop_rx.wait_for(|s| *s).await;
+        });
+        let task = tokio::spawn(async move {
+            if let Err(e) = server.await {
+                tracing::warn!("simulator server error: {e}");
+            }
+        });
+        Ok(Simulator {
+            shared,
+            addr,
+            stop,
+            task,
+        })
+    }
+
+    /// "http://127.0.0.1:PORT" (no trailing slash).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn token(&self) -> String {
+        self.shared.ctl.lock().expect("ctl").token.clone()
+    }
+
+    pub fn stats(&self) -> SimStats {
+        self.shared.stats.lock().expect("stats").clone()
+    }
+
+    pub fn reset_stats(&self) {
+        *self.shared.stats.lock().expect("stats") = SimStats::default();
+    }
+
+    pub fn set_faults(&self, f: Faults) {
+        self.shared.ctl.lock().expect("ctl").faults = f;
+    }
+
+    /// Requests per token per 10-second window; 0 = unlimited.
+    pub fn set_rate_limit(&self, per_10s: u32) {
+        self.shared.ctl.lock().expect("ctl").rate_limit = per_10s;
+    }
+
+    pub fn set_latency_ms(&self, min: u64, max: u64) {
+        self.shared.ctl.lock().expect("ctl").latency_ms = (min, max.max(min));
+    }
+
+    pub fn set_token(&self, token: &str) {
+        self.shared.ctl.lock().expect("ctl").token = token.to_string();
+    }
+
+    /// Change about `fraction` of the workspace now (see [`MutationReport`]).
+    pub fn mutate(&self, fraction: f64) -> MutationReport {
+        mutate::mutate(&mut self.shared.ws.write().expect("workspace"), fraction)
+    }
+
+    /// Add a comment part to a conversation without moving its `updated_at` (reconciliation knob).
+    pub fn add_part_without_bump(&self, conversation_id: &str) {
+        let Ok(id) = conversation_id.parse::<u64>() else {
+            return;
+        };
+        let mut ws = self.shared.ws.write().expect("workspace");
+        let t = ws.tick();
+        mutate::add_part(
+            &mut ws,
+            id,
+            workspace::PartKind::Comment,
+            workspace::Author::Contact,
+            t,
+            false,
+        );
+    }
+
+    /// Delete a conversation (404 afterwards, listed in `GET /conversations/deleted`).
+    pub fn delete_conversation(&self, id: &str) {
+        let Ok(id) = id.parse::<u64>() else { return };
+        let mut ws = self.shared.ws.write().expect("workspace");
+        let t = ws.tick();
+        ws.delete_conv(id, t);
+    }
+
+    /// Ground truth: every object as the API renders it; conversations with all parts, in id order.
+    pub fn snapshot(&self) -> Snapshot {
+        let ws = self.shared.ws.read().expect("workspace");
+        let ws = &*ws;
+        Snapshot {
+            conversations: ws
+                .convs
+                .values()
+                .map(|c| render::conversation_json(ws, c, Parts::Newest(usize::MAX), false))
+                .collect(),
+            contacts: ws.contacts.iter().map(|c| render::contact_json(ws, c)).collect(),
+            admins: (0..ws.admins.len()).map(|i| render::admin_json(ws, i)).collect(),
+            teams: (0..ws.teams.len()).map(|i| render::team_json(ws, i)).collect(),
+            tags: (0..ws.tags.len()).map(|i| render::tag_json(ws, i)).collect(),
+        }
+    }
+
+    /// Ids of the conversations currently present (cheaper than a snapshot).
+    pub fn conversation_ids(&self) -> Vec<String> {
+        self.shared
+            .ws
+            .read()
+            .expect("workspace")
+            .convs
+            .keys()
+            .map(|k| k.to_string())
+            .collect()
+    }
+
+    /// Stop serving; in-flight requests get up to a second to finish.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let mut task = self.task;
+        if tokio::time::timeout(Duration::from_secs(1), &mut task)
+            .await
+            .is_err()
+        {
+            task.abort();
+        }
+    }
+}
+
+fn parse_latency(s: &str) -> anyhow::Result<(u64, u64)> {
+    let bad = || anyhow::anyhow!("--latency-ms: expected \"N\" or \"MIN-MAX\" in milliseconds, got {s:?}");
+    match s.split_once('-') {
+        Some((a, b)) => {
+            let (a, b) = (
+                a.trim().parse().map_err(|_| bad())?,
+                b.trim().parse().map_err(|_| bad())?,
+            );
+            if a > b {
+                return Err(bad());
+            }
+            Ok((a, b))
+        }
+        None => {
+            let n = s.trim().parse().map_err(|_| bad())?;
+            Ok((n, n))
+        }
+    }
+}
+
+fn check_share(name: &str, p: f64) -> anyhow::Result<f64> {
+    if !(0.0..=1.0).contains(&p) {
+        anyhow::bail!("--{name}: expected a share between 0.0 and 1.0, got {p}");
+    }
+    Ok(p)
+}
+
+/// `fastintercom simulate`: serve until SIGINT/SIGTERM.
+pub async fn run_cli(a: SimulateArgs) -> anyhow::Result<u8> {
+    let latency_ms = a
+        .latency_ms
+        .as_deref()
+        .map(parse_latency)
+        .transpose()?
+        .unwrap_or((0, 0));
+    let faults = Faults {
+        p_5xx: check_share("fault-5xx", a.fault_5xx)?,
+        p_slow: check_share("fault-slow", a.fault_slow)?,
+        p_drop: check_share("fault-drop", a.fault_drop)?,
+        p_malformed: check_share("fault-malformed", a.fault_malformed)?,
+        ..Faults::default()
+    };
+    if a.token.is_empty() {
+        anyhow::bail!("--token must not be empty");
+    }
+    let cfg = SimConfig {
+        conversations: a.conversations,
+        seed: a.seed,
+        parts_per_conversation: a.parts,
+        token: a.token.clone(),
+        rate_limit: a.rate_limit,
+        latency_ms,
+        faults,
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start(cfg, &a.listen).await?;
+    println!(
+        "simulator listening on {} (token: {}, {} conversations)",
+        sim.base_url(),
+        a.token,
+        a.conversations
+    );
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    let mutator = a.mutate_every.filter(|s| *s > 0).map(|secs| {
+        let shared = sim.shared.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(secs));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let r = mutate::mutate(&mut shared.ws.write().expect("workspace"), 0.01);
+                tracing::info!(?r, "simulator: mutated workspace");
+            }
+        })
+    });
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    if let Some(m) = mutator {
+        m.abort();
+    }
+    sim.shutdown().await;
+    Ok(0)
 }

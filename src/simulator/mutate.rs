@@ -1,0 +1,127 @@
+//! Workspace changes driven by tests or `--mutate-every`: new conversations, replies, state changes,
+//! contact edits and deletions. Timestamps come from the real clock, max(now, last + 1), so every
+//! change is newer than anything a sync has already seen.
+
+use super::config::MutationReport;
+use super::workspace::{Author, ConvState, Part, PartKind, Workspace};
+
+/// A random existing conversation id (O(log n)); `None` if there are none.
+fn random_conv(ws: &mut Workspace) -> Option<u64> {
+    let lo = *ws.convs.keys().next()?;
+    let hi = *ws.convs.keys().next_back()?;
+    let x = ws.rng.u64(lo..=hi);
+    ws.convs.range(x..).next().map(|(k, _)| *k)
+}
+
+/// Append a part at `t`; `bump` moves the conversation's `updated_at` to `t`.
+pub fn add_part(ws: &mut Workspace, id: u64, kind: PartKind, author: Author, t: i64, bump: bool) -> bool {
+    let pid = ws.next_part_id;
+    let Some(c) = ws.convs.get_mut(&id) else {
+        return false;
+    };
+    c.parts.push(Part {
+        id: pid,
+        created_at: t,
+        kind,
+        author,
+    });
+    ws.next_part_id += 1;
+    if bump {
+        ws.set_conv_updated(id, t);
+    } else {
+        ws.generation += 1;
+    }
+    true
+}
+
+/// Change about `fraction` of the workspace now.
+pub fn mutate(ws: &mut Workspace, fraction: f64) -> MutationReport {
+    let mut rep = MutationReport::default();
+    let n = ((ws.convs.len() as f64 * fraction).round() as usize).max(1);
+    let n_new = (n / 5).max(1);
+    let n_parts = (n * 2 / 5).max(1);
+    let n_change = (n / 5).max(1);
+    let n_delete = if ws.convs.len() > 20 { (n / 10).max(1) } else { 0 };
+    let n_contacts = ((ws.contacts.len() as f64 * fraction).round() as usize).max(1);
+
+    for _ in 0..n_new {
+        let t = ws.tick();
+        let mut rng = fastrand::Rng::with_seed(ws.rng.u64(..));
+        let mut c = ws.gen_conversation(&mut rng, t, 0, t);
+        c.state = ConvState::Open;
+        c.updated_at = t;
+        c.waiting_since = Some(t);
+        c.snoozed_until = None;
+        c.rating = None;
+        ws.insert_conv(c);
+        rep.new_conversations += 1;
+    }
+    for _ in 0..n_parts {
+        let Some(id) = random_conv(ws) else { break };
+        let t = ws.tick();
+        let admin = ws.rng.usize(..ws.admins.len());
+        let author = if ws.rng.bool() {
+            Author::Contact
+        } else {
+            Author::Admin(admin)
+        };
+        add_part(ws, id, PartKind::Comment, author, t, true);
+        if let Some(c) = ws.convs.get_mut(&id) {
+            if author == Author::Contact {
+                c.waiting_since = Some(t);
+                c.read = false;
+                if c.state == ConvState::Closed {
+                    c.state = ConvState::Open;
+                }
+            } else {
+                c.waiting_since = None;
+            }
+        }
+        rep.new_parts += 1;
+    }
+    for _ in 0..n_change {
+        let Some(id) = random_conv(ws) else { break };
+        let t = ws.tick();
+        let admin = ws.rng.usize(..ws.admins.len());
+        let Some(state) = ws.convs.get(&id).map(|c| c.state) else {
+            continue;
+        };
+        let kind = match (state, ws.rng.u8(..3)) {
+            (_, 0) => PartKind::Assignment,
+            (ConvState::Closed, _) => PartKind::Open,
+            _ => PartKind::Close,
+        };
+        add_part(ws, id, kind, Author::Admin(admin), t, true);
+        if let Some(c) = ws.convs.get_mut(&id) {
+            match kind {
+                PartKind::Assignment => c.admin = Some(admin),
+                PartKind::Open => c.state = ConvState::Open,
+                _ => {
+                    c.state = ConvState::Closed;
+                    c.waiting_since = None;
+                    c.snoozed_until = None;
+                    c.read = true;
+                }
+            }
+        }
+        rep.changed_conversations += 1;
+    }
+    for _ in 0..n_contacts {
+        let i = ws.rng.usize(..ws.contacts.len());
+        let t = ws.tick();
+        let seats = ws.rng.u32(1..500);
+        let c = &mut ws.contacts[i];
+        c.seats = seats;
+        c.last_seen_at = Some(t);
+        ws.set_contact_updated(i, t);
+        rep.changed_contacts += 1;
+    }
+    for _ in 0..n_delete {
+        let Some(id) = random_conv(ws) else { break };
+        let t = ws.tick();
+        if ws.delete_conv(id, t) {
+            rep.deleted_conversations += 1;
+        }
+    }
+    rep
+}

@@ -1,0 +1,646 @@
+//! The HTTP front: one axum fallback handler that counts the request, injects latency and faults,
+//! checks Accept / auth / Intercom-Version / rate limit, dispatches by path, and writes Intercom's
+//! envelopes and error.list bodies.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
+use axum::response::Response;
+use fastrand::Rng;
+use serde_json::{Value, json};
+
+use super::config::{Faults, SimStats};
+use super::cursor::{self, Cursor};
+use super::faults::{self, ConnKill, Fault};
+use super::fields::{ContactRow, ConvRow};
+use super::ratelimit::{Decision, RateLimiter};
+use super::render::{self, Parts};
+use super::search::{self, Kind, Query as DslQuery, Sort};
+use super::workspace::Workspace;
+
+/// Knobs the test harness can turn while the server runs.
+pub struct Control {
+    pub token: String,
+    pub faults: Faults,
+    pub rate_limit: u32,
+    pub latency_ms: (u64, u64),
+    pub rng: Rng,
+}
+
+/// Everything the handler shares; no lock is held across an await.
+pub struct Shared {
+    pub ws: RwLock<Workspace>,
+    pub ctl: Mutex<Control>,
+    pub stats: Mutex<SimStats>,
+    pub limiter: Mutex<RateLimiter>,
+    /// Cached total_count per (endpoint, query, sort), valid for one workspace generation.
+    pub counts: Mutex<HashMap<String, (u64, usize)>>,
+    pub base_url: String,
+}
+
+/// An API error: status, code and message, rendered as an error.list.
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+fn err(status: u16, code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError {
+        status: StatusCode::from_u16(status).expect("valid status"),
+        code,
+        message: message.into(),
+    }
+}
+
+fn not_found() -> ApiError {
+    err(404, "not_found", "Resource Not Found")
+}
+
+impl From<search::QueryError> for ApiError {
+    fn from(e: search::QueryError) -> Self {
+        err(400, e.code, e.message)
+    }
+}
+
+fn request_id() -> String {
+    let a = fastrand::u64(..);
+    let b = fastrand::u64(..);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        0x8000 | (b >> 48 & 0x3fff),
+        b & 0xffff_ffff_ffff
+    )
+}
+
+fn error_body(code: &str, message: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({"type": "error.list", "request_id": request_id(),
+        "errors": [{"code": code, "message": message}]}))
+    .expect("serialize")
+}
+
+fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    r
+}
+
+fn error_response(e: &ApiError) -> Response {
+    json_response(e.status, error_body(e.code, &e.message))
+}
+
+fn add_rate_headers(r: &mut Response, d: &Decision) {
+    let h = r.headers_mut();
+    h.insert("x-ratelimit-limit", HeaderValue::from(d.limit));
+    h.insert("x-ratelimit-remaining", HeaderValue::from(d.remaining));
+    h.insert("x-ratelimit-reset", HeaderValue::from(d.reset));
+}
+
+/// The stats key of a request: method plus the path with ids replaced by `{id}`.
+pub fn route_key(method: &Method, path: &str) -> String {
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let norm: Vec<&str> = segs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            if i == 1 && !matches!(*s, "search" | "deleted" | "scroll" | "list") {
+                "{id}"
+            } else {
+                s
+            }
+        })
+        .collect();
+    format!("{} /{}", method, norm.join("/"))
+}
+
+fn version_ok(v: &str) -> bool {
+    if v == "Unstable" {
+        return true;
+    }
+    let Some((maj, min)) = v.split_once('.') else {
+        return false;
+    };
+    match (maj.parse::<u32>(), min.parse::<u32>()) {
+        (Ok(1), Ok(m)) => m <= 4,
+        (Ok(2), Ok(m)) => m <= 16,
+        _ => false,
+    }
+}
+
+fn accept_ok(h: &HeaderMap) -> bool {
+    let Some(a) = h.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    a.trim().is_empty() || a.contains("json") || a.contains("*/*") || a.contains("application/*")
+}
+
+/// The one handler behind every route.
+pub async fn handle(
+    State(sh): State<Arc<Shared>>,
+    ConnectInfo(kill): ConnectInfo<ConnKill>,
+    req: Request<Body>,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let key = route_key(&parts.method, parts.uri.path());
+    {
+        let mut st = sh.stats.lock().expect("stats");
+        st.requests += 1;
+        *st.by_route.entry(key).or_insert(0) += 1;
+    }
+    let (fault, latency, token, limit, slow_ms) = {
+        let mut c = sh.ctl.lock().expect("ctl");
+        let f = faults::choose(&c.faults.clone(), &mut c.rng);
+        let (lo, hi) = c.latency_ms;
+        let lat = if hi > lo { c.rng.u64(lo..=hi) } else { lo };
+        (f, lat, c.token.clone(), c.rate_limit, c.faults.slow_ms)
+    };
+    if fault != Fault::None {
+        sh.stats.lock().expect("stats").faults += 1;
+    }
+    if latency > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+    }
+    match fault {
+        Fault::Drop => {
+            kill.kill();
+            return json_response(StatusCode::OK, Vec::new());
+        }
+        Fault::Status(s) => {
+            let code = if s == 503 {
+                "service_unavailable"
+            } else {
+                "server_error"
+            };
+            let st = StatusCode::from_u16(s).expect("status");
+            return json_response(st, error_body(code, "Simulated server error, please retry"));
+        }
+        Fault::Slow => tokio::time::sleep(std::time::Duration::from_millis(slow_ms)).await,
+        _ => {}
+    }
+    if !accept_ok(&parts.headers) {
+        return error_response(&err(
+            406,
+            "not_acceptable",
+            "The Accept header must allow application/json",
+        ));
+    }
+    let auth = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let presented = auth.strip_prefix("Bearer ").map(str::trim);
+    if presented != Some(token.as_str()) || token.is_empty() {
+        return error_response(&err(401, "unauthorized", "Access Token Invalid"));
+    }
+    let now_s = chrono::Utc::now().timestamp();
+    let decision = sh.limiter.lock().expect("limiter").check(&token, limit, now_s);
+    let mut resp = if !decision.allowed {
+        sh.stats.lock().expect("stats").rate_limited += 1;
+        error_response(&err(
+            429,
+            "rate_limit_exceeded",
+            format!("Exceeded rate limit of {} in 10_seconds", decision.limit),
+        ))
+    } else {
+        let version = parts
+            .headers
+            .get("intercom-version")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let result = match &version {
+            Some(v) if !version_ok(v) => Err(err(
+                400,
+                "intercom_version_invalid",
+                format!("The requested version '{v}' is not valid"),
+            )),
+            _ => {
+                let bytes = axum::body::to_bytes(body, 16 << 20).await.unwrap_or_default();
+                dispatch(&sh, &parts.method, &parts.uri, version.as_deref(), &bytes)
+            }
+        };
+        match result {
+            Ok(v) => json_response(StatusCode::OK, v),
+            Err(e) => error_response(&e),
+        }
+    };
+    add_rate_headers(&mut resp, &decision);
+    if let Fault::Malformed { empty } = fault {
+        let full = axum::body::to_bytes(std::mem::take(resp.body_mut()), usize::MAX)
+            .await
+            .unwrap_or_default();
+        let cut = if empty {
+            Bytes::new()
+        } else {
+            full.slice(..full.len() / 2)
+        };
+        *resp.status_mut() = StatusCode::OK;
+        *resp.body_mut() = Body::from(cut);
+    }
+    resp
+}
+
+fn query_map(uri: &axum::http::Uri) -> HashMap<String, String> {
+    Query::<HashMap<String, String>>::try_from_uri(uri)
+        .map(|q| q.0)
+        .unwrap_or_default()
+}
+
+fn to_vec(v: &Value) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(v).map_err(|e| err(500, "server_error", e.to_string()))
+}
+
+fn dispatch(
+    sh: &Shared,
+    method: &Method,
+    uri: &axum::http::Uri,
+    version: Option<&str>,
+    body: &[u8],
+) -> Result<Vec<u8>, ApiError> {
+    let path = uri.path().trim_end_matches('/');
+    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let q = query_map(uri);
+    let ws = sh.ws.read().expect("workspace");
+    let ws = &*ws;
+    let get = method == Method::GET;
+    let post = method == Method::POST;
+    let v = match (segs.as_slice(), get, post) {
+        (["me"], true, _) => render::me_json(ws),
+        (["admins"], true, _) => {
+            let admins: Vec<Value> = (0..ws.admins.len()).map(|i| render::admin_json(ws, i)).collect();
+            json!({"type": "admin.list", "admins": admins})
+        }
+        (["admins", id], true, _) => {
+            let i = ws.admins.iter().position(|a| a.id.to_string() == *id);
+            let i = i.ok_or_else(|| err(404, "admin_not_found", "Admin not found"))?;
+            render::admin_json(ws, i)
+        }
+        (["teams"], true, _) => {
+            let teams: Vec<Value> = (0..ws.teams.len()).map(|i| render::team_json(ws, i)).collect();
+            json!({"type": "team.list", "teams": teams})
+        }
+        (["teams", id], true, _) => {
+            let i = ws.teams.iter().position(|t| t.id.to_string() == *id);
+            render::team_json(ws, i.ok_or_else(|| err(404, "team_not_found", "Team not found"))?)
+        }
+        (["tags"], true, _) => {
+            let tags: Vec<Value> = (0..ws.tags.len()).map(|i| render::tag_json(ws, i)).collect();
+            json!({"type": "list", "data": tags})
+        }
+        (["segments"], true, _) => json!({"type": "segment.list", "segments": [], "pages": {}}),
+        (["conversations"], true, _) => {
+            let (per_page, after) = list_params(&q, 20)?;
+            return list_search(
+                sh,
+                ws,
+                Kind::Conversation,
+                &DslQuery::All,
+                "",
+                &id_sort(),
+                per_page,
+                after,
+            );
+        }
+        (["conversations", "search"], _, true) => {
+            let b = json_body(body)?;
+            let query = search::parse(Kind::Conversation, b.get("query"))?;
+            let sort = search::parse_sort(
+                b.get("sort"),
+                &["updated_at", "created_at", "id"],
+                Sort {
+                    field: "updated_at".into(),
+                    descending: true,
+                },
+            )?;
+            let (per_page, after) = body_pagination(&b, 20)?;
+            let ck = format!(
+                "{}{}",
+                b.get("query").map(|v| v.to_string()).unwrap_or_default(),
+                sort.field
+            );
+            return list_search(sh, ws, Kind::Conversation, &query, &ck, &sort, per_page, after);
+        }
+        (["conversations", "deleted"], true, _) => {
+            if let Some(v) = version
+                && v != "Unstable"
+                && !v.starts_with("2.16")
+            {
+                return Err(err(
+                    400,
+                    "intercom_version_invalid",
+                    "Requested resource is not available in current API version.",
+                ));
+            }
+            deleted_feed(sh, ws, &q)
+        }
+        (["conversations", id], true, _) => {
+            let id: u64 = id.parse().map_err(|_| not_found())?;
+            let c = ws.convs.get(&id).ok_or_else(not_found)?;
+            let plain = q.get("display_as").is_some_and(|d| d == "plaintext");
+            render::conversation_json(ws, c, Parts::Newest(500), plain)
+        }
+        (["contacts"], true, _) => {
+            let (per_page, after) = list_params(&q, 50)?;
+            return list_search(
+                sh,
+                ws,
+                Kind::Contact,
+                &DslQuery::All,
+                "",
+                &id_sort(),
+                per_page,
+                after,
+            );
+        }
+        (["contacts", "search"], _, true) => {
+            let b = json_body(body)?;
+            let query = search::parse(Kind::Contact, b.get("query"))?;
+            let sort = search::parse_sort(
+                b.get("sort"),
+                &["updated_at", "created_at", "id"],
+                Sort {
+                    field: "updated_at".into(),
+                    descending: true,
+                },
+            )?;
+            let (per_page, after) = body_pagination(&b, 50)?;
+            let ck = format!(
+                "{}{}",
+                b.get("query").map(|v| v.to_string()).unwrap_or_default(),
+                sort.field
+            );
+            return list_search(sh, ws, Kind::Contact, &query, &ck, &sort, per_page, after);
+        }
+        (["contacts", id], true, _) => {
+            let i = ws.contact_by_id.get(*id).ok_or_else(not_found)?;
+            render::contact_json(ws, &ws.contacts[*i])
+        }
+        (["contacts", id, "tags"], true, _) => {
+            let i = ws.contact_by_id.get(*id).ok_or_else(not_found)?;
+            render::contact_tags_json(ws, &ws.contacts[*i])
+        }
+        (["contacts", id, "companies"], true, _) => {
+            ws.contact_by_id.get(*id).ok_or_else(not_found)?;
+            json!({"type": "list", "data": [], "pages": {"type": "pages", "page": 1, "per_page": 50, "total_pages": 0}, "total_count": 0})
+        }
+        _ => return Err(not_found()),
+    };
+    to_vec(&v)
+}
+
+fn id_sort() -> Sort {
+    Sort {
+        field: "id".into(),
+        descending: false,
+    }
+}
+
+fn json_body(body: &[u8]) -> Result<Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    let v: Value = serde_json::from_slice(body).map_err(|e| {
+        err(
+            400,
+            "parameter_invalid",
+            format!("Request body is not valid JSON: {e}"),
+        )
+    })?;
+    if !v.is_object() {
+        return Err(err(
+            400,
+            "parameter_invalid",
+            "Request body must be a JSON object",
+        ));
+    }
+    Ok(v)
+}
+
+fn clamp_per_page(n: i64) -> usize {
+    n.clamp(1, 150) as usize
+}
+
+fn parse_cursor(s: Option<&str>) -> Result<Option<Cursor>, ApiError> {
+    match s {
+        None => Ok(None),
+        Some("") => Ok(None),
+        Some(s) => cursor::decode(s)
+            .map(Some)
+            .ok_or_else(|| err(400, "client_error", cursor::BAD_CURSOR)),
+    }
+}
+
+fn list_params(q: &HashMap<String, String>, default: usize) -> Result<(usize, Option<Cursor>), ApiError> {
+    let per_page = match q.get("per_page") {
+        Some(p) => clamp_per_page(
+            p.parse()
+                .map_err(|_| err(400, "parameter_invalid", "per_page must be an integer"))?,
+        ),
+        None => default,
+    };
+    Ok((
+        per_page,
+        parse_cursor(q.get("starting_after").map(String::as_str))?,
+    ))
+}
+
+fn body_pagination(b: &Value, default: usize) -> Result<(usize, Option<Cursor>), ApiError> {
+    let p = b.get("pagination");
+    let per_page = match p.and_then(|p| p.get("per_page")) {
+        None | Some(Value::Null) => default,
+        Some(v) => clamp_per_page(
+            v.as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                .ok_or_else(|| err(400, "parameter_invalid", "pagination.per_page must be an integer"))?,
+        ),
+    };
+    let after = p.and_then(|p| p.get("starting_after")).and_then(Value::as_str);
+    Ok((per_page, parse_cursor(after)?))
+}
+
+/// Cursor list and search for both kinds: keyset scan over the sort index within the query's bounds.
+#[allow(clippy::too_many_arguments)]
+fn list_search(
+    sh: &Shared,
+    ws: &Workspace,
+    kind: Kind,
+    query: &DslQuery,
+    cache_key: &str,
+    sort: &Sort,
+    per_page: usize,
+    after: Option<Cursor>,
+) -> Result<Vec<u8>, ApiError> {
+    let index = match (kind, sort.field.as_str()) {
+        (Kind::Conversation, "updated_at") => &ws.conv_by_updated,
+        (Kind::Conversation, "created_at") => &ws.conv_by_created,
+        (Kind::Conversation, _) => &ws.conv_by_id,
+        (Kind::Contact, "updated_at") => &ws.contact_by_updated,
+        (Kind::Contact, "created_at") => &ws.contact_by_created,
+        (Kind::Contact, _) => &ws.contact_by_idx,
+    };
+    let time_sort = sort.field != "id";
+    let bounds = if sort.field == "id" && kind == Kind::Contact {
+        (i64::MIN, i64::MAX)
+    } else {
+        query.bounds(&sort.field)
+    };
+    let after_key = match &after {
+        None => None,
+        Some(c) => {
+            let key = match kind {
+                Kind::Conversation => c.id.parse::<u64>().ok(),
+                Kind::Contact => ws.contact_by_id.get(&c.id).map(|i| *i as u64),
+            };
+            let key = key.ok_or_else(|| err(400, "client_error", cursor::BAD_CURSOR))?;
+            let sv = if time_sort {
+                c.sort_value.div_euclid(1000)
+            } else {
+                c.sort_value
+            };
+            Some((sv, key))
+        }
+    };
+    let matches = |k: u64| -> bool {
+        if matches!(query, DslQuery::All) {
+            return true;
+        }
+        match kind {
+            Kind::Conversation => ws
+                .convs
+                .get(&k)
+                .is_some_and(|c| query.matches(&ConvRow { ws, c })),
+            Kind::Contact => query.matches(&ContactRow {
+                ws,
+                c: &ws.contacts[k as usize],
+            }),
+        }
+    };
+    let page = cursor::scan(index, bounds, sort.descending, after_key, per_page, matches);
+    let total = if matches!(query, DslQuery::All) {
+        index.len()
+    } else {
+        let ck = format!("{kind:?}|{cache_key}");
+        let cached = sh.counts.lock().expect("counts").get(&ck).copied();
+        match cached {
+            Some((g, n)) if g == ws.generation => n,
+            _ => {
+                let n = cursor::count(index, bounds, matches);
+                let mut m = sh.counts.lock().expect("counts");
+                if m.len() > 4096 {
+                    m.clear();
+                }
+                m.insert(ck, (ws.generation, n));
+                n
+            }
+        }
+    };
+    let page_no = after.as_ref().map(|c| c.page).unwrap_or(1);
+    let next = if page.has_more {
+        page.rows.last().map(|&(s, k)| {
+            let id = match kind {
+                Kind::Conversation => k.to_string(),
+                Kind::Contact => ws.contacts[k as usize].id.clone(),
+            };
+            cursor::encode(&Cursor {
+                sort_value: if time_sort { s * 1000 } else { s },
+                id,
+                page: page_no + 1,
+            })
+        })
+    } else {
+        None
+    };
+    let pages = cursor::pages_json(page_no, per_page, total, next);
+    let items: Vec<Value> = page
+        .rows
+        .iter()
+        .filter_map(|&(_, k)| match kind {
+            Kind::Conversation => ws
+                .convs
+                .get(&k)
+                .map(|c| render::conversation_json(ws, c, Parts::None, false)),
+            Kind::Contact => Some(render::contact_json(ws, &ws.contacts[k as usize])),
+        })
+        .collect();
+    let v = match kind {
+        Kind::Conversation => {
+            json!({"type": "conversation.list", "pages": pages, "total_count": total, "conversations": items})
+        }
+        Kind::Contact => json!({"type": "list", "data": items, "total_count": total, "pages": pages}),
+    };
+    to_vec(&v)
+}
+
+/// `GET /conversations/deleted`: page-number pagination, `next` is a URL or null.
+fn deleted_feed(sh: &Shared, ws: &Workspace, q: &HashMap<String, String>) -> Value {
+    let per_page = q
+        .get("per_page")
+        .and_then(|p| p.parse::<i64>().ok())
+        .unwrap_or(20)
+        .clamp(1, 60) as usize;
+    let page = q
+        .get("page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let asc = q.get("order").is_some_and(|o| o == "asc");
+    let total = ws.deleted.len();
+    let total_pages = total.div_ceil(per_page);
+    let ordered: Box<dyn Iterator<Item = &(u64, i64)>> = if asc {
+        Box::new(ws.deleted.iter())
+    } else {
+        Box::new(ws.deleted.iter().rev())
+    };
+    let items: Vec<Value> = ordered
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .map(|&(id, at)| json!({"type": "conversation", "id": id.to_string(), "metrics_retained": false, "deleted_at": at}))
+        .collect();
+    let next = if page < total_pages {
+        json!(format!(
+            "{}/conversations/deleted?per_page={per_page}&order={}&page={}",
+            sh.base_url,
+            if asc { "asc" } else { "desc" },
+            page + 1
+        ))
+    } else {
+        Value::Null
+    };
+    json!({"type": "conversations.list", "total_count": total,
+           "pages": {"type": "pages", "next": next, "page": page, "per_page": per_page, "total_pages": total_pages},
+           "conversations": items})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_versions() {
+        assert_eq!(
+            route_key(&Method::GET, "/conversations/123"),
+            "GET /conversations/{id}"
+        );
+        assert_eq!(
+            route_key(&Method::POST, "/conversations/search"),
+            "POST /conversations/search"
+        );
+        assert_eq!(
+            route_key(&Method::GET, "/contacts/abc/tags"),
+            "GET /contacts/{id}/tags"
+        );
+        assert_eq!(route_key(&Method::GET, "/me"), "GET /me");
+        assert!(version_ok("2.16") && version_ok("1.0") && version_ok("Unstable"));
+        assert!(!version_ok("2.17") && !version_ok("3.0") && !version_ok("x"));
+    }
+}
