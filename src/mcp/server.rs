@@ -1,8 +1,12 @@
 //! The rmcp server handler: server identity, instructions for the model, and the tool router.
 
 use super::tools::IntercomTools;
-use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
-use rmcp::{ServerHandler, tool_handler};
+use rmcp::handler::server::tool::ToolCallContext;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, Implementation, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
 
 /// What the model is told about this server when it connects.
 pub const INSTRUCTIONS: &str = "Read-only access to a local cache of an Intercom workspace (customer support \
@@ -22,5 +26,33 @@ impl ServerHandler for IntercomTools {
                 Implementation::new("fastintercom", env!("CARGO_PKG_VERSION")).with_title("fastintercom"),
             )
             .with_instructions(INSTRUCTIONS)
+    }
+
+    /// Like the generated one, but an unknown tool's error names it and lists the real ones.
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        if self.tool_router.get(&request.name).is_none() {
+            let mut names: Vec<String> = self
+                .tool_router
+                .list_all()
+                .into_iter()
+                .map(|t| t.name.to_string())
+                .collect();
+            names.sort();
+            return Err(ErrorData::invalid_params(
+                format!(
+                    "unknown tool {:?}: the tools are {}",
+                    request.name,
+                    names.join(", ")
+                ),
+                None,
+            ));
+        }
+        self.tool_router
+            .call(ToolCallContext::new(self, request, context))
+            .await
     }
 }

@@ -284,23 +284,11 @@ async fn bad_input_gets_a_clear_error_and_the_server_keeps_serving() {
         r["error"]["message"].as_str().unwrap().contains("drop_database"),
         "{r}"
     );
-    let r = rpc(
-        &url,
-        "tools/call",
-        json!({"name": "search_conversations", "arguments": {"limit": "lots"}}),
-    )
-    .await;
-    assert_eq!(
-        r["error"]["code"], -32602,
-        "wrong argument type is invalid params: {r}"
-    );
-    let r = rpc(
-        &url,
-        "tools/call",
-        json!({"name": "get_conversation", "arguments": {}}),
-    )
-    .await;
-    assert_eq!(r["error"]["code"], -32602, "missing required argument: {r}");
+    // Arguments of the wrong type or missing: rmcp answers with a tool error naming the problem.
+    let msg = call_err(&url, "search_conversations", json!({"limit": "lots"})).await;
+    assert!(msg.contains("invalid type") && msg.contains("lots"), "{msg}");
+    let msg = call_err(&url, "get_conversation", json!({})).await;
+    assert!(msg.contains("conversation_id"), "{msg}");
     let r = rpc(&url, "no/such/method", json!({})).await;
     assert_eq!(r["error"]["code"], -32601, "{r}");
 
@@ -337,13 +325,8 @@ async fn bad_input_gets_a_clear_error_and_the_server_keeps_serving() {
             .contains("reduced to the maximum of 100"),
         "{big}"
     );
-    let r = rpc(
-        &url,
-        "tools/call",
-        json!({"name": "search_conversations", "arguments": {"limit": -1}}),
-    )
-    .await;
-    assert_eq!(r["error"]["code"], -32602, "{r}");
+    let msg = call_err(&url, "search_conversations", json!({"limit": -1})).await;
+    assert!(msg.contains("invalid value"), "{msg}");
 
     let checks = [
         (
