@@ -267,7 +267,10 @@ impl Mcp {
             CacheSource::McpStdio { program, args } => {
                 let mut cmd = tokio::process::Command::new(program);
                 cmd.args(args);
-                let transport = TokioChildProcess::new(cmd)
+                // The server logs to stderr; a library must not write into its caller's terminal.
+                let (transport, _) = TokioChildProcess::builder(cmd)
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
                     .with_context(|| format!("starting MCP server {}", program.display()))?;
                 ().serve(transport)
                     .await
