@@ -1,3 +1,175 @@
+//! Sync benchmark: ingest rate and memory, and use of a rate-limit budget.
+//!
+//! `cargo bench --bench sync` (set `FASTINTERCOM_BENCH_QUICK=1` for a smoke run). The simulator and the
+//! sync each run as their own child process (`fastintercom simulate`, `fastintercom sync --once --full`),
+//! so the sync's peak RSS (VmHWM, polled from /proc/<pid>/status) is the sync's alone.
+//! Results and the command go to BENCHMARKS.md.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "bench-token";
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_fastintercom"))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A `fastintercom simulate` child, killed on drop.
+struct Sim {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_sim(conversations: usize, rate_limit: u32) -> Sim {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let child = Command::new(bin())
+        .args([
+            "simulate", "--listen", &addr, "--token", TOKEN, "--seed", "1", "--parts", "10",
+        ])
+        .args([
+            "--conversations",
+            &conversations.to_string(),
+            "--rate-limit",
+            &rate_limit.to_string(),
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the simulator");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while TcpStream::connect(&addr).is_err() {
+        assert!(Instant::now() < deadline, "simulator did not start listening");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Sim { child, addr }
+}
+
+/// Peak resident set (VmHWM) of a live process, in kB.
+fn vm_hwm_kb(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    s.lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+struct Run {
+    seconds: f64,
+    peak_rss_mb: f64,
+    conversations: i64,
+    parts: i64,
+    requests: i64,
+    rate_limited: i64,
+}
+
+fn run_sync(sim: &Sim, db: &Path, concurrency: usize) -> Run {
+    let started = Instant::now();
+    let mut child = Command::new(bin())
+        .args(["sync", "--once", "--full"])
+        .env("FASTINTERCOM_API_BASE", format!("http://{}", sim.addr))
+        .env("INTERCOM_ACCESS_TOKEN", TOKEN)
+        .env("FASTINTERCOM_DB", db)
+        .env("FASTINTERCOM_CONFIG", "/nonexistent/fastintercom.toml")
+        .env("FASTINTERCOM_CONCURRENCY", concurrency.to_string())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the sync");
+    let pid = child.id();
+    let mut peak_kb = 0;
+    let status = loop {
+        if let Some(kb) = vm_hwm_kb(pid) {
+            peak_kb = peak_kb.max(kb);
+        }
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(status.success(), "sync failed: {status}");
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let one = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    Run {
+        seconds,
+        peak_rss_mb: peak_kb as f64 / 1024.0,
+        conversations: one("SELECT count(*) FROM conversations"),
+        parts: one("SELECT count(*) FROM conversation_parts"),
+        requests: one("SELECT requests FROM sync_metadata WHERE resource = 'overall'"),
+        rate_limited: one("SELECT rate_limited FROM sync_metadata WHERE resource = 'overall'"),
+    }
+}
+
 fn main() {
-    println!("bench sync: not written yet");
+    // `cargo bench` passes `--bench`; nothing else to parse.
+    let quick = std::env::var_os("FASTINTERCOM_BENCH_QUICK").is_some();
+    let sizes: &[usize] = if quick {
+        &[2_000, 10_000]
+    } else {
+        &[10_000, 100_000]
+    };
+    let concurrency = 8;
+    println!("bench sync: unthrottled simulator, full sync, concurrency {concurrency} (2-core machine)");
+    println!(
+        "| conversations | parts | seconds | conv/s | parts/s | peak RSS (MB) | requests | 429s |\n|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for &n in sizes {
+        let sim = start_sim(n, 0);
+        let dir = tempfile::tempdir().unwrap();
+        let r = run_sync(&sim, &dir.path().join("bench.db"), concurrency);
+        assert_eq!(r.conversations as usize, n, "every conversation stored");
+        println!(
+            "| {} | {} | {:.1} | {:.0} | {:.0} | {:.1} | {} | {} |",
+            r.conversations,
+            r.parts,
+            r.seconds,
+            r.conversations as f64 / r.seconds,
+            r.parts as f64 / r.seconds,
+            r.peak_rss_mb,
+            r.requests,
+            r.rate_limited
+        );
+    }
+
+    // Rate-limited: how much of the budget the sync uses, and whether it ever hits a 429.
+    let limit = 300u32;
+    let n = if quick { 300 } else { 1_200 };
+    let sim = start_sim(n, limit);
+    let dir = tempfile::tempdir().unwrap();
+    let r = run_sync(&sim, &dir.path().join("bench.db"), concurrency);
+    // The budget of the time the sync ran: `limit` per 10 s, pro rata.
+    let windows = (r.seconds / 10.0).max(1.0);
+    let used = r.requests as f64 / (f64::from(limit) * windows);
+    println!();
+    println!("bench sync: rate limit {limit} per 10 s, {n} conversations");
+    println!("| requests | seconds | windows | budget used | 429s |\n|---:|---:|---:|---:|---:|");
+    println!(
+        "| {} | {:.1} | {:.1} | {:.0}% | {} |",
+        r.requests,
+        r.seconds,
+        windows,
+        used * 100.0,
+        r.rate_limited
+    );
 }

@@ -1,1 +1,630 @@
-//! Integration tests: sync.
+//! Integration tests: sync. Each test starts the real simulator on loopback, syncs into a temp database
+//! (in-process through `sync_once`, or the real binary where exit codes and signals matter), and checks
+//! the database against the simulator's ground truth.
+
+use crate::common;
+use fastintercom::config::Token;
+use fastintercom::intercom::ApiConfig;
+use fastintercom::simulator::{Faults, SimConfig, Simulator, Snapshot};
+use fastintercom::sync::{SyncOptions, SyncReport, sync_once};
+use rusqlite::Connection;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+async fn sim(conversations: usize, f: impl FnOnce(&mut SimConfig)) -> Simulator {
+    let mut cfg = SimConfig {
+        conversations,
+        seed: 7,
+        ..Default::default()
+    };
+    f(&mut cfg);
+    Simulator::start(cfg, "127.0.0.1:0")
+        .await
+        .expect("simulator starts")
+}
+
+fn api(sim: &Simulator) -> ApiConfig {
+    let mut a = ApiConfig::new(sim.base_url(), Token::new(sim.token()));
+    a.concurrency = 4;
+    a
+}
+
+/// Options for a run covering the whole simulated workspace.
+fn opts(db: &Path, sim: &Simulator) -> SyncOptions {
+    let mut o = SyncOptions::new(db, api(sim));
+    o.full = true;
+    o
+}
+
+fn db_path(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join("fi.db")
+}
+
+fn id(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        other => panic!("not an id: {other}"),
+    }
+}
+
+/// `0`/null → None, else the id as text.
+fn opt_id(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::Number(n) if n.as_i64() == Some(0) => None,
+        v => Some(id(v)),
+    }
+}
+
+fn ids_of(list: &Value, key: &str) -> BTreeSet<String> {
+    list.get(key)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().map(|x| id(&x["id"])).collect())
+        .unwrap_or_default()
+}
+
+fn query_set(conn: &Connection, sql: &str, arg: &str) -> BTreeSet<String> {
+    let mut s = conn.prepare(sql).unwrap();
+    s.query_map([arg], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// The database holds exactly what the simulator serves: every conversation (fields, links, the newest
+/// 500 parts with bodies and authors, truncation flag), contact, admin, team and tag.
+fn assert_matches(db: &Path, snap: &Snapshot) {
+    let conn = Connection::open(db).unwrap();
+    let stored: BTreeSet<String> = {
+        let mut s = conn.prepare("SELECT id FROM conversations").unwrap();
+        s.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let remote: BTreeSet<String> = snap.conversations.iter().map(|c| id(&c["id"])).collect();
+    assert_eq!(stored.len(), remote.len(), "conversation count");
+    assert_eq!(stored, remote, "conversation ids");
+    for c in &snap.conversations {
+        let cid = id(&c["id"]);
+        let (updated_at, state, admin, team, truncated, parts_total): (
+            i64,
+            String,
+            Option<String>,
+            Option<String>,
+            bool,
+            Option<i64>,
+        ) = conn
+            .query_row(
+                "SELECT updated_at, state, admin_assignee_id, team_assignee_id, parts_truncated, parts_total
+                 FROM conversations WHERE id = ?1",
+                [&cid],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            updated_at,
+            c["updated_at"].as_i64().unwrap(),
+            "updated_at of {cid}"
+        );
+        assert_eq!(state, c["state"].as_str().unwrap(), "state of {cid}");
+        assert_eq!(admin, opt_id(&c["admin_assignee_id"]), "admin of {cid}");
+        assert_eq!(team, opt_id(&c["team_assignee_id"]), "team of {cid}");
+        assert_eq!(
+            query_set(
+                &conn,
+                "SELECT tag_id FROM conversation_tags WHERE conversation_id = ?1",
+                &cid
+            ),
+            ids_of(&c["tags"], "tags"),
+            "tags of {cid}"
+        );
+        assert_eq!(
+            query_set(
+                &conn,
+                "SELECT contact_id FROM conversation_contacts WHERE conversation_id = ?1",
+                &cid
+            ),
+            ids_of(&c["contacts"], "contacts"),
+            "contacts of {cid}"
+        );
+        let parts = c["conversation_parts"]["conversation_parts"].as_array().unwrap();
+        let total = parts.len();
+        let mut s = conn
+            .prepare(
+                "SELECT id, body, author_id, part_type FROM conversation_parts WHERE conversation_id = ?1",
+            )
+            .unwrap();
+        let local: BTreeMap<String, (Option<String>, Option<String>, String)> = s
+            .query_map([&cid], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let remote_parts: BTreeMap<String, &Value> = parts.iter().map(|p| (id(&p["id"]), p)).collect();
+        for (pid, _) in &local {
+            assert!(
+                remote_parts.contains_key(pid),
+                "stored part {pid} of {cid} does not exist remotely"
+            );
+        }
+        // Intercom serves only the newest 500; those must all be stored, exactly.
+        for p in parts.iter().skip(total.saturating_sub(500)) {
+            let pid = id(&p["id"]);
+            let (body, author, kind) = local
+                .get(&pid)
+                .unwrap_or_else(|| panic!("part {pid} of {cid} missing"));
+            assert_eq!(body.as_deref(), p["body"].as_str(), "body of part {pid}");
+            assert_eq!(
+                author.clone(),
+                p["author"].get("id").and_then(opt_id),
+                "author of part {pid}"
+            );
+            assert_eq!(kind, p["part_type"].as_str().unwrap(), "type of part {pid}");
+        }
+        assert_eq!(truncated, total > 500, "parts_truncated of {cid} ({total} parts)");
+        assert_eq!(parts_total, Some(total as i64), "parts_total of {cid}");
+    }
+    let contacts: BTreeMap<String, (Option<String>, Option<i64>)> = {
+        let mut s = conn
+            .prepare("SELECT id, email, updated_at FROM contacts")
+            .unwrap();
+        s.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(contacts.len(), snap.contacts.len(), "contact count");
+    for c in &snap.contacts {
+        let (email, updated_at) = contacts.get(&id(&c["id"])).expect("contact stored");
+        assert_eq!(email.as_deref(), c["email"].as_str());
+        assert_eq!(*updated_at, c["updated_at"].as_i64());
+    }
+    for (table, list) in [
+        ("admins", &snap.admins),
+        ("teams", &snap.teams),
+        ("tags", &snap.tags),
+    ] {
+        let mut s = conn.prepare(&format!("SELECT id FROM {table}")).unwrap();
+        let local: BTreeSet<String> = s
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let remote: BTreeSet<String> = list.iter().map(|x| id(&x["id"])).collect();
+        assert_eq!(local, remote, "{table}");
+    }
+}
+
+fn meta(db: &Path, resource: &str) -> fastintercom::store::metadata::SyncMeta {
+    let conn = Connection::open(db).unwrap();
+    fastintercom::store::metadata::read(&conn, resource)
+        .unwrap()
+        .expect("metadata row")
+}
+
+fn count(db: &Path, table: &str) -> i64 {
+    let conn = Connection::open(db).unwrap();
+    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+async fn run(o: SyncOptions) -> SyncReport {
+    tokio::time::timeout(Duration::from_secs(120), sync_once(o))
+        .await
+        .expect("sync finishes in time")
+        .expect("sync succeeds")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_then_incremental_matches_the_workspace() {
+    let sim = sim(300, |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_path(&dir);
+    let first = run(opts(&db, &sim)).await;
+    assert_eq!(first.conversations, 300);
+    assert!(first.parts > 1000, "{first:?}");
+    assert_matches(&db, &sim.snapshot());
+    let m = meta(&db, "overall");
+    assert_eq!(m.status, "ok");
+    assert_eq!(m.row_count, 300);
+    assert!(m.last_success.is_some() && m.coverage_end.is_some());
+    assert_eq!(m.coverage_start, Some(0));
+
+    // Nothing changed: a plain run fetches no conversation.
+    sim.reset_stats();
+    let mut plain = opts(&db, &sim);
+    plain.full = false;
+    let idle = run(plain.clone()).await;
+    assert_eq!(idle.fetched, 0, "{idle:?}");
+    let stats = sim.stats();
+    assert_eq!(
+        stats
+            .by_route
+            .get("GET /conversations/{id}")
+            .copied()
+            .unwrap_or(0),
+        0,
+        "{stats:?}"
+    );
+
+    // About 1% changes: the run costs requests in proportion to the change, not to the workspace.
+    let change = sim.mutate(0.01);
+    let changed = (change.new_conversations
+        + change.new_parts
+        + change.changed_conversations
+        + change.deleted_conversations) as u64;
+    assert!(changed > 0, "{change:?}");
+    sim.reset_stats();
+    let inc = run(plain.clone()).await;
+    let stats = sim.stats();
+    let gets = stats
+        .by_route
+        .get("GET /conversations/{id}")
+        .copied()
+        .unwrap_or(0);
+    assert!(gets <= changed + 2, "{gets} conversation fetches for {change:?}");
+    assert!(
+        stats.requests <= 2 * changed + 12,
+        "{} requests for {change:?}: {stats:?}",
+        stats.requests
+    );
+    assert!(inc.conversations >= 1, "{inc:?}");
+    assert_matches(&db, &sim.snapshot());
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconciliation_finds_silent_parts_and_truncated_parts_are_kept() {
+    let sim = sim(300, |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_path(&dir);
+    run(opts(&db, &sim)).await;
+    let snap = sim.snapshot();
+    // A conversation over the 500-part cap, with statistics (the reconciliation's part-count signal).
+    let big = snap
+        .conversations
+        .iter()
+        .find(|c| {
+            c["conversation_parts"]["conversation_parts"]
+                .as_array()
+                .unwrap()
+                .len()
+                > 500
+                && c["statistics"].is_object()
+        })
+        .expect("the workspace has a big conversation with statistics");
+    let big_id = id(&big["id"]);
+    let before = count(&db, "conversation_parts");
+    {
+        let conn = Connection::open(&db).unwrap();
+        let (n, truncated): (i64, bool) = conn
+            .query_row(
+                "SELECT parts_count, parts_truncated FROM conversations WHERE id = ?1",
+                [&big_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((n, truncated), (500, true));
+    }
+    sim.add_part_without_bump(&big_id);
+    // A plain run cannot see it (updated_at did not move); reconciliation (due every run here) does.
+    let mut o = opts(&db, &sim);
+    o.full = false;
+    o.reconcile_hours = 0;
+    let r = run(o).await;
+    assert!(r.reconciled);
+    let conn = Connection::open(&db).unwrap();
+    let n: i64 = conn
+        .query_row(
+            "SELECT parts_count FROM conversations WHERE id = ?1",
+            [&big_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        n, 501,
+        "the new part is stored and the oldest one, now beyond the cap, is kept"
+    );
+    assert_eq!(count(&db, "conversation_parts"), before + 1);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deletions_are_applied() {
+    let sim = sim(120, |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_path(&dir);
+    run(opts(&db, &sim)).await;
+    let snap = sim.snapshot();
+    let victims: Vec<String> = snap.conversations.iter().take(3).map(|c| id(&c["id"])).collect();
+    for v in &victims {
+        sim.delete_conversation(v);
+    }
+    let mut o = opts(&db, &sim);
+    o.full = false;
+    let r = run(o).await;
+    assert_eq!(r.deleted, 3, "{r:?}");
+    let conn = Connection::open(&db).unwrap();
+    for v in &victims {
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM conversation_parts WHERE conversation_id = ?1",
+                [v],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+    assert_matches(&db, &sim.snapshot());
+    sim.shutdown().await;
+}
+
+async fn sync_through_faults(faults: Faults, timeout: Option<Duration>) {
+    let sim = sim(60, |c| c.faults = faults).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_path(&dir);
+    let mut o = opts(&db, &sim);
+    if let Some(t) = timeout {
+        o.api.timeout = t;
+    }
+    o.api.max_retries = 12;
+    let r = run(o).await;
+    assert_eq!(r.conversations, 60);
+    assert!(sim.stats().faults > 0, "faults were injected");
+    sim.set_faults(Faults::default());
+    assert_matches(&db, &sim.snapshot());
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn survives_5xx_bursts() {
+    sync_through_faults(
+        Faults {
+            p_5xx: 0.25,
+            ..Default::default()
+        },
+        None,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn survives_malformed_bodies() {
+    sync_through_faults(
+        Faults {
+            p_malformed: 0.2,
+            ..Default::default()
+        },
+        None,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn survives_timeouts_and_dropped_connections() {
+    let faults = Faults {
+        p_slow: 0.1,
+        slow_ms: 5_000,
+        p_drop: 0.1,
+        ..Default::default()
+    };
+    sync_through_faults(faults, Some(Duration::from_millis(400))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completes_through_a_429_storm() {
+    let sim = sim(20, |c| c.rate_limit = 12).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_path(&dir);
+    let r = run(opts(&db, &sim)).await;
+    assert_eq!(r.conversations, 20);
+    sim.set_rate_limit(0);
+    assert_matches(&db, &sim.snapshot());
+    sim.shutdown().await;
+}
+
+fn binary_sync(sim: &Simulator, db: &Path, token: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(common::bin());
+    cmd.args(["sync", "--once"])
+        .args(args)
+        .env("FASTINTERCOM_API_BASE", sim.base_url())
+        .env("INTERCOM_ACCESS_TOKEN", token)
+        .env("FASTINTERCOM_DB", db)
+        .env("FASTINTERCOM_CONFIG", "/nonexistent/fastintercom.toml")
+        .env("FASTINTERCOM_CONCURRENCY", "4")
+        .env_remove("CREDENTIALS_DIRECTORY")
+        .env_remove("NOTIFY_SOCKET")
+        .env_remove("JOURNAL_STREAM")
+        .stdin(Stdio::null());
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_token_fails_clearly_and_keeps_the_data() {
+    let sim = sim(40, |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_path(&dir);
+    run(opts(&db, &sim)).await;
+    let good = meta(&db, "overall");
+    let out = binary_sync(&sim, &db, "wrong-token-123", &[]).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line: {stderr}");
+    assert!(lines[0].contains("rejected the access token"), "{stderr}");
+    assert!(
+        !stderr.contains("wrong-token-123"),
+        "the token never reaches stderr"
+    );
+    let m = meta(&db, "overall");
+    assert_eq!(m.status, "error");
+    assert!(m.last_error.unwrap().contains("access token"));
+    assert_eq!(m.last_success, good.last_success);
+    assert_eq!(m.coverage_start, good.coverage_start);
+    assert_eq!(count(&db, "conversations"), 40);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_mid_sync_then_resume_loses_nothing() {
+    let sim = sim(300, |c| c.latency_ms = (5, 15)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_path(&dir);
+    let mut child = binary_sync(&sim, &db, &sim.token(), &["--full"])
+        .env("FASTINTERCOM_CONCURRENCY", "2")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        std::thread::sleep(Duration::from_millis(50));
+        let n = if db.exists() {
+            Connection::open(&db)
+                .and_then(|c| c.query_row("SELECT count(*) FROM conversations", [], |r| r.get::<_, i64>(0)))
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        if n >= 60 {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the sync finished before it could be killed"
+        );
+        assert!(Instant::now() < deadline, "the sync made no progress");
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let stored = count(&db, "conversations");
+    assert!(stored < 300, "killed mid-way ({stored})");
+    let hwm = meta(&db, "conversations")
+        .high_water_mark
+        .expect("a checkpoint was committed");
+    assert!(hwm > 0, "the checkpoint moved past the start");
+
+    // Resume with a plain run (not --full): it continues from the checkpoint.
+    sim.reset_stats();
+    let out = binary_sync(&sim, &db, &sim.token(), &[]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let refetched = sim
+        .stats()
+        .by_route
+        .get("GET /conversations/{id}")
+        .copied()
+        .unwrap_or(0) as i64;
+    assert!(
+        refetched <= 300 - stored + 10,
+        "resumed from the checkpoint: {refetched} fetches after {stored} stored"
+    );
+    assert_matches(&db, &sim.snapshot());
+    let conn = Connection::open(&db).unwrap();
+    let dup: i64 = conn
+        .query_row(
+            "SELECT count(*) - count(DISTINCT rowid) FROM conversation_fts",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(dup, 0);
+    assert_eq!(
+        count(&db, "conversation_fts"),
+        300,
+        "one FTS row per conversation"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_sync_exits_75_and_the_first_is_unharmed() {
+    let sim = sim(150, |c| c.latency_ms = (10, 20)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_path(&dir);
+    let first = binary_sync(&sim, &db, &sim.token(), &["--full"])
+        .env("FASTINTERCOM_CONCURRENCY", "2")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lock = dir.path().join("fi.db.lock");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(&lock)
+        .map(|s| s.trim().is_empty())
+        .unwrap_or(true)
+    {
+        assert!(Instant::now() < deadline, "the first sync never took the lock");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let second = binary_sync(&sim, &db, &sim.token(), &["--full"])
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(75), "{second:?}");
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains("another sync is running") && stderr.contains(&format!("pid {}", first.id())),
+        "{stderr}"
+    );
+    let out = first.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_matches(&db, &sim.snapshot());
+    sim.shutdown().await;
+}
+
+fn status(db: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(common::bin())
+        .arg("status")
+        .args(args)
+        .env("FASTINTERCOM_DB", db)
+        .env("FASTINTERCOM_CONFIG", "/nonexistent/fastintercom.toml")
+        .env_remove("FASTINTERCOM_MAX_STALENESS_MINUTES")
+        .output()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_reports_freshness_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_path(&dir);
+    let missing = status(&db, &[]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("does not exist"));
+
+    let sim = sim(30, |_| {}).await;
+    run(opts(&db, &sim)).await;
+    let out = status(&db, &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.starts_with("synced ") && text.contains("30 conversations"),
+        "{text}"
+    );
+    assert!(text.contains("contacts"), "{text}");
+
+    let out = status(&db, &["--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows[0]["resource"], "overall");
+    assert_eq!(rows[0]["status"], "ok");
+    assert!(
+        rows.iter()
+            .any(|r| r["resource"] == "conversations" && r["row_count"] == 30)
+    );
+
+    // Make the last success old: stale → exit 1.
+    {
+        let conn = Connection::open(&db).unwrap();
+        conn.execute("UPDATE sync_metadata SET last_success = last_success - 7200", [])
+            .unwrap();
+    }
+    let out = status(&db, &["--max-staleness", "60"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("STALE"));
+    let out = status(&db, &["--max-staleness", "180"]);
+    assert_eq!(out.status.code(), Some(0));
+    sim.shutdown().await;
+}
