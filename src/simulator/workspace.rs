@@ -257,18 +257,19 @@ impl Workspace {
             let domain = textgen::DOMAINS[rng.usize(..textgen::DOMAINS.len())];
             let lead = rng.u8(..5) == 0;
             let updated_at = (c_at + rng.i64(0..(now - c_at).max(1))).min(now);
-            let n_tags = if rng.u16(..100) == 0 {
+            // A few contacts (and always the second) carry more than 10 tags, past the nested-list cap.
+            let n_tags = if i == 1 || rng.u16(..100) == 0 {
                 11 + rng.usize(..5)
             } else {
                 rng.usize(..3)
             };
-            let mut ctags: Vec<(usize, i64)> = Vec::new();
-            for _ in 0..n_tags {
-                let t = rng.usize(..tags.len());
-                if !ctags.iter().any(|x| x.0 == t) {
-                    ctags.push((t, c_at + rng.i64(0..(updated_at - c_at).max(1))));
-                }
-            }
+            let mut order: Vec<usize> = (0..tags.len()).collect();
+            rng.shuffle(&mut order);
+            let ctags: Vec<(usize, i64)> = order
+                .into_iter()
+                .take(n_tags)
+                .map(|t| (t, c_at + rng.i64(0..(updated_at - c_at).max(1))))
+                .collect();
             contacts.push(Contact {
                 id: format!("{:08x}{:08x}{:08x}", c_at as u32, i as u32, rng.u32(..)),
                 external_id: if lead { None } else { Some(format!("{}", 1000 + i)) },
