@@ -4,6 +4,7 @@
 
 mod client;
 mod common;
+mod intercom;
 mod mcp;
 mod simulator;
 mod sync;
