@@ -417,11 +417,27 @@ async fn survives_timeouts_and_dropped_connections() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn completes_through_a_429_storm() {
-    let sim = sim(20, |c| c.rate_limit = 12).await;
+    let limit = 16;
+    let sim = sim(8, |c| c.rate_limit = limit).await;
     let dir = tempfile::tempdir().unwrap();
     let db = db_path(&dir);
+    // Someone else with the same token has used up this window: the sync starts into 429s.
+    for _ in 0..limit + 3 {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+        let req = format!(
+            "GET /me HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nAccept: application/json\r\nConnection: close\r\n\r\n",
+            sim.addr(),
+            sim.token()
+        );
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        s.read_to_end(&mut answer).await.unwrap();
+    }
+    assert!(sim.stats().rate_limited > 0, "the window is exhausted");
     let r = run(opts(&db, &sim)).await;
-    assert_eq!(r.conversations, 20);
+    assert_eq!(r.conversations, 8);
+    assert!(r.rate_limited >= 1, "{r:?}");
     sim.set_rate_limit(0);
     assert_matches(&db, &sim.snapshot());
     sim.shutdown().await;
