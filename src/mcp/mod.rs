@@ -2,7 +2,7 @@
 //!
 //! - [`tools`]: the tools (schemas, descriptions, validation) over [`crate::store::read`];
 //!   [`answer`]: the envelopes (freshness on every answer, paging cursor); [`server`]: identity and
-//!   instructions.
+//!   instructions; [`resources`]: `intercom://conversation/{id}`.
 //! - [`pool`]: pooled read-only connections, used on the blocking thread pool.
 //! - [`http`]: Streamable HTTP (stateless, JSON responses) behind Origin/bearer/body-size checks.
 //! - [`activation`]: systemd socket activation, sd-notify, idle exit, graceful drain.
@@ -15,6 +15,7 @@ pub mod activation;
 pub mod answer;
 pub mod http;
 pub mod pool;
+pub mod resources;
 pub mod server;
 pub mod stdio;
 pub mod tools;

@@ -3,7 +3,9 @@
 use super::tools::IntercomTools;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, Implementation, ListResourceTemplatesResult,
+    ListResourcesResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
+    ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
@@ -15,17 +17,22 @@ answer has a `freshness` object whose `data_as_of` (Unix seconds) and `staleness
 is; mention it when recency matters, and call get_sync_status for details. Tools: search_conversations \
 (full text + filters, paged with next_cursor), get_conversation (full thread by id), get_contact / \
 search_contacts, list_admins, list_teams, list_tags (ids for filters), conversation_stats (counts per state, \
-team, admin, tag or day in a time window), get_sync_status. Times are Unix seconds (UTC); time arguments \
+team, admin, tag or day in a time window), get_sync_status. Resources: intercom://conversation/{id} is one conversation as JSON. Times are Unix seconds (UTC); time arguments \
 accept YYYY-MM-DD, Unix seconds or relative forms like 7d.";
 
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for IntercomTools {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(
-                Implementation::new("fastintercom", env!("CARGO_PKG_VERSION")).with_title("fastintercom"),
-            )
-            .with_instructions(INSTRUCTIONS)
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .build(),
+        )
+        .with_server_info(
+            Implementation::new("fastintercom", env!("CARGO_PKG_VERSION")).with_title("fastintercom"),
+        )
+        .with_instructions(INSTRUCTIONS)
     }
 
     /// Like the generated one, but an unknown tool's error names it and lists the real ones.
@@ -54,5 +61,29 @@ impl ServerHandler for IntercomTools {
         self.tool_router
             .call(ToolCallContext::new(self, request, context))
             .await
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        super::resources::list(&self.db).await
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(super::resources::templates())
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        Ok(super::resources::read(&self.db, &request.uri).await?.into())
     }
 }

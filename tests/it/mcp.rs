@@ -478,3 +478,49 @@ fn refuses_a_public_address_without_a_token() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("without a bearer token"), "{err}");
 }
+
+#[tokio::test]
+async fn conversations_are_resources() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = start(&fixture(dir.path()), None, &[]).await;
+    let t = rpc(&url, "resources/templates/list", json!({})).await;
+    assert_eq!(
+        t["result"]["resourceTemplates"][0]["uriTemplate"], "intercom://conversation/{id}",
+        "{t}"
+    );
+    let list = rpc(&url, "resources/list", json!({})).await;
+    let uris: Vec<&str> = list["result"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["uri"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        uris,
+        [
+            "intercom://conversation/9003",
+            "intercom://conversation/9002",
+            "intercom://conversation/9001"
+        ]
+    );
+    let r = rpc(
+        &url,
+        "resources/read",
+        json!({"uri": "intercom://conversation/9001"}),
+    )
+    .await;
+    let content = &r["result"]["contents"][0];
+    assert_eq!(content["mimeType"], "application/json");
+    let conv: Value = serde_json::from_str(content["text"].as_str().unwrap()).unwrap();
+    assert_eq!(conv["parts"].as_array().unwrap().len(), 3);
+    assert_eq!(conv["freshness"]["data_as_of"], 1767400100);
+    for uri in ["intercom://conversation/404", "https://example.com/x"] {
+        let r = rpc(&url, "resources/read", json!({"uri": uri})).await;
+        assert!(
+            r["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("not in the cache") || m.contains("unknown resource")),
+            "{r}"
+        );
+    }
+}
