@@ -2,6 +2,7 @@
 # Build the Debian package: target/debian/fastintercom_VERSION_ARCH.deb, then lintian it.
 #
 #   packaging/build-deb.sh            build (cargo --release in the repo's target/), package, lintian
+#   FASTINTERCOM_DEB_NO_CARGO=1 packaging/build-deb.sh    package the release binary already built
 #
 # How: cargo builds the release binary in the repository's own target/ directory (incremental, shared
 # with development). debian/, systemd/, the default config and that binary are staged in
@@ -30,8 +31,13 @@ if [ "$version" != "$cargo_version" ]; then
     exit 1
 fi
 
-echo "build-deb: cargo build --release" >&2
-cargo build --release --bins
+if [ "${FASTINTERCOM_DEB_NO_CARGO:-0}" = 1 ]; then
+    echo "build-deb: FASTINTERCOM_DEB_NO_CARGO=1: packaging the existing target/release/fastintercom" >&2
+else
+    echo "build-deb: cargo build --release" >&2
+    cargo build --release --bins
+fi
+[ -x target/release/fastintercom ] || { echo "build-deb: target/release/fastintercom missing" >&2; exit 1; }
 
 out=$root/target/debian
 stage=$out/src/fastintercom-$version

@@ -13,6 +13,7 @@ include=systemd,systemd-sysv,dbus,ca-certificates,curl
 if [ ! -s "$tarball" ]; then
     mkdir -p "$cache_dir"
     build=$(mktemp -d "$cache_dir/rootfs-build.XXXXXX")
+    chmod 0755 "$build" # mktemp's 0700 would become the container's / and lock out non-root users
     echo "rootfs: debootstrap bookworm (minbase + $include) into $build" >&2
     if ! debootstrap --variant=minbase --include="$include" bookworm "$build" >"$build.log" 2>&1; then
         tail -20 "$build.log" >&2
@@ -29,4 +30,5 @@ fi
 rm -rf "$dest"
 mkdir -p "$dest"
 tar -C "$dest" -xf "$tarball"
+chmod 0755 "$dest"
 echo "$dest"
