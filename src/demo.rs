@@ -1,5 +1,236 @@
-//! `fastintercom demo` (owner: issue #6). Placeholder.
+//! `fastintercom demo`: the newcomer's one command. Starts the simulated Intercom, syncs it into a throw-away
+//! state dir, starts the real MCP server (a child process, as systemd would run it), prints what happened, the
+//! client configuration to paste, and sample answers through the client library; then keeps serving and
+//! re-syncing until Ctrl-C (or `--duration`, or `--once`).
+
 use crate::cli::DemoArgs;
-pub async fn run_cli(_a: DemoArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("demo: not built yet")
+use crate::client::{CacheSource, CallOptions, Client, ClientConfig, GroupBy, SearchRequest, StatsRequest};
+use crate::config::Token;
+use crate::intercom::ApiConfig;
+use crate::simulator::{SimConfig, Simulator};
+use crate::sync::{SyncOptions, sync_once};
+use crate::timespec::fmt_age;
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::process::{Child, Command};
+
+/// A state directory removed when the demo ends.
+struct StateDir(PathBuf);
+
+impl Drop for StateDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub async fn run_cli(a: DemoArgs) -> Result<u8> {
+    let state = StateDir(std::env::temp_dir().join(format!("fastintercom-demo-{}", std::process::id())));
+    std::fs::create_dir_all(&state.0).with_context(|| format!("creating {}", state.0.display()))?;
+    let db = state.0.join("fastintercom.db");
+
+    println!("fastintercom demo: a simulated Intercom -> sync -> MCP server, nothing to configure\n");
+    let t = Instant::now();
+    let sim = Simulator::start(
+        SimConfig {
+            conversations: a.conversations,
+            seed: 42,
+            ..SimConfig::default()
+        },
+        "127.0.0.1:0",
+    )
+    .await
+    .context("starting the simulated Intercom")?;
+    println!(
+        "1. simulated Intercom API on {} ({} conversations, generated in {} ms)",
+        sim.base_url(),
+        a.conversations,
+        t.elapsed().as_millis()
+    );
+
+    let api = ApiConfig::new(sim.base_url(), Token::new(sim.token()));
+    let mut opts = SyncOptions::new(&db, api.clone());
+    opts.full = true;
+    opts.progress = true;
+    let report = sync_once(opts.clone())
+        .await
+        .context("syncing the simulated workspace")?;
+    let secs = (report.duration_ms as f64 / 1000.0).max(0.001);
+    println!(
+        "2. synced into {}: {} conversations, {} parts, {} contacts in {:.1} s ({:.0} conversations/s, {} requests, {} rate-limited)",
+        db.display(),
+        report.conversations,
+        report.parts,
+        report.contacts,
+        secs,
+        report.conversations as f64 / secs,
+        report.requests,
+        report.rate_limited
+    );
+
+    let mut server = start_server(&db, &a.listen).await?;
+    let url = format!("http://{}/mcp", a.listen);
+    println!("3. MCP server (read-only, Streamable HTTP) on {url}\n");
+    print_client_config(&url, &db);
+
+    let client = Client::new(ClientConfig::new(
+        CacheSource::McpHttp {
+            url: url.clone(),
+            token: None,
+        },
+        Some(api),
+    ));
+    sample_answers(&client).await?;
+
+    if a.once {
+        stop(&mut server).await;
+        sim.shutdown().await;
+        return Ok(0);
+    }
+    let until = a.duration.map(|d| Instant::now() + Duration::from_secs(d));
+    println!(
+        "\nServing until Ctrl-C{}; the simulated workspace changes and is re-synced every {} s.",
+        a.duration.map(|d| format!(" (or {d} s)")).unwrap_or_default(),
+        a.resync_every
+    );
+    let mut tick = tokio::time::interval(Duration::from_secs(a.resync_every.max(1)));
+    tick.tick().await;
+    loop {
+        let sleep = until
+            .map(|u| u.saturating_duration_since(Instant::now()))
+            .unwrap_or(Duration::MAX);
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            _ = tokio::time::sleep(sleep) => break,
+            status = server.wait() => bail!("the MCP server exited unexpectedly ({status:?})"),
+            _ = tick.tick() => {
+                let m = sim.mutate(0.01);
+                let mut o = opts.clone();
+                o.full = false;
+                o.progress = false;
+                match sync_once(o).await {
+                    Ok(r) => println!(
+                        "re-sync: workspace changed ({} new conversations, {} new replies, {} deleted); synced {} conversations in {} ms; data is 0 s old",
+                        m.new_conversations, m.new_parts, m.deleted_conversations, r.conversations, r.duration_ms
+                    ),
+                    Err(e) => println!("re-sync failed: {e:#}"),
+                }
+                client.forget_sync_status().await;
+            }
+        }
+    }
+    println!("stopping");
+    stop(&mut server).await;
+    sim.shutdown().await;
+    Ok(0)
+}
+
+async fn start_server(db: &Path, listen: &str) -> Result<Child> {
+    let exe = std::env::current_exe().context("finding the fastintercom binary")?;
+    let mut child = Command::new(exe)
+        .args(["serve", "--db"])
+        .arg(db)
+        .args(["--listen", listen])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting `fastintercom serve`")?;
+    let health = format!("http://{listen}/healthz");
+    let http = reqwest::Client::new();
+    for _ in 0..100 {
+        if let Some(status) = child.try_wait()? {
+            bail!(
+                "`fastintercom serve --listen {listen}` exited at start ({status}); is the port in use? try --listen 127.0.0.1:PORT"
+            );
+        }
+        if http
+            .get(&health)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return Ok(child);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("the MCP server did not answer on {health} within 10 s")
+}
+
+async fn stop(child: &mut Child) {
+    if let Some(pid) = child.id() {
+        // SIGTERM lets it drain; kill_on_drop is the backstop.
+        let _ = std::process::Command::new("kill").arg(pid.to_string()).status();
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
+}
+
+fn print_client_config(url: &str, db: &Path) {
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "fastintercom".into());
+    println!("Connect an MCP client:");
+    println!("  Claude Code:     claude mcp add --transport http fastintercom {url}");
+    println!("  Any Streamable HTTP client: {url}");
+    println!("  Claude Desktop (claude_desktop_config.json), stdio:");
+    let cfg = serde_json::json!({"mcpServers": {"fastintercom": {
+        "command": exe, "args": ["serve", "--stdio", "--db", db.display().to_string()]}}});
+    for line in serde_json::to_string_pretty(&cfg).unwrap_or_default().lines() {
+        println!("    {line}");
+    }
+    println!();
+}
+
+async fn sample_answers(client: &Client) -> Result<()> {
+    let opts = CallOptions::default();
+    let req = SearchRequest {
+        limit: Some(3),
+        ..SearchRequest::text("refund").since_days(30)
+    };
+    let t = Instant::now();
+    let found = client
+        .search_conversations(&req, &opts)
+        .await
+        .context("sample search")?;
+    println!(
+        "Sample answer via the client library: search \"refund\" in the last 30 days -> source={} ({} ms, data {} old; {})",
+        found.source,
+        t.elapsed().as_millis(),
+        found.age_seconds.map(fmt_age).unwrap_or_else(|| "?".into()),
+        found.reason
+    );
+    for c in &found.data.conversations {
+        println!(
+            "  #{} [{}] {}",
+            c.id,
+            c.state,
+            c.title.as_deref().unwrap_or(&c.snippet)
+        );
+    }
+    let t = Instant::now();
+    let stats = client
+        .conversation_stats(
+            &StatsRequest {
+                since: Some(crate::timespec::now() - 7 * 86_400),
+                ..StatsRequest::new(GroupBy::State)
+            },
+            &opts,
+        )
+        .await
+        .context("sample stats")?;
+    println!(
+        "Sample answer: conversations updated this week by state -> source={} ({} ms): {}",
+        stats.source,
+        t.elapsed().as_millis(),
+        stats
+            .data
+            .buckets
+            .iter()
+            .map(|b| format!("{}={}", b.key, b.count))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(())
 }
