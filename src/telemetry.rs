@@ -10,7 +10,12 @@ pub fn init() {
     if std::env::var_os("JOURNAL_STREAM").is_some() {
         if let Ok(journald) = tracing_journald::layer() {
             let _ = registry
-                .with(journald.with_syslog_identifier("fastintercom".into()))
+                .with(
+                    journald
+                        .with_syslog_identifier("fastintercom".into())
+                        // Fields as named (`SYNC_STATUS`), not tracing-journald's default `F_SYNC_STATUS`.
+                        .with_field_prefix(None),
+                )
                 .try_init();
             return;
         }
