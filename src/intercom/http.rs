@@ -377,6 +377,27 @@ mod tests {
     }
 
     #[test]
+    fn builds_for_https_with_ring_and_rejects_bad_config() {
+        use crate::config::Token;
+        let ok = Core::new(ApiConfig::new("https://api.eu.intercom.io/", Token::new("tok")));
+        assert_eq!(ok.unwrap().base_url(), "https://api.eu.intercom.io");
+        let bad = Core::new(ApiConfig::new("api.intercom.io", Token::new("tok"))).unwrap_err();
+        assert!(matches!(bad, ApiError::Config(_)), "{bad}");
+        let secret = "abc\ndef-secret";
+        let bad = Core::new(ApiConfig::new("https://api.intercom.io", Token::new(secret))).unwrap_err();
+        assert!(!bad.to_string().contains("def-secret"), "{bad}");
+    }
+
+    #[test]
+    fn transport_errors_name_the_cause_not_the_request() {
+        let io = std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "Connection refused (os error 111)",
+        );
+        assert_eq!(root_cause(&io), "connection refused");
+    }
+
+    #[test]
     fn path_segments_are_encoded() {
         assert_eq!(segment("215469031447"), "215469031447");
         assert_eq!(segment("a/b c"), "a%2Fb%20c");

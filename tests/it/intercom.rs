@@ -381,3 +381,16 @@ async fn proactive_throttling_avoids_429s() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn two_clients_sharing_a_token_both_finish() {
+    // The sync daemon and the client library's REST fallback draw on one budget: each paces on its own
+    // count, the server's headers and its 429s correct it, and both finish.
+    let sim = sim(30, |cfg| cfg.rate_limit = 8).await;
+    let all: Vec<String> = ids(&sim.snapshot().conversations).into_iter().collect();
+    let (a, b) = (client(config(&sim)), client(config(&sim)));
+    tokio::join!(fetch_all(&a, &all[..6]), fetch_all(&b, &all[6..12]));
+    let limited = a.stats().rate_limited + b.stats().rate_limited;
+    assert_eq!(limited, sim.stats().rate_limited);
+    sim.shutdown().await;
+}
