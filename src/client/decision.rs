@@ -120,6 +120,37 @@ impl fmt::Display for Reason {
 ///
 /// Cache when the last success is within the bound AND the window starts at or after `coverage_start`;
 /// REST otherwise, with the reason.
+///
+/// ```
+/// use fastintercom::client::{Decision, Reason, decide};
+/// use fastintercom::store::metadata::SyncMeta;
+///
+/// let now = 1_800_000_000;
+/// let meta = SyncMeta {
+///     resource: "overall".into(),
+///     status: "ok".into(),
+///     last_attempt_start: Some(now - 200),
+///     last_attempt_end: Some(now - 180),
+///     last_success: Some(now - 180),
+///     last_error: None,
+///     high_water_mark: Some(now - 200),
+///     coverage_start: Some(now - 90 * 86_400),
+///     coverage_end: Some(now - 200),
+///     row_count: 1000,
+///     requests: 12,
+///     rate_limited: 0,
+///     duration_ms: Some(20_000),
+///     last_reconcile: None,
+///     last_deleted_poll: None,
+/// };
+/// // Synced 3 minutes ago, asked about the last 7 days, 60 minutes allowed: the cache answers.
+/// let d = decide(Some(&meta), Some(now - 7 * 86_400), now, 3600);
+/// assert_eq!(d, Decision::Cache(Reason::FreshWindowInsideCoverage));
+/// // A year back reaches before the 90 days the cache covers: REST.
+/// assert!(!decide(Some(&meta), Some(now - 365 * 86_400), now, 3600).is_cache());
+/// // This caller wants data at most 1 minute old: REST.
+/// assert!(matches!(decide(Some(&meta), None, now, 60), Decision::Rest(Reason::TooOld { .. })));
+/// ```
 pub fn decide(
     meta: Option<&SyncMeta>,
     window_start: Option<i64>,

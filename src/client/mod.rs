@@ -167,6 +167,23 @@ pub struct ClientConfig {
 
 impl ClientConfig {
     /// Defaults around a cache and an optional REST API.
+    ///
+    /// ```
+    /// use fastintercom::client::{CacheSource, Client, ClientConfig};
+    /// use fastintercom::config::Token;
+    /// use fastintercom::intercom::ApiConfig;
+    /// use std::time::Duration;
+    ///
+    /// let api = ApiConfig::new("https://api.intercom.io", Token::new("token"));
+    /// let stdio = CacheSource::McpStdio {
+    ///     program: "fastintercom".into(),
+    ///     args: vec!["serve".into(), "--stdio".into()],
+    /// };
+    /// let mut cfg = ClientConfig::new(stdio, Some(api));
+    /// cfg.max_staleness = Duration::from_secs(15 * 60);
+    /// let client = Client::new(cfg); // connects on the first request
+    /// # drop(client);
+    /// ```
     pub fn new(cache: CacheSource, api: Option<ApiConfig>) -> Self {
         let api_unavailable = api
             .is_none()
