@@ -257,4 +257,21 @@ impl IntercomClient {
             .map(Some)
             .map_err(|e| malformed("GET /contacts/{id}", e))
     }
+
+    /// `GET /contacts/{id}/tags`: all of a contact's tags, for when the contact's own list says
+    /// `has_more` (it shows 10 at most). `Ok(None)` on 404.
+    pub async fn contact_tags(&self, id: &str) -> Result<Option<Vec<Tag>>, ApiError> {
+        let path = format!("/contacts/{}/tags", segment(id));
+        let what = "GET /contacts/{id}/tags";
+        let Some(mut v) = found(self.core.json(&get(path, vec![])).await)? else {
+            return Ok(None);
+        };
+        let items = take_list(&mut v, "data", what)?;
+        items
+            .iter()
+            .map(Tag::deserialize)
+            .collect::<Result<_, _>>()
+            .map(Some)
+            .map_err(|e| malformed(what, e))
+    }
 }

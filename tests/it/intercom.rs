@@ -394,3 +394,23 @@ async fn two_clients_sharing_a_token_both_finish() {
     assert_eq!(limited, sim.stats().rate_limited);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn contact_tags_beyond_the_inline_ten() {
+    let sim = sim(60, |_| {}).await;
+    let truth = sim.snapshot();
+    let c = client(config(&sim));
+    let mut checked = 0;
+    for want in truth.contacts.iter().take(10) {
+        let id = want["id"].as_str().unwrap();
+        let contact = c.get_contact(id).await.unwrap().unwrap();
+        let all = c.contact_tags(id).await.unwrap().expect("contact exists");
+        assert!(contact.tags.len() <= 10);
+        assert!(contact.tags.iter().all(|t| all.iter().any(|x| &x.id == t)));
+        assert_eq!(contact.tags_has_more, all.len() > contact.tags.len());
+        checked += 1;
+    }
+    assert_eq!(checked, 10);
+    assert_eq!(c.contact_tags("0000000000000000deadbeef").await.unwrap(), None);
+    sim.shutdown().await;
+}
