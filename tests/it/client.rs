@@ -418,7 +418,7 @@ async fn both_paths_give_the_same_answer() {
         .snippet
         .split_whitespace()
         .map(|w| w.trim_matches(|ch: char| !ch.is_alphanumeric()).to_lowercase())
-        .filter(|w| w.len() >= 8)
+        .filter(|w| w.len() >= 4)
         .max_by_key(|w| w.len())
         .expect("a long word in the snippet");
     let req = SearchRequest {
