@@ -1,6 +1,7 @@
 //! JSON shapes of the simulated objects (after the 2.16 schemas and the examples in the API notes §11).
 
 use fastrand::Rng;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::textgen;
@@ -47,11 +48,6 @@ pub fn me_json(ws: &Workspace) -> Value {
         "app": {"type": "app", "id_code": "simapp01", "name": "Simulated Workspace", "created_at": ws.now - 3 * 365 * 86_400,
                 "secure": true, "identity_verification": false, "timezone": "UTC", "region": "US"},
     })
-}
-
-fn admin_ref(ws: &Workspace, i: usize) -> Value {
-    let a = &ws.admins[i];
-    json!({"type": "admin", "id": a.id.to_string(), "name": a.name, "email": a.email})
 }
 
 fn contact_author(ws: &Workspace, c: &Contact) -> Value {
@@ -108,10 +104,65 @@ pub fn part_body(ws: &Workspace, conv: &Conv, k: usize, p: &Part) -> Option<Stri
     }
 }
 
-fn part_json(ws: &Workspace, conv: &Conv, k: usize, p: &Part, plain: bool) -> Value {
+/// A conversation part, serialised straight to bytes (parts dominate response size).
+#[derive(Serialize)]
+pub struct PartOut<'a> {
+    #[serde(rename = "type")]
+    ty: &'static str,
+    id: String,
+    part_type: &'static str,
+    body: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+    notified_at: i64,
+    assigned_to: Option<RefOut>,
+    author: AuthorOut<'a>,
+    attachments: &'static [()],
+    external_id: Option<()>,
+    redacted: bool,
+    email_message_metadata: Option<()>,
+    state: &'static str,
+    tags: &'static [()],
+    event_details: Option<()>,
+    app_package_code: Option<()>,
+}
+
+#[derive(Serialize)]
+struct RefOut {
+    #[serde(rename = "type")]
+    ty: &'static str,
+    id: String,
+}
+
+#[derive(Serialize)]
+struct AuthorOut<'a> {
+    #[serde(rename = "type")]
+    ty: &'static str,
+    id: &'a str,
+    name: Option<&'a str>,
+    email: &'a str,
+}
+
+fn part_out<'a>(ws: &'a Workspace, conv: &'a Conv, k: usize, p: &Part, plain: bool) -> PartOut<'a> {
     let author = match p.author {
-        Author::Admin(a) => admin_ref(ws, a),
-        Author::Contact => contact_author(ws, &ws.contacts[conv.contact]),
+        Author::Admin(a) => {
+            let a = &ws.admins[a];
+            AuthorOut {
+                ty: "admin",
+                id: &a.id_str,
+                name: Some(&a.name),
+                email: &a.email,
+            }
+        }
+        Author::Contact => {
+            let c = &ws.contacts[conv.contact];
+            AuthorOut {
+                ty: c.role,
+                id: &c.id,
+                name: c.name.as_deref(),
+                email: &c.email,
+            }
+        }
     };
     let state = match p.kind {
         PartKind::Close => "closed",
@@ -119,16 +170,51 @@ fn part_json(ws: &Workspace, conv: &Conv, k: usize, p: &Part, plain: bool) -> Va
         _ => "open",
     };
     let assigned_to = match (p.kind, conv.admin) {
-        (PartKind::Assignment, Some(a)) => json!({"type": "admin", "id": ws.admins[a].id.to_string()}),
-        _ => Value::Null,
+        (PartKind::Assignment, Some(a)) => Some(RefOut {
+            ty: "admin",
+            id: ws.admins[a].id_str.clone(),
+        }),
+        _ => None,
     };
-    json!({
-        "type": "conversation_part", "id": p.id.to_string(), "part_type": p.kind.as_str(),
-        "body": part_body(ws, conv, k, p).map(|b| body(&b, plain)),
-        "created_at": p.created_at, "updated_at": p.created_at, "notified_at": p.created_at,
-        "assigned_to": assigned_to, "author": author, "attachments": [], "external_id": null, "redacted": false,
-        "email_message_metadata": null, "state": state, "tags": [], "event_details": null, "app_package_code": null,
-    })
+    let body = part_body(ws, conv, k, p).map(|b| if plain { plaintext(&b) } else { b });
+    PartOut {
+        ty: "conversation_part",
+        id: p.id.to_string(),
+        part_type: p.kind.as_str(),
+        body,
+        created_at: p.created_at,
+        updated_at: p.created_at,
+        notified_at: p.created_at,
+        assigned_to,
+        author,
+        attachments: &[],
+        external_id: None,
+        redacted: false,
+        email_message_metadata: None,
+        state,
+        tags: &[],
+        event_details: None,
+        app_package_code: None,
+    }
+}
+
+#[derive(Serialize)]
+pub struct PartsOut<'a> {
+    #[serde(rename = "type")]
+    ty: &'static str,
+    conversation_parts: Vec<PartOut<'a>>,
+    total_count: usize,
+}
+
+/// A conversation: the small nested objects as JSON values, the parts as [`PartOut`].
+#[derive(Serialize)]
+pub struct ConvOut<'a> {
+    #[serde(flatten)]
+    head: serde_json::Map<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    statistics: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conversation_parts: Option<PartsOut<'a>>,
 }
 
 fn statistics(ws: &Workspace, c: &Conv) -> Value {
@@ -173,6 +259,11 @@ fn statistics(ws: &Workspace, c: &Conv) -> Value {
 
 /// A conversation as list/search/retrieve return it.
 pub fn conversation_json(ws: &Workspace, c: &Conv, parts: Parts, plain: bool) -> Value {
+    serde_json::to_value(conversation_out(ws, c, parts, plain)).expect("serialize")
+}
+
+/// A conversation as list/search/retrieve return it, ready to serialise.
+pub fn conversation_out<'a>(ws: &'a Workspace, c: &'a Conv, parts: Parts, plain: bool) -> ConvOut<'a> {
     let contact = &ws.contacts[c.contact];
     let tags: Vec<Value> = c
         .tags
@@ -206,7 +297,7 @@ pub fn conversation_json(ws: &Workspace, c: &Conv, parts: Parts, plain: bool) ->
         None => Value::Null,
     };
     let url = format!("https://app.example.com/{}", textgen::topic_tag(c.topic));
-    let mut v = json!({
+    let v = json!({
         "type": "conversation", "id": c.id.to_string(),
         "title": if c.subject.is_empty() { Value::Null } else { body(&c.subject, plain) },
         "created_at": c.created_at, "updated_at": c.updated_at,
@@ -231,31 +322,37 @@ pub fn conversation_json(ws: &Workspace, c: &Conv, parts: Parts, plain: bool) ->
         "channel": {"initial": "chat", "current": "chat"},
         "external_references": [],
     });
-    let obj = v.as_object_mut().expect("object");
-    match c.stats {
-        StatsMode::Full => {
-            obj.insert("statistics".into(), statistics(ws, c));
+    let Value::Object(head) = v else {
+        unreachable!("json! object")
+    };
+    let statistics = match c.stats {
+        StatsMode::Full => Some(statistics(ws, c)),
+        StatsMode::Null => Some(Value::Null),
+        StatsMode::Missing => None,
+    };
+    let conversation_parts = match parts {
+        Parts::None => None,
+        Parts::Newest(n) => {
+            let start = c.parts.len().saturating_sub(n);
+            let list: Vec<PartOut<'a>> = c
+                .parts
+                .iter()
+                .enumerate()
+                .skip(start)
+                .map(|(k, p)| part_out(ws, c, k, p, plain))
+                .collect();
+            Some(PartsOut {
+                ty: "conversation_part.list",
+                conversation_parts: list,
+                total_count: c.parts.len(),
+            })
         }
-        StatsMode::Null => {
-            obj.insert("statistics".into(), Value::Null);
-        }
-        StatsMode::Missing => {}
+    };
+    ConvOut {
+        head,
+        statistics,
+        conversation_parts,
     }
-    if let Parts::Newest(n) = parts {
-        let start = c.parts.len().saturating_sub(n);
-        let list: Vec<Value> = c
-            .parts
-            .iter()
-            .enumerate()
-            .skip(start)
-            .map(|(k, p)| part_json(ws, c, k, p, plain))
-            .collect();
-        obj.insert(
-            "conversation_parts".into(),
-            json!({"type": "conversation_part.list", "conversation_parts": list, "total_count": c.parts.len()}),
-        );
-    }
-    v
 }
 
 /// A contact; nested tags are an addressable list capped at 10 (`has_more`).

@@ -347,7 +347,8 @@ fn dispatch(
             let id: u64 = id.parse().map_err(|_| not_found())?;
             let c = ws.convs.get(&id).ok_or_else(not_found)?;
             let plain = q.get("display_as").is_some_and(|d| d == "plaintext");
-            render::conversation_json(ws, c, Parts::Newest(500), plain)
+            return serde_json::to_vec(&render::conversation_out(ws, c, Parts::Newest(500), plain))
+                .map_err(|e| err(500, "server_error", e.to_string()));
         }
         (["contacts"], true, _) => {
             let (per_page, after) = list_params(&q, 50)?;
@@ -561,24 +562,40 @@ fn list_search(
         None
     };
     let pages = cursor::pages_json(page_no, per_page, total, next);
-    let items: Vec<Value> = page
-        .rows
-        .iter()
-        .filter_map(|&(_, k)| match kind {
-            Kind::Conversation => ws
-                .convs
-                .get(&k)
-                .map(|c| render::conversation_json(ws, c, Parts::None, false)),
-            Kind::Contact => Some(render::contact_json(ws, &ws.contacts[k as usize])),
-        })
-        .collect();
-    let v = match kind {
+    match kind {
         Kind::Conversation => {
-            json!({"type": "conversation.list", "pages": pages, "total_count": total, "conversations": items})
+            let items: Vec<render::ConvOut<'_>> = page
+                .rows
+                .iter()
+                .filter_map(|&(_, k)| ws.convs.get(&k))
+                .map(|c| render::conversation_out(ws, c, Parts::None, false))
+                .collect();
+            let v = ConvList {
+                ty: "conversation.list",
+                pages,
+                total_count: total,
+                conversations: items,
+            };
+            serde_json::to_vec(&v).map_err(|e| err(500, "server_error", e.to_string()))
         }
-        Kind::Contact => json!({"type": "list", "data": items, "total_count": total, "pages": pages}),
-    };
-    to_vec(&v)
+        Kind::Contact => {
+            let items: Vec<Value> = page
+                .rows
+                .iter()
+                .map(|&(_, k)| render::contact_json(ws, &ws.contacts[k as usize]))
+                .collect();
+            to_vec(&json!({"type": "list", "data": items, "total_count": total, "pages": pages}))
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct ConvList<'a> {
+    #[serde(rename = "type")]
+    ty: &'static str,
+    pages: Value,
+    total_count: usize,
+    conversations: Vec<render::ConvOut<'a>>,
 }
 
 /// `GET /conversations/deleted`: page-number pagination, `next` is a URL or null.

@@ -14,6 +14,7 @@ pub const DAY: i64 = 86_400;
 
 pub struct Admin {
     pub id: u64,
+    pub id_str: String,
     pub name: String,
     pub email: String,
     pub job_title: &'static str,
@@ -197,6 +198,7 @@ impl Workspace {
                 let last = textgen::LAST_NAMES[(i * 11 + 3) % textgen::LAST_NAMES.len()];
                 Admin {
                     id: 991_267_715 + i as u64 * 13,
+                    id_str: (991_267_715 + i as u64 * 13).to_string(),
                     name: format!("{first} {last}"),
                     email: format!(
                         "{}.{}{}@example.com",
