@@ -246,7 +246,7 @@ pub struct SearchRequest {
     pub since: Option<i64>,
     /// Window end (Unix seconds, exclusive).
     pub until: Option<i64>,
-    /// Which timestamp the window applies to (default `updated_at`).
+    /// Which timestamp the window applies to (default `updated_at`, as the MCP `search_conversations` tool).
     pub date_field: Option<DateField>,
     /// open | closed | snoozed
     pub state: Option<String>,
@@ -293,7 +293,8 @@ impl SearchRequest {
 pub struct StatsRequest {
     pub since: Option<i64>,
     pub until: Option<i64>,
-    /// Default `updated_at`.
+    /// Which timestamp the window applies to; default `created_at`, as the MCP `conversation_stats` tool.
+    /// Either is safe for the decision: a conversation created after the coverage start was updated after it.
     pub date_field: Option<DateField>,
     pub group_by: GroupBy,
     pub state: Option<String>,
@@ -311,7 +312,7 @@ impl StatsRequest {
     }
 
     pub(crate) fn field(&self) -> DateField {
-        self.date_field.unwrap_or(DateField::UpdatedAt)
+        self.date_field.unwrap_or(DateField::CreatedAt)
     }
 }
 
@@ -414,7 +415,10 @@ impl Client {
         *self.inner.status.lock().await = None;
     }
 
-    /// Search conversations in a window (sorted by `updated_at`, newest first).
+    /// Search conversations in a window (sorted by `updated_at`, newest first), one page of
+    /// [`SearchRequest::limit`]. `next_cursor` only says whether more matched: it belongs to the source
+    /// that answered (an offset for the cache, Intercom's cursor for REST), so narrow the window or raise
+    /// the limit rather than paging.
     pub async fn search_conversations(
         &self,
         req: &SearchRequest,

@@ -109,10 +109,14 @@ impl Rest {
                 &req.words(),
             )?;
             let sort = json!({"field": "updated_at", "order": "descending"});
-            let page = self
-                .api
-                .search_conversations(&query, Some(&sort), req.page_size(), None)
-                .await?;
+            // The names are fetched while the search runs (when not already known).
+            let search = async {
+                self.api
+                    .search_conversations(&query, Some(&sort), req.page_size(), None)
+                    .await
+                    .map_err(RestError::from)
+            };
+            let (page, _) = tokio::try_join!(search, self.directory())?;
             Ok(SearchResult {
                 conversations: self.summaries(&page.items).await?,
                 next_cursor: page.next,
@@ -123,10 +127,11 @@ impl Rest {
 
     pub async fn conversation(&self, id: &str) -> Result<Option<ConversationDetail>, RestError> {
         self.bounded(async {
-            let Some(c) = self.api.get_conversation(id).await? else {
+            let get = async { self.api.get_conversation(id).await.map_err(RestError::from) };
+            let (found, dir) = tokio::try_join!(get, self.directory())?;
+            let Some(c) = found else {
                 return Ok(None);
             };
-            let dir = self.directory().await?;
             let contacts = self.contacts_for(std::slice::from_ref(&c)).await?;
             Ok(Some(detail(&c, &dir, &contacts)))
         })
@@ -284,8 +289,7 @@ impl Rest {
     }
 
     async fn summaries(&self, convs: &[Conversation]) -> Result<Vec<ConversationSummary>, RestError> {
-        let dir = self.directory().await?;
-        let contacts = self.contacts_for(convs).await?;
+        let (dir, contacts) = tokio::try_join!(self.directory(), self.contacts_for(convs))?;
         Ok(convs.iter().map(|c| summary(c, &dir, &contacts)).collect())
     }
 }
@@ -639,6 +643,7 @@ mod tests {
             vec![("t1", 2), ("none", 1)]
         );
         req.group_by = GroupBy::Day;
+        req.date_field = Some(DateField::UpdatedAt);
         let s = group(&convs, &req, &dir);
         assert_eq!(
             s.buckets

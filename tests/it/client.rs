@@ -5,8 +5,8 @@
 
 use crate::common::bin;
 use fastintercom::client::{
-    CacheSource, CallOptions, Client, ClientConfig, ClientError, GroupBy, Reason, SearchRequest, Source,
-    StatsRequest,
+    CacheSource, CallOptions, Client, ClientConfig, ClientError, DateField, GroupBy, Reason, SearchRequest,
+    Source, StatsRequest,
 };
 use fastintercom::config::Token;
 use fastintercom::intercom::ApiConfig;
@@ -211,6 +211,35 @@ async fn stale_cache_goes_to_rest() {
     assert_eq!(a.age_seconds, Some(0));
     assert!(!a.data.conversations.is_empty());
 
+    // The last sync run failed too: the reason says so, with the sync's error.
+    {
+        let conn = rusqlite::Connection::open(&e.db).unwrap();
+        conn.execute(
+            "UPDATE sync_metadata SET status = 'error', last_error = 'Intercom server error (503: boom)' \
+             WHERE resource = 'overall'",
+            [],
+        )
+        .unwrap();
+    }
+    let a = e
+        .client()
+        .get_conversation(&a.data.conversations[0].id, &CallOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(a.source, Source::Rest);
+    assert!(
+        matches!(&a.reason, Reason::LastSyncFailed { error: Some(err), .. } if err.contains("boom")),
+        "{:?}",
+        a.reason
+    );
+    assert!(
+        a.reason.to_string().starts_with(
+            "last sync failed (Intercom server error (503: boom)) and the last success is 3 h old"
+        ),
+        "{}",
+        a.reason
+    );
+
     // A per-call bound of 4 h makes the same cache fresh enough.
     let opts = CallOptions {
         max_staleness: Some(Duration::from_secs(4 * 3600)),
@@ -315,6 +344,23 @@ async fn mcp_server_down_goes_to_rest() {
         a.data.conversations.iter().map(|c| &c.id).collect::<Vec<_>>(),
         first.data.conversations.iter().map(|c| &c.id).collect::<Vec<_>>()
     );
+
+    // The cache is down and Intercom too: one clear error naming both.
+    e.sim.set_faults(Faults {
+        p_5xx: 1.0,
+        ..Default::default()
+    });
+    let err = client
+        .search_conversations(&window(7), &CallOptions::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ClientError::Unavailable { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("cache unreachable") && msg.contains("REST failed (Intercom server error"),
+        "{msg}"
+    );
+    e.sim.set_faults(Faults::default());
 
     // Nothing listening at all (refused), from a fresh client.
     let mut cfg = e.config(CacheSource::McpHttp {
@@ -451,6 +497,20 @@ async fn both_paths_give_the_same_answer() {
     assert_eq!((c.source, r.source), (Source::Cache, Source::Rest));
     assert!(c.data.total > 0);
     assert_eq!(c.data, r.data);
+    for (group_by, field) in [
+        (GroupBy::Team, DateField::CreatedAt),
+        (GroupBy::Day, DateField::UpdatedAt),
+    ] {
+        let req = StatsRequest {
+            group_by,
+            date_field: Some(field),
+            ..req.clone()
+        };
+        let c = cache.conversation_stats(&req, &opts).await.unwrap();
+        let r = rest.conversation_stats(&req, &opts).await.unwrap();
+        assert_eq!(c.source, Source::Cache);
+        assert_eq!(c.data, r.data);
+    }
 
     // A contact by email (its own fields; recent conversations may reach before the coverage).
     let email = first
