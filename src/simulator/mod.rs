@@ -24,7 +24,8 @@
 //! parts chronological, newest 500, `display_as=plaintext`, 404 for deleted ids; mutations that bump
 //! `updated_at` plus the no-bump knob; rate limit windows/headers/429 without Retry-After; faults
 //! (500/502/503, empty or truncated 200, slow, dropped connections); deleted feed with `deleted_at`.
-//! Not covered: companies (scroll/list), tickets, articles, merged contacts (410 + Link), the
+//! Merged contacts (`Simulator::merge_contact`): 410 `contact_merged` + `Link`, chains of up to 3 hops.
+//! Not covered: companies (scroll/list), tickets, articles, the
 //! "newly created contacts are absent from search for minutes" delay, segments with members.
 
 pub mod config;
@@ -178,6 +179,20 @@ impl Simulator {
         ws.delete_conv(id, t);
     }
 
+    /// Merge contact `from_id` into `into_id` (both contact ids): `from` drops out of lists and search
+    /// and `GET /contacts/{from}` answers 410 `contact_merged` with `Link: </contacts/{into}>;
+    /// rel="canonical"`; its conversations move to `into`. Returns false for unknown or merged ids.
+    pub fn merge_contact(&self, from_id: &str, into_id: &str) -> bool {
+        let mut ws = self.shared.ws.write().expect("workspace");
+        match (
+            ws.contact_by_id.get(from_id).copied(),
+            ws.contact_by_id.get(into_id).copied(),
+        ) {
+            (Some(f), Some(i)) => ws.merge_contact(f, i),
+            _ => false,
+        }
+    }
+
     /// Ground truth: every object as the API renders it; conversations with all parts, in id order.
     pub fn snapshot(&self) -> Snapshot {
         let ws = self.shared.ws.read().expect("workspace");
@@ -188,7 +203,12 @@ impl Simulator {
                 .values()
                 .map(|c| render::conversation_json(ws, c, Parts::Newest(usize::MAX), false))
                 .collect(),
-            contacts: ws.contacts.iter().map(|c| render::contact_json(ws, c)).collect(),
+            contacts: ws
+                .contacts
+                .iter()
+                .filter(|c| c.merged_into.is_none())
+                .map(|c| render::contact_json(ws, c))
+                .collect(),
             admins: (0..ws.admins.len()).map(|i| render::admin_json(ws, i)).collect(),
             teams: (0..ws.teams.len()).map(|i| render::team_json(ws, i)).collect(),
             tags: (0..ws.tags.len()).map(|i| render::tag_json(ws, i)).collect(),

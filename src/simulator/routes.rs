@@ -46,6 +46,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// A `Link` header (410 `contact_merged` points at the canonical contact).
+    pub link: Option<String>,
 }
 
 fn err(status: u16, code: &'static str, message: impl Into<String>) -> ApiError {
@@ -53,6 +55,7 @@ fn err(status: u16, code: &'static str, message: impl Into<String>) -> ApiError 
         status: StatusCode::from_u16(status).expect("valid status"),
         code,
         message: message.into(),
+        link: None,
     }
 }
 
@@ -96,7 +99,11 @@ fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
 }
 
 fn error_response(e: &ApiError) -> Response {
-    json_response(e.status, error_body(e.code, &e.message))
+    let mut r = json_response(e.status, error_body(e.code, &e.message));
+    if let Some(l) = e.link.as_deref().and_then(|l| HeaderValue::from_str(l).ok()) {
+        r.headers_mut().insert(header::LINK, l);
+    }
+    r
 }
 
 fn add_rate_headers(r: &mut Response, d: &Decision) {
@@ -383,8 +390,17 @@ fn dispatch(
             return list_search(sh, ws, Kind::Contact, &query, &ck, &sort, per_page, after);
         }
         (["contacts", id], true, _) => {
-            let i = ws.contact_by_id.get(*id).ok_or_else(not_found)?;
-            render::contact_json(ws, &ws.contacts[*i])
+            let i = *ws.contact_by_id.get(*id).ok_or_else(not_found)?;
+            if ws.contacts[i].merged_into.is_some() {
+                let canonical = &ws.contacts[ws.canonical_contact(i)].id;
+                return Err(ApiError {
+                    status: StatusCode::GONE,
+                    code: "contact_merged",
+                    message: format!("Contact has been merged into {canonical}"),
+                    link: Some(format!("</contacts/{canonical}>; rel=\"canonical\"")),
+                });
+            }
+            render::contact_json(ws, &ws.contacts[i])
         }
         (["contacts", id, "tags"], true, _) => {
             let i = ws.contact_by_id.get(*id).ok_or_else(not_found)?;

@@ -51,6 +51,8 @@ pub struct Contact {
     /// (tag index, applied_at)
     pub tags: Vec<(usize, i64)>,
     pub browser: &'static str,
+    /// Set when this contact was merged into another (index); it then answers 410.
+    pub merged_into: Option<usize>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -301,6 +303,7 @@ impl Workspace {
                 seats: rng.u32(1..200),
                 tags: ctags,
                 browser: ["chrome", "firefox", "safari", "edge"][rng.usize(..4)],
+                merged_into: None,
             });
         }
 
@@ -511,6 +514,48 @@ impl Workspace {
         self.deleted.push((id, at));
         self.generation += 1;
         true
+    }
+
+    /// Merge contact `from` into `into`: `from` leaves lists and search and answers 410 with a
+    /// canonical `Link`; its conversations move to `into` (their `updated_at` is bumped).
+    pub fn merge_contact(&mut self, from: usize, into: usize) -> bool {
+        if from == into
+            || self.contacts[from].merged_into.is_some()
+            || self.contacts[into].merged_into.is_some()
+        {
+            return false;
+        }
+        let t = self.tick();
+        let c = &mut self.contacts[from];
+        c.merged_into = Some(into);
+        self.contact_by_updated.remove(&(c.updated_at, from as u64));
+        self.contact_by_created.remove(&(c.created_at, from as u64));
+        self.contact_by_idx.remove(&(from as i64, from as u64));
+        let moved: Vec<u64> = self
+            .convs
+            .values()
+            .filter(|c| c.contact == from)
+            .map(|c| c.id)
+            .collect();
+        for id in moved {
+            if let Some(c) = self.convs.get_mut(&id) {
+                c.contact = into;
+            }
+            self.set_conv_updated(id, t);
+        }
+        self.set_contact_updated(into, t);
+        true
+    }
+
+    /// Follow merges (up to 3 hops, like Intercom) to the contact that now holds the data.
+    pub fn canonical_contact(&self, mut idx: usize) -> usize {
+        for _ in 0..3 {
+            match self.contacts[idx].merged_into {
+                Some(n) => idx = n,
+                None => break,
+            }
+        }
+        idx
     }
 
     /// A fresh mutation timestamp: max(real clock, last + 1).

@@ -765,3 +765,49 @@ async fn cli_prints_address_and_stops_on_sigterm() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--latency-ms"));
 }
+
+#[tokio::test]
+async fn merged_contact_answers_410_with_canonical_link() {
+    let sim = start(60, 13).await;
+    let snap = sim.snapshot();
+    let (a, b, c) = (
+        snap.contacts[0]["id"].as_str().unwrap(),
+        snap.contacts[1]["id"].as_str().unwrap(),
+        snap.contacts[2]["id"].as_str().unwrap(),
+    );
+    assert!(sim.merge_contact(a, b));
+    assert!(sim.merge_contact(b, c), "a chain: a -> b -> c");
+    assert!(!sim.merge_contact(a, c), "already merged");
+    let r = call(&sim, "GET", &format!("/contacts/{a}"), None).await;
+    assert_eq!((r.status, r.error_code()), (410, "contact_merged".into()));
+    assert_eq!(
+        r.headers["link"],
+        format!("</contacts/{c}>; rel=\"canonical\"").as_str()
+    );
+    let list = get(&sim, "/contacts?per_page=150").await;
+    let listed = ids(list["data"].as_array().unwrap());
+    assert!(
+        !listed.iter().any(|x| x == a || x == b),
+        "merged contacts are omitted"
+    );
+    assert_eq!(
+        list["total_count"].as_u64().unwrap() as usize,
+        snap.contacts.len() - 2
+    );
+    let q = json!({"query": {"field": "id", "operator": "IN", "value": [a, b, c]}});
+    assert_eq!(
+        ids(search(&sim, "/contacts/search", q).await.json()["data"]
+            .as_array()
+            .unwrap()),
+        vec![c]
+    );
+    // Their conversations now belong to the canonical contact.
+    let after = sim.snapshot();
+    assert!(
+        after
+            .conversations
+            .iter()
+            .all(|v| v["contacts"]["contacts"][0]["id"] != a)
+    );
+    sim.shutdown().await;
+}
