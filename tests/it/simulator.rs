@@ -811,3 +811,52 @@ async fn merged_contact_answers_410_with_canonical_link() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn cli_mutate_every_changes_the_workspace() {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(crate::common::bin())
+        .args([
+            "simulate",
+            "--listen",
+            "127.0.0.1:0",
+            "--conversations",
+            "40",
+            "--mutate-every",
+            "1",
+        ])
+        .args([
+            "--token",
+            "cli-token",
+            "--rate-limit",
+            "50",
+            "--latency-ms",
+            "0-2",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let base = line.split_whitespace().nth(3).unwrap().to_string();
+    let deleted = || {
+        let url = format!("{base}/conversations/deleted");
+        async move {
+            let r = client().get(url).bearer_auth("cli-token").send().await.unwrap();
+            assert_eq!(r.headers()["x-ratelimit-limit"], "50");
+            r.json::<Value>().await.unwrap()["total_count"].as_u64().unwrap()
+        }
+    };
+    assert_eq!(deleted().await, 0);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while deleted().await == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "no mutation within 10 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    child.kill().await.unwrap();
+}
