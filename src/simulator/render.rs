@@ -234,7 +234,7 @@ fn statistics(ws: &Workspace, c: &Conv) -> Value {
         Some(id) => json!(id.to_string()),
         None => Value::Null,
     };
-    json!({
+    let mut v = json!({
         "type": "conversation_statistics",
         "time_to_assignment": if n_assign > 0 { json!(c.parts[0].created_at - c.created_at) } else { Value::Null },
         "time_to_admin_reply": first_admin.map(|p| p.created_at - c.created_at),
@@ -254,7 +254,12 @@ fn statistics(ws: &Workspace, c: &Conv) -> Value {
         "count_reopens": c.parts.iter().filter(|p| p.kind == PartKind::Open).count(),
         "count_assignments": n_assign,
         "count_conversation_parts": c.parts.len() + 1,
-    })
+    });
+    // The spec types these as plain integers: a value that does not apply is left out, not null.
+    if let Value::Object(m) = &mut v {
+        m.retain(|_, x| !x.is_null());
+    }
+    v
 }
 
 /// A conversation as list/search/retrieve return it.
@@ -292,7 +297,7 @@ pub fn conversation_out<'a>(ws: &'a Workspace, c: &'a Conv, parts: Parts, plain:
             json!({"rating": r, "remark": if r >= 4 { "Great help, thanks!" } else { "Took too long." },
                    "created_at": at, "updated_at": at,
                    "contact": {"type": "contact", "id": contact.id, "external_id": contact.external_id},
-                   "teammate": c.admin.map(|a| json!({"type": "admin", "id": ws.admins[a].id.to_string()}))})
+                   "teammate": {"type": "admin", "id": ws.admins[c.admin.unwrap_or(0)].id.to_string()}})
         }
         None => Value::Null,
     };
