@@ -91,6 +91,7 @@ pub struct MutationReport {
     pub new_parts: usize,
     pub changed_conversations: usize,
     pub changed_contacts: usize,
+    pub new_contacts: usize,
     pub deleted_conversations: usize,
 }
 

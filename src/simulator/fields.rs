@@ -39,7 +39,7 @@ impl Row for ConvRow<'_> {
                     })
                     .collect(),
             ),
-            "source.body" => Val::Text(&c.body),
+            "source.body" => Val::Text(&c.body_plain),
             "source.subject" => Val::Str(Some(Cow::Borrowed(&c.subject))),
             "source.author.email" => Val::Str(Some(Cow::Borrowed(&contact.email))),
             "source.author.name" => Val::Str(contact.name.as_deref().map(Cow::Borrowed)),

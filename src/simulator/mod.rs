@@ -25,8 +25,8 @@
 //! `updated_at` plus the no-bump knob; rate limit windows/headers/429 without Retry-After; faults
 //! (500/502/503, empty or truncated 200, slow, dropped connections); deleted feed with `deleted_at`.
 //! Merged contacts (`Simulator::merge_contact`): 410 `contact_merged` + `Link`, chains of up to 3 hops.
-//! Not covered: companies (scroll/list), tickets, articles, the
-//! "newly created contacts are absent from search for minutes" delay, segments with members.
+//! New contacts reach search late (`Simulator::set_contact_search_delay`, default 0).
+//! Not covered: companies (scroll/list), tickets, articles, segments with members.
 
 pub mod config;
 mod cursor;
@@ -191,6 +191,20 @@ impl Simulator {
             (Some(f), Some(i)) => ws.merge_contact(f, i),
             _ => false,
         }
+    }
+
+    /// Create a contact now (it appears in `GET /contacts` at once, in search after the delay set by
+    /// [`Simulator::set_contact_search_delay`]); returns its id.
+    pub fn add_contact(&self) -> String {
+        let mut ws = self.shared.ws.write().expect("workspace");
+        let i = ws.add_contact();
+        ws.contacts[i].id.clone()
+    }
+
+    /// Seconds before newly created contacts show up in `/contacts/search` (Intercom: "a few
+    /// minutes"); default 0. Applies to contacts created afterwards.
+    pub fn set_contact_search_delay(&self, secs: u64) {
+        self.shared.ws.write().expect("workspace").contact_search_delay = secs as i64;
     }
 
     /// Ground truth: every object as the API renders it; conversations with all parts, in id order.

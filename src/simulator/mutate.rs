@@ -1,5 +1,5 @@
 //! Workspace changes driven by tests or `--mutate-every`: new conversations, replies, state changes,
-//! contact edits and deletions. Timestamps come from the real clock, max(now, last + 1), so every
+//! contact edits, new contacts and deletions. Timestamps come from the real clock, max(now, last + 1), so every
 //! change is newer than anything a sync has already seen.
 
 use super::config::MutationReport;
@@ -115,6 +115,10 @@ pub fn mutate(ws: &mut Workspace, fraction: f64) -> MutationReport {
         c.last_seen_at = Some(t);
         ws.set_contact_updated(i, t);
         rep.changed_contacts += 1;
+    }
+    for _ in 0..(n_contacts / 4).max(1) {
+        ws.add_contact();
+        rep.new_contacts += 1;
     }
     for _ in 0..n_delete {
         let Some(id) = random_conv(ws) else { break };

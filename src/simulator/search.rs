@@ -83,7 +83,7 @@ pub enum Val<'a> {
     Int(Option<i64>),
     Str(Option<std::borrow::Cow<'a, str>>),
     Bool(bool),
-    /// HTML or plain text; tokenised on demand.
+    /// Lower-case plain text; tokenised on demand.
     Text(&'a str),
     List(Vec<String>),
 }
@@ -354,13 +354,9 @@ fn compile(kind: Kind, field: &str, ft: FType, op: &str, v: &Value) -> Result<Te
     }
 }
 
+/// `text` is lower-case plain text (see `Val::Text`).
 fn has_word(text: &str, w: &str) -> bool {
-    let plain = if text.contains('<') {
-        crate::text::html_to_text(text)
-    } else {
-        text.to_string()
-    };
-    super::textgen::words(&plain).any(|x| x == w)
+    super::textgen::words(text).any(|x| x == w)
 }
 
 fn test_val(t: &Test, v: Val<'_>) -> bool {
@@ -377,8 +373,8 @@ fn test_val(t: &Test, v: Val<'_>) -> bool {
         (Test::BoolEq(b), Val::Bool(x)) => *b == x,
         (Test::Word(w), Val::Text(s)) => has_word(s, w),
         (Test::NotWord(w), Val::Text(s)) => !has_word(s, w),
-        (Test::Contains(w), Val::Text(s)) => s.to_lowercase().contains(w.as_str()),
-        (Test::NotContains(w), Val::Text(s)) => !s.to_lowercase().contains(w.as_str()),
+        (Test::Contains(w), Val::Text(s)) => s.contains(w.as_str()),
+        (Test::NotContains(w), Val::Text(s)) => !s.contains(w.as_str()),
         (Test::ListHas(x), Val::List(xs)) => xs.contains(x),
         (Test::ListLacks(x), Val::List(xs)) => !xs.contains(x),
         (Test::ListAny(ys), Val::List(xs)) => ys.iter().any(|y| xs.contains(y)),
@@ -509,7 +505,7 @@ mod tests {
             updated_at: u,
             state: s,
             tags: vec!["102".into()],
-            body: "<p>I need <b>support</b> now</p>",
+            body: "i need support now",
         }
     }
     fn q(v: Value) -> Result<Query, QueryError> {

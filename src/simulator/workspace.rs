@@ -53,6 +53,8 @@ pub struct Contact {
     pub browser: &'static str,
     /// Set when this contact was merged into another (index); it then answers 410.
     pub merged_into: Option<usize>,
+    /// Unix time from which `/contacts/search` finds it (Intercom indexes new contacts late).
+    pub searchable_at: i64,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -136,6 +138,8 @@ pub struct Conv {
     pub subject: String,
     /// Opening message, HTML.
     pub body: String,
+    /// The opening message as lower-case plain text, for `source.body` search.
+    pub body_plain: String,
     pub parts: Vec<Part>,
     pub waiting_since: Option<i64>,
     pub snoozed_until: Option<i64>,
@@ -179,6 +183,10 @@ pub struct Workspace {
     /// Bumped on every change; invalidates cached search counts.
     pub generation: u64,
     pub rng: Rng,
+    /// Seconds before a newly created contact shows up in `/contacts/search` (default 0).
+    pub contact_search_delay: i64,
+    /// The latest `searchable_at` of any contact (search counts are not cached before it).
+    pub max_searchable_at: i64,
 }
 
 fn mix(a: u64, b: u64) -> u64 {
@@ -256,55 +264,7 @@ impl Workspace {
         created.sort_unstable();
         let mut contacts = Vec::with_capacity(n_contacts);
         for (i, &c_at) in created.iter().enumerate() {
-            let first = textgen::FIRST_NAMES[rng.usize(..textgen::FIRST_NAMES.len())];
-            let last = textgen::LAST_NAMES[rng.usize(..textgen::LAST_NAMES.len())];
-            let domain = textgen::DOMAINS[rng.usize(..textgen::DOMAINS.len())];
-            let lead = rng.u8(..5) == 0;
-            let updated_at = (c_at + rng.i64(0..(now - c_at).max(1))).min(now);
-            // A few contacts (and always the second) carry more than 10 tags, past the nested-list cap.
-            let n_tags = if i == 1 || rng.u16(..100) == 0 {
-                11 + rng.usize(..5)
-            } else {
-                rng.usize(..3)
-            };
-            let mut order: Vec<usize> = (0..tags.len()).collect();
-            rng.shuffle(&mut order);
-            let ctags: Vec<(usize, i64)> = order
-                .into_iter()
-                .take(n_tags)
-                .map(|t| (t, c_at + rng.i64(0..(updated_at - c_at).max(1))))
-                .collect();
-            contacts.push(Contact {
-                id: format!("{:08x}{:08x}{:08x}", c_at as u32, i as u32, rng.u32(..)),
-                external_id: if lead { None } else { Some(format!("{}", 1000 + i)) },
-                role: if lead { "lead" } else { "user" },
-                name: if lead && rng.bool() {
-                    None
-                } else {
-                    Some(format!("{first} {last}"))
-                },
-                email: format!("{}.{}{}@{}", first.to_lowercase(), last.to_lowercase(), i, domain),
-                phone: if rng.u8(..3) == 0 {
-                    Some(format!("+1555{:07}", rng.u32(..10_000_000)))
-                } else {
-                    None
-                },
-                owner: if rng.bool() {
-                    Some(rng.usize(..admins.len()))
-                } else {
-                    None
-                },
-                created_at: c_at,
-                updated_at,
-                signed_up_at: if lead { None } else { Some(c_at) },
-                last_seen_at: Some(updated_at - rng.i64(0..3600).min(updated_at - c_at)),
-                city: rng.usize(..textgen::CITIES.len()),
-                plan: ["free", "starter", "pro", "enterprise"][rng.usize(..4)],
-                seats: rng.u32(1..200),
-                tags: ctags,
-                browser: ["chrome", "firefox", "safari", "edge"][rng.usize(..4)],
-                merged_into: None,
-            });
+            contacts.push(gen_contact(&mut rng, i, c_at, now, admins.len(), tags.len()));
         }
 
         let mut ws = Workspace {
@@ -332,6 +292,8 @@ impl Workspace {
             last_ts: now,
             generation: 0,
             rng: Rng::with_seed(cfg.seed ^ 0x5EED),
+            contact_search_delay: 0,
+            max_searchable_at: 0,
         };
         for (i, c) in ws.contacts.iter().enumerate() {
             ws.contact_by_updated.insert((c.updated_at, i as u64));
@@ -454,6 +416,7 @@ impl Workspace {
             team,
             tags,
             subject,
+            body_plain: crate::text::html_to_text(&body).to_lowercase(),
             body,
             parts,
             waiting_since,
@@ -558,6 +521,25 @@ impl Workspace {
         idx
     }
 
+    /// Create a contact now; it becomes searchable `contact_search_delay` seconds later.
+    pub fn add_contact(&mut self) -> usize {
+        let t = self.tick();
+        let i = self.contacts.len();
+        let mut rng = Rng::with_seed(self.rng.u64(..));
+        let mut c = gen_contact(&mut rng, i, t, t, self.admins.len(), self.tags.len());
+        if self.contact_search_delay > 0 {
+            c.searchable_at = t + self.contact_search_delay;
+        }
+        self.max_searchable_at = self.max_searchable_at.max(c.searchable_at);
+        self.contact_by_id.insert(c.id.clone(), i);
+        self.contact_by_updated.insert((c.updated_at, i as u64));
+        self.contact_by_created.insert((c.created_at, i as u64));
+        self.contact_by_idx.insert((i as i64, i as u64));
+        self.contacts.push(c);
+        self.generation += 1;
+        i
+    }
+
     /// A fresh mutation timestamp: max(real clock, last + 1).
     pub fn tick(&mut self) -> i64 {
         let t = chrono::Utc::now().timestamp().max(self.last_ts + 1);
@@ -576,5 +558,66 @@ impl Workspace {
             .as_deref()
             .and_then(|n| n.split(' ').next())
             .unwrap_or("there")
+    }
+}
+
+/// One contact created at `c_at`, last updated no later than `now`; `i` is its index.
+fn gen_contact(
+    rng: &mut Rng,
+    i: usize,
+    c_at: i64,
+    now: i64,
+    n_admins: usize,
+    n_tags_total: usize,
+) -> Contact {
+    let first = textgen::FIRST_NAMES[rng.usize(..textgen::FIRST_NAMES.len())];
+    let last = textgen::LAST_NAMES[rng.usize(..textgen::LAST_NAMES.len())];
+    let domain = textgen::DOMAINS[rng.usize(..textgen::DOMAINS.len())];
+    let lead = rng.u8(..5) == 0;
+    let updated_at = (c_at + rng.i64(0..(now - c_at).max(1))).min(now);
+    // A few contacts (and always the second) carry more than 10 tags, past the nested-list cap.
+    let n_tags = if i == 1 || rng.u16(..100) == 0 {
+        11 + rng.usize(..5)
+    } else {
+        rng.usize(..3)
+    };
+    let mut order: Vec<usize> = (0..n_tags_total).collect();
+    rng.shuffle(&mut order);
+    let ctags: Vec<(usize, i64)> = order
+        .into_iter()
+        .take(n_tags)
+        .map(|t| (t, c_at + rng.i64(0..(updated_at - c_at).max(1))))
+        .collect();
+    Contact {
+        id: format!("{:08x}{:08x}{:08x}", c_at as u32, i as u32, rng.u32(..)),
+        external_id: if lead { None } else { Some(format!("{}", 1000 + i)) },
+        role: if lead { "lead" } else { "user" },
+        name: if lead && rng.bool() {
+            None
+        } else {
+            Some(format!("{first} {last}"))
+        },
+        email: format!("{}.{}{}@{}", first.to_lowercase(), last.to_lowercase(), i, domain),
+        phone: if rng.u8(..3) == 0 {
+            Some(format!("+1555{:07}", rng.u32(..10_000_000)))
+        } else {
+            None
+        },
+        owner: if rng.bool() {
+            Some(rng.usize(..n_admins))
+        } else {
+            None
+        },
+        created_at: c_at,
+        updated_at,
+        signed_up_at: if lead { None } else { Some(c_at) },
+        last_seen_at: Some(updated_at - rng.i64(0..3600).min(updated_at - c_at)),
+        city: rng.usize(..textgen::CITIES.len()),
+        plan: ["free", "starter", "pro", "enterprise"][rng.usize(..4)],
+        seats: rng.u32(1..200),
+        tags: ctags,
+        browser: ["chrome", "firefox", "safari", "edge"][rng.usize(..4)],
+        merged_into: None,
+        searchable_at: 0,
     }
 }

@@ -566,7 +566,7 @@ async fn mutations_bump_updated_at_and_feed_deletions() {
         .unwrap();
     let rep = sim.mutate(0.05);
     assert!(rep.new_conversations > 0 && rep.new_parts > 0 && rep.changed_conversations > 0);
-    assert!(rep.changed_contacts > 0 && rep.deleted_conversations > 0);
+    assert!(rep.changed_contacts > 0 && rep.new_contacts > 0 && rep.deleted_conversations > 0);
 
     let body = json!({"query": {"field": "updated_at", "operator": ">", "value": old_max},
                       "sort": {"field": "updated_at", "order": "ascending"}});
@@ -859,4 +859,27 @@ async fn cli_mutate_every_changes_the_workspace() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     child.kill().await.unwrap();
+}
+
+#[tokio::test]
+async fn new_contacts_reach_search_after_the_delay() {
+    let sim = start(30, 14).await;
+    let n = sim.snapshot().contacts.len();
+    sim.set_contact_search_delay(3600);
+    let late = sim.add_contact();
+    sim.set_contact_search_delay(0);
+    let now = sim.add_contact();
+    assert_eq!(get(&sim, &format!("/contacts/{late}")).await["id"], late.as_str());
+    let list = get(&sim, "/contacts?per_page=150").await;
+    assert_eq!(
+        list["total_count"].as_u64().unwrap() as usize,
+        n + 2,
+        "the list has both at once"
+    );
+    let all = json!({"query": {"field": "created_at", "operator": ">", "value": 0}});
+    let found = search(&sim, "/contacts/search", all).await.json();
+    assert_eq!(found["total_count"].as_u64().unwrap() as usize, n + 1);
+    let found = ids(found["data"].as_array().unwrap());
+    assert!(found.contains(&now) && !found.contains(&late));
+    sim.shutdown().await;
 }
