@@ -883,3 +883,31 @@ async fn new_contacts_reach_search_after_the_delay() {
     assert!(found.contains(&now) && !found.contains(&late));
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn keyset_cursors_stay_stable_while_rows_change() {
+    let sim = start(200, 15).await;
+    let before: HashSet<String> = sim.conversation_ids().into_iter().collect();
+    let mut body = json!({"query": {"field": "updated_at", "operator": ">", "value": 0},
+                          "sort": {"field": "updated_at", "order": "ascending"}, "pagination": {"per_page": 10}});
+    let mut seen = HashSet::new();
+    loop {
+        let v = search(&sim, "/conversations/search", body.clone()).await.json();
+        seen.extend(ids(v["conversations"].as_array().unwrap()));
+        sim.mutate(0.02);
+        match v["pages"]["next"]["starting_after"].as_str() {
+            Some(c) => body["pagination"]["starting_after"] = json!(c),
+            None => break,
+        }
+    }
+    let now: HashSet<String> = sim.conversation_ids().into_iter().collect();
+    let missed: Vec<&String> = before
+        .intersection(&now)
+        .filter(|id| !seen.contains(*id))
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "ascending keyset walk missed surviving rows: {missed:?}"
+    );
+    sim.shutdown().await;
+}
