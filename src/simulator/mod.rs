@@ -26,7 +26,14 @@
 //! (500/502/503, empty or truncated 200, slow, dropped connections); deleted feed with `deleted_at`.
 //! Merged contacts (`Simulator::merge_contact`): 410 `contact_merged` + `Link`, chains of up to 3 hops.
 //! New contacts reach search late (`Simulator::set_contact_search_delay`, default 0).
+//! Quirks (§10): numeric-string conversation ids, 24-hex contact ids, integer assignee ids with 0 =
+//! unassigned, `last_closed_by_id` sometimes a number, `statistics` null on ~10% and missing on ~5%
+//! of conversations (fields that do not apply are left out, as the spec types them non-null),
+//! ~0.5% of conversations with 520-700 parts, `count_conversation_parts` = parts + 1, tags with
+//! `applied_at`/`applied_by`, empty 200 bodies, 429 without Retry-After.
 //! Not covered: companies (scroll/list), tickets, articles, segments with members.
+//!
+//! Checked against the 2.16 OpenAPI schemas by `tests/e2e/15-simulator-openapi.sh` (jsonschema).
 
 pub mod config;
 mod cursor;

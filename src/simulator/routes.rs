@@ -165,8 +165,9 @@ pub async fn handle(
         *st.by_route.entry(key).or_insert(0) += 1;
     }
     let (fault, latency, token, limit, slow_ms) = {
-        let mut c = sh.ctl.lock().expect("ctl");
-        let f = faults::choose(&c.faults.clone(), &mut c.rng);
+        let mut guard = sh.ctl.lock().expect("ctl");
+        let c = &mut *guard;
+        let f = faults::choose(&c.faults, &mut c.rng);
         let (lo, hi) = c.latency_ms;
         let lat = if hi > lo { c.rng.u64(lo..=hi) } else { lo };
         (f, lat, c.token.clone(), c.rate_limit, c.faults.slow_ms)
