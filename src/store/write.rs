@@ -49,6 +49,10 @@ pub struct ConversationRecord {
     pub stats_parts: Option<i64>,
     /// The conversation JSON without `conversation_parts`.
     pub raw: String,
+    /// Optional: the FTS body (plain text of the source body, then each incoming part's body, one per
+    /// line) computed by the caller off the writer thread. Used only when the incoming parts are all the
+    /// parts stored; otherwise the body is rebuilt from the stored parts.
+    pub fts_body: Option<String>,
 }
 
 /// One conversation part.
@@ -234,6 +238,7 @@ fn upsert_conversation(tx: &Transaction<'_>, c: &ConversationRecord, stats: &mut
         tag.execute([id, name])?;
     }
 
+    let mut complete = false;
     if c.with_parts {
         let mut part = tx.prepare_cached(
             "INSERT INTO conversation_parts (id, conversation_id, part_type, body, created_at, updated_at,
@@ -268,21 +273,25 @@ fn upsert_conversation(tx: &Transaction<'_>, c: &ConversationRecord, stats: &mut
         let truncated = c.parts_total.is_some_and(|t| t > returned)
             || c.stats_parts.is_some_and(|s| s - 1 > PARTS_CAP)
             || (returned >= PARTS_CAP && c.parts_total.is_none_or(|t| t > PARTS_CAP));
+        let stored: i64 = tx
+            .prepare_cached("SELECT count(*) FROM conversation_parts WHERE conversation_id = ?1")?
+            .query_row([&c.id], |r| r.get(0))?;
         tx.prepare_cached(
-            "UPDATE conversations SET
-                parts_count = (SELECT count(*) FROM conversation_parts WHERE conversation_id = ?1),
-                parts_total = ?2, parts_truncated = ?3, parts_updated_at = ?4
+            "UPDATE conversations SET parts_count = ?1, parts_total = ?2, parts_truncated = ?3,
+                parts_updated_at = ?4
              WHERE pk = ?5",
         )?
-        .execute(params![c.id, c.parts_total, truncated, c.updated_at, pk])?;
+        .execute(params![stored, c.parts_total, truncated, c.updated_at, pk])?;
+        complete = stored == returned;
     }
-    write_fts(tx, pk, c)?;
+    write_fts(tx, pk, c, complete)?;
     Ok(())
 }
 
 /// Rebuild the FTS row from the stored parts (not only the incoming ones), so a truncated fetch never
 /// shrinks what search can find.
-fn write_fts(tx: &Transaction<'_>, pk: i64, c: &ConversationRecord) -> Result<()> {
+/// `complete`: the incoming parts are exactly the stored ones, so `c` alone has the whole text.
+fn write_fts(tx: &Transaction<'_>, pk: i64, c: &ConversationRecord, complete: bool) -> Result<()> {
     let mut title = c.title.clone().unwrap_or_default();
     if let Some(s) = c.source_subject.as_deref().filter(|s| !s.trim().is_empty()) {
         if !title.is_empty() {
@@ -290,6 +299,40 @@ fn write_fts(tx: &Transaction<'_>, pk: i64, c: &ConversationRecord) -> Result<()
         }
         title.push_str(&html_to_text(s));
     }
+    let body = match (&c.fts_body, complete) {
+        (Some(b), true) => b.clone(),
+        (None, true) => fts_body(c),
+        _ => fts_body_from_store(tx, c)?,
+    };
+    tx.prepare_cached("DELETE FROM conversation_fts WHERE rowid = ?1")?
+        .execute([pk])?;
+    tx.prepare_cached("INSERT INTO conversation_fts (rowid, title, body) VALUES (?1, ?2, ?3)")?
+        .execute(params![pk, title, body])?;
+    Ok(())
+}
+
+/// The FTS body from the record alone: source body, then each part body, as plain text.
+pub fn fts_body(c: &ConversationRecord) -> String {
+    let mut body = c.source_body.as_deref().map(html_to_text).unwrap_or_default();
+    for p in &c.parts {
+        if let Some(html) = &p.body {
+            push_line(&mut body, &html_to_text(html));
+        }
+    }
+    body
+}
+
+fn push_line(body: &mut String, text: &str) {
+    if !text.is_empty() {
+        if !body.is_empty() {
+            body.push('\n');
+        }
+        body.push_str(text);
+    }
+}
+
+/// The FTS body from the source body and every stored part (kept parts beyond the cap included).
+fn fts_body_from_store(tx: &Transaction<'_>, c: &ConversationRecord) -> Result<String> {
     let mut body = c.source_body.as_deref().map(html_to_text).unwrap_or_default();
     let mut parts = tx.prepare_cached(
         "SELECT body FROM conversation_parts WHERE conversation_id = ?1 AND body IS NOT NULL
@@ -298,19 +341,9 @@ fn write_fts(tx: &Transaction<'_>, pk: i64, c: &ConversationRecord) -> Result<()
     let mut rows = parts.query([&c.id])?;
     while let Some(r) = rows.next()? {
         let html: String = r.get(0)?;
-        let text = html_to_text(&html);
-        if !text.is_empty() {
-            if !body.is_empty() {
-                body.push('\n');
-            }
-            body.push_str(&text);
-        }
+        push_line(&mut body, &html_to_text(&html));
     }
-    tx.prepare_cached("DELETE FROM conversation_fts WHERE rowid = ?1")?
-        .execute([pk])?;
-    tx.prepare_cached("INSERT INTO conversation_fts (rowid, title, body) VALUES (?1, ?2, ?3)")?
-        .execute(params![pk, title, body])?;
-    Ok(())
+    Ok(body)
 }
 
 /// Delete conversations (row, parts, links, FTS row) in one transaction. Returns how many existed.

@@ -116,7 +116,7 @@ pub async fn search_pass(ctx: &Ctx, w: Window) -> Result<PassOutcome> {
                     .context("searching conversations")?;
                 let ids: Vec<String> = page.items.iter().map(|c| c.id.clone()).collect();
                 let stored = db
-                    .call(move |c| {
+                    .read(move |c| {
                         let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
                         write::stored_versions(c, &refs)
                     })

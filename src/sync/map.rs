@@ -13,7 +13,7 @@ pub fn conversation(c: &Conversation, with_parts: bool) -> ConversationRecord {
         .state
         .clone()
         .unwrap_or_else(|| if c.open { "open" } else { "closed" }.to_string());
-    ConversationRecord {
+    let mut r = ConversationRecord {
         id: c.id.clone(),
         title: c.title.clone().filter(|t| !t.is_empty()),
         created_at: c.created_at.unwrap_or(updated_at),
@@ -45,7 +45,11 @@ pub fn conversation(c: &Conversation, with_parts: bool) -> ConversationRecord {
         parts_total: if with_parts { c.parts_total_count } else { None },
         stats_parts: stats_parts(c),
         raw: c.raw.to_string(),
-    }
+        fts_body: None,
+    };
+    // Done here, on the fetcher tasks, so the single writer does not strip HTML.
+    r.fts_body = Some(crate::store::write::fts_body(&r));
+    r
 }
 
 /// `statistics.count_conversation_parts` (it counts the opening message too).
