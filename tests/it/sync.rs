@@ -145,7 +145,7 @@ fn assert_matches(db: &Path, snap: &Snapshot) {
             .map(Result::unwrap)
             .collect();
         let remote_parts: BTreeMap<String, &Value> = parts.iter().map(|p| (id(&p["id"]), p)).collect();
-        for (pid, _) in &local {
+        for pid in local.keys() {
             assert!(
                 remote_parts.contains_key(pid),
                 "stored part {pid} of {cid} does not exist remotely"
