@@ -11,6 +11,13 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use std::fmt::Write as _;
 
+/// `writeln!` into a `String` (which cannot fail).
+macro_rules! outln {
+    ($out:expr, $($arg:tt)*) => {{
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
 fn client(a: &ClientArgs) -> Result<(Client, CallOptions)> {
     let settings = Settings::load()?;
     let cfg = ClientConfig::from_settings(
@@ -44,8 +51,17 @@ pub fn source_line<T>(a: &Answer<T>) -> String {
 }
 
 fn print_json<T: Serialize>(a: &Answer<T>) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(a)?);
-    Ok(())
+    emit(&format!("{}\n", serde_json::to_string_pretty(a)?))
+}
+
+/// Write everything to stdout at once; a closed pipe (`| head`) is not an error.
+fn emit(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("writing to stdout"),
+    }
 }
 
 fn who(p: &Option<PersonRef>) -> String {
@@ -105,54 +121,67 @@ pub async fn search(a: SearchArgs) -> Result<u8> {
         print_json(&answer)?;
         return Ok(0);
     }
-    println!("{}", source_line(&answer));
+    let mut out = String::new();
+    outln!(out, "{}", source_line(&answer));
     let n = answer.data.conversations.len();
     for c in &answer.data.conversations {
-        println!("{}", summary_line(c));
+        outln!(out, "{}", summary_line(c));
     }
     let more = if answer.data.next_cursor.is_some() {
         " (more match: raise --limit)"
     } else {
         ""
     };
-    println!("{n} conversation{}{more}", if n == 1 { "" } else { "s" });
+    outln!(out, "{n} conversation{}{more}", if n == 1 { "" } else { "s" });
+    emit(&out)?;
     Ok(0)
 }
 
-fn print_conversation(c: &ConversationDetail) {
+fn print_conversation(out: &mut String, c: &ConversationDetail) {
     let s = &c.summary;
-    println!(
+    outln!(
+        out,
         "conversation {}: {}",
         s.id,
         s.title.as_deref().unwrap_or("(no title)")
     );
-    println!(
+    outln!(
+        out,
         "state: {}  priority: {}  created: {}  updated: {}",
         s.state,
         s.priority.as_deref().unwrap_or("-"),
         fmt_time(s.created_at),
         fmt_time(s.updated_at)
     );
-    println!(
+    outln!(
+        out,
         "admin: {}  team: {}  contact: {}",
         who(&s.admin_assignee),
         who(&s.team_assignee),
         who(&s.contact)
     );
     if !s.tags.is_empty() {
-        println!("tags: {}", s.tags.join(", "));
+        outln!(out, "tags: {}", s.tags.join(", "));
     }
-    println!("\n[{}] {}:\n{}", fmt_time(s.created_at), who(&c.author), c.body);
+    outln!(
+        out,
+        "\n[{}] {}:\n{}",
+        fmt_time(s.created_at),
+        who(&c.author),
+        c.body
+    );
     for p in &c.parts {
         match &p.body {
-            Some(b) => println!(
+            Some(b) => outln!(
+                out,
                 "\n[{}] {} ({}):\n{}",
                 fmt_time(p.created_at),
                 who(&p.author),
                 p.part_type,
                 b
             ),
-            None => println!(
+            None => outln!(
+                out,
                 "\n[{}] {} ({})",
                 fmt_time(p.created_at),
                 who(&p.author),
@@ -161,7 +190,10 @@ fn print_conversation(c: &ConversationDetail) {
         }
     }
     if c.parts_truncated {
-        println!("\n(older parts were not returned by Intercom: over its 500-part limit)");
+        outln!(
+            out,
+            "\n(older parts were not returned by Intercom: over its 500-part limit)"
+        );
     }
 }
 
@@ -172,23 +204,29 @@ pub async fn conversation(a: ConversationArgs) -> Result<u8> {
     if a.client.json {
         print_json(&answer)?;
     } else {
-        println!("{}", source_line(&answer));
-        match &answer.data {
-            Some(c) => print_conversation(c),
-            None => eprintln!("conversation {} not found", a.id.trim()),
+        let mut out = String::new();
+        outln!(out, "{}", source_line(&answer));
+        if let Some(c) = &answer.data {
+            print_conversation(&mut out, c);
+        }
+        emit(&out)?;
+        if answer.data.is_none() {
+            eprintln!("conversation {} not found", a.id.trim());
         }
     }
     Ok(if answer.data.is_some() { 0 } else { 1 })
 }
 
-fn print_contact(c: &ContactDetail) {
-    println!(
+fn print_contact(out: &mut String, c: &ContactDetail) {
+    outln!(
+        out,
         "contact {}: {} <{}>",
         c.id,
         c.name.as_deref().unwrap_or("(no name)"),
         c.email.as_deref().unwrap_or("-")
     );
-    println!(
+    outln!(
+        out,
         "role: {}  phone: {}  created: {}  last seen: {}",
         c.role.as_deref().unwrap_or("-"),
         c.phone.as_deref().unwrap_or("-"),
@@ -196,11 +234,11 @@ fn print_contact(c: &ContactDetail) {
         c.last_seen_at.map(fmt_time).unwrap_or_else(|| "-".into())
     );
     if !c.tags.is_empty() {
-        println!("tags: {}", c.tags.join(", "));
+        outln!(out, "tags: {}", c.tags.join(", "));
     }
-    println!("recent conversations:");
+    outln!(out, "recent conversations:");
     for s in &c.recent_conversations {
-        println!("{}", summary_line(s));
+        outln!(out, "{}", summary_line(s));
     }
 }
 
@@ -211,10 +249,14 @@ pub async fn contact(a: ContactArgs) -> Result<u8> {
     if a.client.json {
         print_json(&answer)?;
     } else {
-        println!("{}", source_line(&answer));
-        match &answer.data {
-            Some(c) => print_contact(c),
-            None => eprintln!("contact {} not found", a.email.trim()),
+        let mut out = String::new();
+        outln!(out, "{}", source_line(&answer));
+        if let Some(c) = &answer.data {
+            print_contact(&mut out, c);
+        }
+        emit(&out)?;
+        if answer.data.is_none() {
+            eprintln!("contact {} not found", a.email.trim());
         }
     }
     Ok(if answer.data.is_some() { 0 } else { 1 })
