@@ -1,27 +1,33 @@
 //! A small pool of read-only SQLite connections. Connections are opened lazily with
 //! [`crate::store::open_ro`] (so a missing database or a schema from a newer fastintercom is a clear
 //! per-request error, and the server recovers once `sync` creates or migrates the file), used on the
-//! blocking thread pool, and kept for the next request up to a cap of one per core plus a few.
+//! blocking thread pool, and kept for the next request. At most one per core plus a few queries run at
+//! once (a semaphore): more would only queue on the CPU, and each extra connection and blocking thread
+//! costs memory.
 
 use anyhow::{Context, Result};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
 
 /// The read-only database behind the tools.
 pub struct Db {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
     max_idle: usize,
+    permits: Arc<Semaphore>,
 }
 
 impl Db {
     pub fn new(path: &Path) -> Arc<Self> {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let max = cores + 2;
         Arc::new(Db {
             path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
-            max_idle: cores + 4,
+            max_idle: max,
+            permits: Arc::new(Semaphore::new(max)),
         })
     }
 
@@ -58,7 +64,12 @@ impl Db {
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
         let db = Arc::clone(self);
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .context("database pool closed")?;
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let conn = db.take()?;
             let out = f(&conn);
             if out.is_ok() {

@@ -76,30 +76,37 @@ pub fn stats(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
     } else {
         format!("WHERE {}", conds.join(" AND "))
     };
+    // With a window, walk the covering index of the window's column (migration 0002); SQLite would
+    // otherwise pick the index that matches GROUP BY and visit every row.
+    let from = match (q.since.is_some() || q.until.is_some(), q.date_field) {
+        (false, _) => "conversations c",
+        (true, DateField::CreatedAt) => "conversations c INDEXED BY conversations_created_cover",
+        (true, DateField::UpdatedAt) => "conversations c INDEXED BY conversations_updated_cover",
+    };
     let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM conversations c {where_}"))?
+        .prepare_cached(&format!("SELECT count(*) FROM {from} {where_}"))?
         .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
     let sql = match q.group_by {
-        GroupBy::State => format!(
-            "SELECT c.state, NULL, count(*) FROM conversations c {where_} GROUP BY c.state ORDER BY 3 DESC, 1"
-        ),
+        GroupBy::State => {
+            format!("SELECT c.state, NULL, count(*) FROM {from} {where_} GROUP BY c.state ORDER BY 3 DESC, 1")
+        }
         GroupBy::Team => format!(
-            "SELECT coalesce(c.team_assignee_id, 'none'), t.name, count(*) FROM conversations c \
+            "SELECT coalesce(c.team_assignee_id, 'none'), t.name, count(*) FROM {from} \
              LEFT JOIN teams t ON t.id = c.team_assignee_id {where_} GROUP BY c.team_assignee_id \
              ORDER BY 3 DESC, 1"
         ),
         GroupBy::Admin => format!(
-            "SELECT coalesce(c.admin_assignee_id, 'none'), a.name, count(*) FROM conversations c \
+            "SELECT coalesce(c.admin_assignee_id, 'none'), a.name, count(*) FROM {from} \
              LEFT JOIN admins a ON a.id = c.admin_assignee_id {where_} GROUP BY c.admin_assignee_id \
              ORDER BY 3 DESC, 1"
         ),
         GroupBy::Tag => format!(
-            "SELECT ct.tag_id, t.name, count(*) FROM conversations c \
+            "SELECT ct.tag_id, t.name, count(*) FROM {from} \
              JOIN conversation_tags ct ON ct.conversation_id = c.id LEFT JOIN tags t ON t.id = ct.tag_id \
              {where_} GROUP BY ct.tag_id ORDER BY 3 DESC, 1"
         ),
         GroupBy::Day => format!(
-            "SELECT strftime('%Y-%m-%d', {col}, 'unixepoch'), NULL, count(*) FROM conversations c \
+            "SELECT strftime('%Y-%m-%d', {col}, 'unixepoch'), NULL, count(*) FROM {from} \
              {where_} GROUP BY 1 ORDER BY 1"
         ),
     };
@@ -116,7 +123,7 @@ pub fn stats(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
     if q.group_by == GroupBy::Tag {
         let tagged: i64 = conn
             .prepare_cached(&format!(
-                "SELECT count(*) FROM conversations c {} EXISTS \
+                "SELECT count(*) FROM {from} {} EXISTS \
                  (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id)",
                 if where_.is_empty() {
                     "WHERE".to_string()
