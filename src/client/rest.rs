@@ -41,7 +41,11 @@ pub enum RestError {
     #[error("{0}")]
     Api(#[from] ApiError),
     /// The answer took longer than `rest_timeout` (often: rate limited and waiting for the window).
-    #[error("no answer within {secs} s{}", if *.rate_limited { " (rate limited)" } else { "" })]
+    #[error("{}", if *.rate_limited {
+        format!("rate limited by Intercom (429), still waiting for its next window after {secs} s")
+    } else {
+        format!("no answer within {secs} s")
+    })]
     TimedOut { secs: u64, rate_limited: bool },
     /// The request cannot be asked of Intercom as is.
     #[error("{0}")]
@@ -68,8 +72,12 @@ pub struct Rest {
 
 impl Rest {
     pub fn new(api: ApiConfig, cfg: &ClientConfig) -> Result<Self, ApiError> {
+        let client = IntercomClient::new(api)?;
+        // A few requests per answer: no need to pace ahead of the budget (that is for the sync). A spent
+        // budget then shows as a 429, counted at once, so a timeout can say "rate limited" for sure.
+        client.set_proactive_throttle(false);
         Ok(Rest {
-            api: IntercomClient::new(api)?,
+            api: client,
             timeout: cfg.rest_timeout,
             ttl: cfg.directory_ttl,
             max_pages: cfg.rest_stats_max_pages.max(1),
@@ -92,8 +100,7 @@ impl Rest {
                 let after = self.api.stats();
                 Err(RestError::TimedOut {
                     secs: self.timeout.as_secs(),
-                    rate_limited: after.rate_limited > before.rate_limited
-                        || after.throttle_waits > before.throttle_waits,
+                    rate_limited: after.rate_limited > before.rate_limited,
                 })
             }
         }
@@ -589,6 +596,23 @@ mod tests {
             search_query(None, None, DateField::UpdatedAt, None, &many),
             Err(RestError::Unsupported(_))
         ));
+    }
+
+    #[test]
+    fn timeouts_say_whether_intercom_was_rate_limiting() {
+        let e = RestError::TimedOut {
+            secs: 20,
+            rate_limited: true,
+        };
+        assert_eq!(
+            e.to_string(),
+            "rate limited by Intercom (429), still waiting for its next window after 20 s"
+        );
+        let e = RestError::TimedOut {
+            secs: 20,
+            rate_limited: false,
+        };
+        assert_eq!(e.to_string(), "no answer within 20 s");
     }
 
     fn conv(id: &str, state: &str, team: Option<&str>, tags: &[&str], updated: i64) -> Conversation {
