@@ -328,7 +328,7 @@ pub enum ClientError {
     )]
     StaleNotAllowed { reason: Reason, rest_error: String },
     /// Neither REST nor the cache could answer.
-    #[error("{reason}; REST failed ({rest_error}); the cache cannot answer either ({cache_error})")]
+    #[error("{reason}; REST failed ({rest_error}){}", cache_part(reason, cache_error))]
     Unavailable {
         reason: Reason,
         rest_error: String,
@@ -595,6 +595,15 @@ impl Client {
     }
 }
 
+/// The end of an [`ClientError::Unavailable`] message, unless the reason already says the cache failed.
+fn cache_part(reason: &Reason, cache_error: &str) -> String {
+    if reason.to_string().contains(cache_error) {
+        String::new()
+    } else {
+        format!("; the cache cannot answer either ({cache_error})")
+    }
+}
+
 fn check_window(since: Option<i64>, until: Option<i64>) -> Result<(), ClientError> {
     if let (Some(s), Some(u)) = (since, until)
         && s >= u
@@ -606,4 +615,55 @@ fn check_window(since: Option<i64>, until: Option<i64>) -> Result<(), ClientErro
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_read_as_one_line_without_repeating_themselves() {
+        let e = ClientError::Unavailable {
+            reason: Reason::CacheUnreachable {
+                error: "connection refused".into(),
+            },
+            rest_error: "Intercom server error (503: down)".into(),
+            cache_error: "connection refused".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "cache unreachable (connection refused); REST failed (Intercom server error (503: down))"
+        );
+        let e = ClientError::Unavailable {
+            reason: Reason::NotInCache,
+            rest_error: "no token".into(),
+            cache_error: "not in the cache".into(),
+        };
+        assert_eq!(e.to_string(), "not in the cache; REST failed (no token)");
+        let e = ClientError::Unavailable {
+            reason: Reason::NeverSynced,
+            rest_error: "no token".into(),
+            cache_error: "the cache was never synced".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "the cache was never synced; REST failed (no token)"
+        );
+        let e = ClientError::Unavailable {
+            reason: Reason::TooOld {
+                age_seconds: 7200,
+                max_staleness_seconds: 3600,
+            },
+            rest_error: "no token".into(),
+            cache_error: "not in the cache".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "cache too old (2 h > max staleness 60 min); REST failed (no token); the cache cannot answer \
+             either (not in the cache)"
+        );
+        assert!(check_window(Some(10), Some(10)).is_err());
+        assert!(check_window(Some(10), Some(11)).is_ok());
+        assert!(check_window(None, Some(11)).is_ok());
+    }
 }
