@@ -170,16 +170,17 @@ impl IntercomTools {
         }
     }
 
-    /// Run a read with the freshness stamp from the same connection.
+    /// Run a read with the freshness stamp from the same connection; the read may add notes.
     async fn answer<T, F>(&self, notes: Vec<String>, f: F) -> ToolResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&rusqlite::Connection) -> anyhow::Result<T> + Send + 'static,
+        F: FnOnce(&rusqlite::Connection, &mut Vec<String>) -> anyhow::Result<T> + Send + 'static,
     {
         let now = now();
+        let mut notes = notes;
         self.db
             .run(move |conn| {
-                let result = f(conn)?;
+                let result = f(conn, &mut notes)?;
                 let freshness = metadata::freshness(conn, now)?;
                 Ok(Answer {
                     result,
@@ -259,8 +260,14 @@ contact, tags, snippet) and `next_cursor` for the next page. Use get_conversatio
             limit,
             offset,
         };
-        self.answer(notes, move |conn| {
+        self.answer(notes, move |conn, notes| {
             let page = read::conversations::search(conn, &q)?;
+            if let Some(n) = page.broad_matches {
+                notes.push(format!(
+                    "{n} conversations match; that is too broad to rank by relevance, so the most recently \
+                     updated come first: add words or filters to narrow it"
+                ));
+            }
             Ok(SearchResult {
                 next_cursor: page.has_more.then(|| encode_cursor(q.offset + q.limit)),
                 conversations: page.conversations,
@@ -284,7 +291,7 @@ and event in order, with authors' names and bodies as plain text (very long bodi
         }
         let id2 = id.clone();
         let r = self
-            .answer(Vec::new(), move |conn| read::conversations::get(conn, &id2))
+            .answer(Vec::new(), move |conn, _| read::conversations::get(conn, &id2))
             .await;
         found(r, || {
             format!(
@@ -305,7 +312,7 @@ their 10 most recently updated conversations.",
         }
         let what = id.clone().or(email.clone()).unwrap_or_default();
         let r = self
-            .answer(Vec::new(), move |conn| {
+            .answer(Vec::new(), move |conn, _| {
                 read::contacts::get(conn, id.as_deref(), email.as_deref(), CONTACT_RECENT)
             })
             .await;
@@ -327,7 +334,7 @@ most recently updated first, each with their 3 most recent conversations.",
         if query.is_empty() {
             return Err("`query` is empty: give part of a name or email".into());
         }
-        self.answer(notes, move |conn| {
+        self.answer(notes, move |conn, _| {
             let (contacts, more) = read::contacts::search(conn, &query, limit, CONTACT_SEARCH_RECENT)?;
             Ok(ContactList { contacts, more })
         })
@@ -340,7 +347,7 @@ Use the ids for `admin_id` filters.",
         annotations(title = "List admins", read_only_hint = true, open_world_hint = false)
     )]
     pub async fn list_admins(&self) -> ToolResult<AdminList> {
-        self.answer(Vec::new(), |conn| {
+        self.answer(Vec::new(), |conn, _| {
             Ok(AdminList {
                 admins: read::directory::admins(conn)?,
             })
@@ -353,7 +360,7 @@ Use the ids for `admin_id` filters.",
         annotations(title = "List teams", read_only_hint = true, open_world_hint = false)
     )]
     pub async fn list_teams(&self) -> ToolResult<TeamList> {
-        self.answer(Vec::new(), |conn| {
+        self.answer(Vec::new(), |conn, _| {
             Ok(TeamList {
                 teams: read::directory::teams(conn)?,
             })
@@ -366,7 +373,7 @@ Use the ids for `admin_id` filters.",
         annotations(title = "List tags", read_only_hint = true, open_world_hint = false)
     )]
     pub async fn list_tags(&self) -> ToolResult<TagList> {
-        self.answer(Vec::new(), |conn| {
+        self.answer(Vec::new(), |conn, _| {
             Ok(TagList {
                 tags: read::directory::tags(conn)?,
             })
@@ -402,7 +409,7 @@ conversations per team this week = {\"since\": \"7d\", \"group_by\": \"team\", \
             group_by,
             state: parse_state(a.state)?,
         };
-        self.answer(Vec::new(), move |conn| read::stats::stats(conn, &q))
+        self.answer(Vec::new(), move |conn, _| read::stats::stats(conn, &q))
             .await
     }
 

@@ -55,7 +55,14 @@ pub struct SearchQuery {
 pub struct SearchPage {
     pub conversations: Vec<ConversationSummary>,
     pub has_more: bool,
+    /// Set (to the number of full-text matches) when relevance order was asked for but the text matched
+    /// more than [`BROAD_MATCHES`] conversations, so the results are most recently updated first.
+    pub broad_matches: Option<i64>,
 }
+
+/// Above this many full-text matches, ranking by relevance (bm25 over every match, about 1 µs each)
+/// gives way to recency, and the index of the sort column drives the query instead of the text.
+pub const BROAD_MATCHES: i64 = 5000;
 
 fn is_none_word(s: &str) -> bool {
     matches!(
@@ -69,12 +76,44 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
     let mut args: Vec<Value> = Vec::new();
     let mut conds: Vec<String> = Vec::new();
     let fts = q.text.as_deref().and_then(fts_query);
-    let from = if let Some(m) = &fts {
-        args.push(Value::Text(m.clone()));
-        conds.push(format!("conversation_fts MATCH ?{}", args.len()));
-        "conversation_fts JOIN conversations c ON c.pk = conversation_fts.rowid"
-    } else {
-        "conversations c"
+    let matches: Option<i64> = match &fts {
+        None => None,
+        Some(m) => Some(
+            conn.prepare_cached("SELECT count(*) FROM conversation_fts WHERE conversation_fts MATCH ?1")?
+                .query_row([m], |r| r.get(0))?,
+        ),
+    };
+    if matches == Some(0) {
+        return Ok(SearchPage {
+            conversations: Vec::new(),
+            has_more: false,
+            broad_matches: None,
+        });
+    }
+    let broad = matches.is_some_and(|n| n > BROAD_MATCHES);
+    let sort = match q.sort {
+        Sort::Relevance if fts.is_none() || broad => Sort::UpdatedDesc,
+        s => s,
+    };
+    let from = match (&fts, broad) {
+        (None, _) => "conversations c",
+        (Some(m), false) => {
+            args.push(Value::Text(m.clone()));
+            conds.push(format!("conversation_fts MATCH ?{}", args.len()));
+            "conversation_fts JOIN conversations c ON c.pk = conversation_fts.rowid"
+        }
+        (Some(m), true) => {
+            // Many matches: walk the sort column's index and keep the conversations that match.
+            args.push(Value::Text(m.clone()));
+            conds.push(format!(
+                "c.pk IN (SELECT rowid FROM conversation_fts WHERE conversation_fts MATCH ?{})",
+                args.len()
+            ));
+            match sort {
+                Sort::CreatedDesc => "conversations c INDEXED BY conversations_created",
+                _ => "conversations c INDEXED BY conversations_updated",
+            }
+        }
     };
     let col = q.date_field.column();
     if let Some(s) = q.since {
@@ -120,7 +159,7 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
                (SELECT id FROM contacts WHERE email = ?{n} COLLATE NOCASE))"
         ));
     }
-    let order = match (q.sort, fts.is_some()) {
+    let order = match (sort, fts.is_some() && !broad) {
         (Sort::Relevance, true) => "conversation_fts.rank, c.updated_at DESC",
         (Sort::Relevance, false) | (Sort::UpdatedDesc, _) => "c.updated_at DESC, c.pk DESC",
         (Sort::UpdatedAsc, _) => "c.updated_at ASC, c.pk ASC",
@@ -147,6 +186,7 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
     Ok(SearchPage {
         conversations: summaries(conn, &pks)?,
         has_more,
+        broad_matches: matches.filter(|_| broad && q.sort == Sort::Relevance),
     })
 }
 
@@ -315,4 +355,85 @@ fn parts(conn: &Connection, conversation_id: &str) -> Result<Vec<ConversationPar
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(text: &str, sort: Sort) -> SearchQuery {
+        SearchQuery {
+            text: Some(text.into()),
+            since: None,
+            until: None,
+            date_field: DateField::UpdatedAt,
+            state: None,
+            admin_id: None,
+            team_id: None,
+            tag: None,
+            contact_email: None,
+            sort,
+            limit: 5,
+            offset: 0,
+        }
+    }
+
+    #[test]
+    fn broad_text_queries_fall_back_to_recency_and_say_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::store::open_rw(&dir.path().join("t.db")).unwrap();
+        let tx = conn.transaction().unwrap();
+        let n = BROAD_MATCHES + 10;
+        for pk in 1..=n {
+            let state = if pk % 2 == 0 { "open" } else { "closed" };
+            tx.execute(
+                "INSERT INTO conversations (pk, id, created_at, updated_at, state, open, raw) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, 0, '{}')",
+                rusqlite::params![pk, format!("c{pk}"), pk, (pk * 7919) % 100_000, state],
+            )
+            .unwrap();
+            let body = if pk == 42 { "common rare" } else { "common words" };
+            tx.execute(
+                "INSERT INTO conversation_fts (rowid, title, body) VALUES (?1, '', ?2)",
+                rusqlite::params![pk, body],
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+
+        let page = search(&conn, &query("common", Sort::Relevance)).unwrap();
+        assert_eq!(page.broad_matches, Some(n));
+        assert!(page.has_more);
+        let updated: Vec<i64> = page.conversations.iter().map(|c| c.updated_at).collect();
+        let mut sorted = updated.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        assert_eq!(updated, sorted, "most recently updated first");
+
+        let mut open = query("common", Sort::UpdatedAsc);
+        open.state = Some("open".into());
+        let page = search(&conn, &open).unwrap();
+        assert_eq!(
+            page.broad_matches, None,
+            "only reported when relevance was asked for"
+        );
+        assert!(page.conversations.iter().all(|c| c.state == "open"));
+        assert!(
+            page.conversations
+                .windows(2)
+                .all(|w| w[0].updated_at <= w[1].updated_at)
+        );
+
+        let page = search(&conn, &query("common", Sort::CreatedDesc)).unwrap();
+        assert_eq!(page.conversations[0].created_at, n);
+
+        let page = search(&conn, &query("rare", Sort::Relevance)).unwrap();
+        assert_eq!((page.broad_matches, page.conversations.len()), (None, 1));
+        assert_eq!(page.conversations[0].id, "c42");
+        assert!(
+            search(&conn, &query("absent", Sort::Relevance))
+                .unwrap()
+                .conversations
+                .is_empty()
+        );
+    }
 }

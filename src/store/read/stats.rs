@@ -83,27 +83,28 @@ pub fn stats(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
         (true, DateField::CreatedAt) => "conversations c INDEXED BY conversations_created_cover",
         (true, DateField::UpdatedAt) => "conversations c INDEXED BY conversations_updated_cover",
     };
-    let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM {from} {where_}"))?
-        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
+    // Group first, then look names up for the few groups. Every conversation falls in exactly one
+    // state/team/admin/day bucket ("none" for unassigned), so the total is their sum; a conversation has
+    // any number of tags, so for tags the total is counted on its own and untagged ones are "none".
     let sql = match q.group_by {
         GroupBy::State => {
             format!("SELECT c.state, NULL, count(*) FROM {from} {where_} GROUP BY c.state ORDER BY 3 DESC, 1")
         }
         GroupBy::Team => format!(
-            "SELECT coalesce(c.team_assignee_id, 'none'), t.name, count(*) FROM {from} \
-             LEFT JOIN teams t ON t.id = c.team_assignee_id {where_} GROUP BY c.team_assignee_id \
-             ORDER BY 3 DESC, 1"
+            "SELECT coalesce(g.k, 'none'), t.name, g.n FROM \
+               (SELECT c.team_assignee_id AS k, count(*) AS n FROM {from} {where_} GROUP BY 1) g \
+             LEFT JOIN teams t ON t.id = g.k ORDER BY 3 DESC, 1"
         ),
         GroupBy::Admin => format!(
-            "SELECT coalesce(c.admin_assignee_id, 'none'), a.name, count(*) FROM {from} \
-             LEFT JOIN admins a ON a.id = c.admin_assignee_id {where_} GROUP BY c.admin_assignee_id \
-             ORDER BY 3 DESC, 1"
+            "SELECT coalesce(g.k, 'none'), a.name, g.n FROM \
+               (SELECT c.admin_assignee_id AS k, count(*) AS n FROM {from} {where_} GROUP BY 1) g \
+             LEFT JOIN admins a ON a.id = g.k ORDER BY 3 DESC, 1"
         ),
         GroupBy::Tag => format!(
-            "SELECT ct.tag_id, t.name, count(*) FROM {from} \
-             JOIN conversation_tags ct ON ct.conversation_id = c.id LEFT JOIN tags t ON t.id = ct.tag_id \
-             {where_} GROUP BY ct.tag_id ORDER BY 3 DESC, 1"
+            "SELECT coalesce(g.k, 'none'), t.name, g.n FROM \
+               (SELECT ct.tag_id AS k, count(*) AS n FROM {from} \
+                LEFT JOIN conversation_tags ct ON ct.conversation_id = c.id {where_} GROUP BY 1) g \
+             LEFT JOIN tags t ON t.id = g.k ORDER BY g.k IS NULL, 3 DESC, 1"
         ),
         GroupBy::Day => format!(
             "SELECT strftime('%Y-%m-%d', {col}, 'unixepoch'), NULL, count(*) FROM {from} \
@@ -111,7 +112,7 @@ pub fn stats(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
         ),
     };
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut buckets: Vec<StatsBucket> = stmt
+    let buckets: Vec<StatsBucket> = stmt
         .query_map(params_from_iter(args.iter()), |r| {
             Ok(StatsBucket {
                 key: r.get(0)?,
@@ -120,26 +121,12 @@ pub fn stats(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    if q.group_by == GroupBy::Tag {
-        let tagged: i64 = conn
-            .prepare_cached(&format!(
-                "SELECT count(*) FROM {from} {} EXISTS \
-                 (SELECT 1 FROM conversation_tags ct WHERE ct.conversation_id = c.id)",
-                if where_.is_empty() {
-                    "WHERE".to_string()
-                } else {
-                    format!("{where_} AND")
-                }
-            ))?
-            .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
-        if total > tagged {
-            buckets.push(StatsBucket {
-                key: "none".into(),
-                label: None,
-                count: total - tagged,
-            });
-        }
-    }
+    let total: i64 = if q.group_by == GroupBy::Tag {
+        conn.prepare_cached(&format!("SELECT count(*) FROM {from} {where_}"))?
+            .query_row(params_from_iter(args.iter()), |r| r.get(0))?
+    } else {
+        buckets.iter().map(|b| b.count).sum()
+    };
     Ok(Stats {
         group_by: q.group_by.name().into(),
         since: q.since,
