@@ -61,7 +61,7 @@ cp "$out/src/$deb" "$out/src/$changes" "$out/src/fastintercom_${version}_${arch}
 
 echo "build-deb: lintian --fail-on error,warning" >&2
 set +e
-(cd "$out/src" && lintian --fail-on error,warning --info "$changes") >"$out/lintian.txt" 2>&1
+(cd "$out/src" && lintian --fail-on error,warning -I "$changes") >"$out/lintian.txt" 2>&1
 lintian_rc=$?
 set -e
 cat "$out/lintian.txt" >&2

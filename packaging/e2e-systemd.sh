@@ -192,6 +192,12 @@ for _ in $(seq 100); do cin systemctl is-active --quiet fastintercom-mcp.service
 check "MCP service exits when idle (--idle-exit 3)" not cin systemctl is-active --quiet fastintercom-mcp.service
 check "idle exit is clean (Result=success)" test "$(cin systemctl show -P Result fastintercom-mcp.service)" = success
 check "socket still listening after idle exit" cin systemctl is-active --quiet fastintercom-mcp.socket
+init_ms() { cin curl -s -o /dev/null -w '%{time_total}' --max-time 20 -X POST -H 'Content-Type: application/json' \
+    -H 'Accept: application/json, text/event-stream' \
+    -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"e2e-curl","version":"1"}}}' \
+    http://127.0.0.1:8765/mcp | awk '{ printf "%.1f", $1 * 1000 }'; }
+cold=$(init_ms); warm=$(init_ms)
+echo "       MCP initialize over TCP: ${cold} ms with socket activation (service start), ${warm} ms warm"
 a=$(mcp_call http://127.0.0.1:8765/mcp); echo "$a" >"$logs/mcp-answer-2.txt"
 check "MCP over TCP after the idle exit: the service comes back and answers" answer_ok "$a"
 a=$(mcp_call --max-time 5 --unix-socket /run/fastintercom/mcp.sock http://localhost/mcp); echo "$a" >"$logs/mcp-answer-3.txt"
@@ -275,6 +281,7 @@ check "purge removed /etc/fastintercom" test ! -e "$root/etc/fastintercom"
 check "purge removed the units" test ! -e "$root/lib/systemd/system/fastintercom-sync.service"
 
 log "done; logs in $logs"
+if [ "$failed" -eq 0 ]; then shutdown; trap - EXIT; rm -rf "$root"; fi # 250 MB; the tarball stays cached
 [ "$known_gaps" -gt 0 ] && echo "known gaps (not counted): $known_gaps"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
