@@ -21,13 +21,14 @@
 # Prints "N passed, N failed"; exit 1 on any failure. Prints SKIP and exits 0 when it cannot run here
 # (not root, no way to install systemd-nspawn/debootstrap, or FASTINTERCOM_E2E_SYSTEMD=0).
 #
-# The admin commands, verbatim as in README.md (run inside the container, as root):
-#   apt install ./fastintercom_0.1.0_amd64.deb
-#   install -m 0600 intercom-token /etc/fastintercom/intercom-token
-#   systemctl enable --now fastintercom-sync.timer fastintercom-mcp.socket
+# The admin commands as README.md shows them (tests/e2e/90-readme.sh checks that each README line marked
+# "# e2e: systemd" appears here); this script runs each of them, without sudo, inside the container:
+#   sudo apt install ./target/debian/fastintercom_0.1.0_amd64.deb
+#   sudo install -m 0600 intercom-token /etc/fastintercom/intercom-token
+#   sudo systemctl enable --now fastintercom-sync.timer fastintercom-mcp.socket
 #   journalctl -u fastintercom-sync -o json
 #   systemctl status fastintercom-sync
-#   apt purge fastintercom
+#   sudo apt purge fastintercom
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -72,7 +73,7 @@ log "package: $deb"
 # 2. The container.
 root=$work/root
 packaging/rootfs.sh "$root" >/dev/null || { echo "e2e-systemd: rootfs failed"; echo "0 passed, 1 failed"; exit 1; }
-cp "$deb" "$root/root/$debname"
+mkdir -p "$root/root/target/debian" && cp "$deb" "$root/root/target/debian/$debname"
 machine=fi-e2e-$$
 log "booting systemd in $root"
 systemd-nspawn -D "$root" --boot --keep-unit --register=no --private-network --system-call-filter=bpf \
@@ -104,7 +105,7 @@ case "$state" in running|degraded) ok "container boots systemd ($state)" ;; *) b
 
 # 3. Install: nothing may start or be enabled without a token.
 log "apt install"
-(cd "$root/root" && cin sh -c "cd /root && DEBIAN_FRONTEND=noninteractive apt-get install -y ./$debname") >"$logs/apt-install.log" 2>&1
+(cd "$root/root" && cin sh -c "cd /root && DEBIAN_FRONTEND=noninteractive apt install ./target/debian/$debname --yes") >"$logs/apt-install.log" 2>&1
 check "apt install ./$debname" cin dpkg -s fastintercom
 check "user fastintercom created (sysusers)" cin getent passwd fastintercom
 check "default config is a conffile" grep -q /etc/fastintercom/fastintercom.toml <<<"$(cin dpkg-query -W -f='${Conffiles}' fastintercom)"
@@ -148,7 +149,7 @@ check "database owned by the service user" test "$(cin stat -c %U:%G /var/lib/fa
 check "state directory mode 0750" test "$(cin stat -c %a /var/lib/fastintercom)" = 750
 
 # 6. Structured journal fields.
-cin journalctl -u fastintercom-sync.service -o json --no-pager >"$logs/sync-journal.json" 2>/dev/null
+cin journalctl -u fastintercom-sync -o json --no-pager >"$logs/sync-journal.json" 2>/dev/null
 fields=$(python3 - "$logs/sync-journal.json" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
@@ -236,7 +237,7 @@ check "instance database /var/lib/fastintercom/acme/fastintercom.db" test -f "$r
 log "bad token"
 cin sh -c 'echo not-the-token > /etc/fastintercom/intercom-token'
 cin systemctl start fastintercom-sync.service >/dev/null 2>&1
-status=$(cin systemctl status --no-pager -n 5 fastintercom-sync.service 2>&1); echo "$status" >"$logs/status-bad-token.txt"
+status=$(cin systemctl status fastintercom-sync --no-pager -n 5 2>&1); echo "$status" >"$logs/status-bad-token.txt"
 echo "$status" | sed -n '1,3p;/fastintercom\[/p' | sed 's/^/       | /' | tail -8
 check "systemctl is-failed fastintercom-sync after a bad token" cin systemctl is-failed --quiet fastintercom-sync.service
 check "systemctl status shows 'failed'" grep -q 'Active: failed' <<<"$status"
@@ -262,7 +263,7 @@ done
 
 # 11. Upgrade path (reinstall runs postinst configure with the old version): the admin's choices stay.
 log "apt reinstall"
-cin sh -c "cd /root && DEBIAN_FRONTEND=noninteractive apt-get install -y --reinstall ./$debname" >"$logs/apt-reinstall.log" 2>&1
+cin sh -c "cd /root && DEBIAN_FRONTEND=noninteractive apt install ./target/debian/$debname --reinstall --yes" >"$logs/apt-reinstall.log" 2>&1
 check "reinstall: fastintercom-sync.timer still enabled and active" cin systemctl is-active --quiet fastintercom-sync.timer
 check "reinstall: fastintercom-mcp.socket still enabled and active" cin systemctl is-active --quiet fastintercom-mcp.socket
 check "reinstall: the edited config is kept" grep -q 127.0.0.1:8780 "$root/etc/fastintercom/fastintercom.toml"
@@ -272,7 +273,7 @@ check "reinstall: MCP still answers" answer_ok "$a"
 # 12. Purge removes everything.
 log "apt purge"
 cin systemctl disable --now fastintercom-sync.timer fastintercom-mcp.socket >/dev/null 2>&1
-cin env DEBIAN_FRONTEND=noninteractive apt-get purge -y fastintercom >"$logs/apt-purge.log" 2>&1
+cin env DEBIAN_FRONTEND=noninteractive apt purge fastintercom --yes >"$logs/apt-purge.log" 2>&1
 check "apt purge fastintercom" not cin dpkg -s fastintercom
 check "purge removed the user" not cin getent passwd fastintercom
 check "purge removed the group" not cin getent group fastintercom
