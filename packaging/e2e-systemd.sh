@@ -30,7 +30,7 @@
 #   systemctl status fastintercom-sync
 #   sudo apt purge fastintercom
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 repo=$PWD
 t0=$(date +%s.%N)
 elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc 2>/dev/null || echo 0)"; }
@@ -170,7 +170,7 @@ echo "       journal: $fields"
 
 # 7. MCP over the activated sockets.
 mcp_call() { # "$@" = curl target args; prints the get_sync_status answer
-    local hdr=/root/mcp-headers body
+    local hdr=/root/mcp-headers
     cin curl -s --max-time 20 "$@" -D "$hdr" -o /dev/null -X POST \
         -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
         -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"e2e-curl","version":"1"}}}' || return 1
@@ -232,6 +232,9 @@ echo 'api_base = "http://127.0.0.1:8780"' >"$root/etc/fastintercom/acme/fastinte
 cin systemctl start fastintercom-sync@acme.service
 check "fastintercom-sync@acme.service succeeds" test "$(cin systemctl show -P Result fastintercom-sync@acme.service)" = success
 check "instance database /var/lib/fastintercom/acme/fastintercom.db" test -f "$root/var/lib/fastintercom/acme/fastintercom.db"
+check "systemctl enable --now fastintercom-mcp@acme.socket" cin systemctl enable --now fastintercom-mcp@acme.socket
+a=$(mcp_call --unix-socket /run/fastintercom/acme.sock http://localhost/mcp); echo "$a" >"$logs/mcp-answer-acme.txt"
+check "MCP over /run/fastintercom/acme.sock (Unix socket) answers from the acme database" answer_ok "$a"
 
 # 9. A bad token: the run fails, visibly, with its one-line reason.
 log "bad token"
