@@ -42,6 +42,9 @@ need=()
 command -v systemd-nspawn >/dev/null || need+=(systemd-container)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v bc >/dev/null || need+=(bc)
+command -v python3 >/dev/null || need+=(python3)
+command -v pgrep >/dev/null || need+=(procps)
+command -v nsenter >/dev/null || need+=(util-linux)
 if [ ${#need[@]} -gt 0 ]; then
     if ! command -v apt-get >/dev/null; then echo "SKIP e2e-systemd: no apt-get to install ${need[*]}"; exit 0; fi
     log "installing ${need[*]}"
