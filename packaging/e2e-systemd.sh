@@ -151,6 +151,10 @@ check "database /var/lib/fastintercom/fastintercom.db exists" test -f "$root/var
 check "database owned by the service user" test "$(cin stat -c %U:%G /var/lib/fastintercom/fastintercom.db)" = fastintercom:fastintercom
 check "state directory mode 0750" test "$(cin stat -c %a /var/lib/fastintercom)" = 750
 
+cin useradd --groups fastintercom alice
+check "fastintercom status as a member of group fastintercom (read-only access)" cin runuser -u alice -- fastintercom status
+check "other users cannot read the state directory" not cin runuser -u nobody -- ls /var/lib/fastintercom
+
 # 6. Structured journal fields.
 cin journalctl -u fastintercom-sync -o json --no-pager >"$logs/sync-journal.json" 2>/dev/null
 fields=$(python3 - "$logs/sync-journal.json" <<'PY'
