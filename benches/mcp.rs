@@ -97,6 +97,7 @@ fn database(n: usize) -> PathBuf {
     conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
     drop(conn);
     std::fs::rename(&tmp, &db).unwrap();
+    let _ = std::fs::remove_file(format!("{}.lock", tmp.display())); // the sync's lock file
     drop(fastintercom::store::open_rw(&db).expect("open the benchmark database"));
     eprintln!("built in {:.0} s", t.elapsed().as_secs_f64());
     db
