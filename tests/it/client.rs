@@ -35,18 +35,28 @@ impl Drop for Server {
 }
 
 async fn serve(db: &Path) -> Server {
+    serve_with(db, None).await
+}
+
+/// `serve`, requiring this bearer token when given.
+async fn serve_with(db: &Path, token: Option<&str>) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     let addr = format!("127.0.0.1:{port}");
-    let child = tokio::process::Command::new(bin())
-        .args(["serve", "--listen", &addr, "--db"])
+    let mut cmd = tokio::process::Command::new(bin());
+    cmd.args(["serve", "--listen", &addr, "--db"])
         .arg(db)
         .env("FASTINTERCOM_CONFIG", "/nonexistent/fastintercom.toml")
         .env_remove("LISTEN_FDS")
-        .env_remove("FASTINTERCOM_MCP_TOKEN")
+        .env_remove("CREDENTIALS_DIRECTORY")
+        .env_remove("FASTINTERCOM_MCP_TOKEN");
+    if let Some(t) = token {
+        cmd.env("FASTINTERCOM_MCP_TOKEN", t);
+    }
+    let child = cmd
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -527,6 +537,47 @@ async fn both_paths_give_the_same_answer() {
     c.recent_conversations.clear();
     r.recent_conversations.clear();
     assert_eq!(c, r);
+
+    // The same contact by id.
+    let by_id = cache.get_contact(&c.id, &opts).await.unwrap();
+    let r_id = rest.get_contact(&c.id, &opts).await.unwrap();
+    assert_eq!(by_id.source, Source::Cache);
+    let (mut x, mut y) = (by_id.data.unwrap(), r_id.data.unwrap());
+    x.recent_conversations.clear();
+    y.recent_conversations.clear();
+    assert_eq!((&x, &y), (&c, &c));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mcp_bearer_token_is_sent() {
+    let e = env().await;
+    let guarded = serve_with(&e.db, Some("mcp-secret-123")).await;
+    let with = |token: Option<&str>| {
+        Client::new(e.config(CacheSource::McpHttp {
+            url: guarded.url.clone(),
+            token: token.map(Token::new),
+        }))
+    };
+    let a = with(Some("mcp-secret-123"))
+        .search_conversations(&window(7), &CallOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(a.source, Source::Cache);
+    let b = with(Some("wrong"))
+        .search_conversations(&window(7), &CallOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(b.source, Source::Rest);
+    assert!(
+        matches!(b.reason, Reason::CacheUnreachable { .. }),
+        "{:?}",
+        b.reason
+    );
+    assert!(!b.reason.to_string().contains("wrong"), "{}", b.reason);
+    assert_eq!(
+        a.data.conversations.iter().map(|c| &c.id).collect::<Vec<_>>(),
+        b.data.conversations.iter().map(|c| &c.id).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
