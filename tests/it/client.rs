@@ -727,3 +727,30 @@ async fn cli_says_which_source_answered() {
     assert_eq!(code, 1);
     assert!(err.contains("--since"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_status_from_mcp_is_reused_for_its_ttl() {
+    let e = env().await;
+    let mut cfg = e.config(e.mcp());
+    cfg.status_ttl = Duration::from_secs(600);
+    let client = Client::new(cfg);
+    let opts = CallOptions::default();
+    let first = client.search_conversations(&window(7), &opts).await.unwrap();
+    assert_eq!(first.source, Source::Cache);
+    // The file now says "3 h old", but the client decides from the status it read moments ago.
+    e.age_cache(3 * 3600);
+    let again = client.search_conversations(&window(7), &opts).await.unwrap();
+    assert_eq!(
+        (again.source, again.data_as_of),
+        (Source::Cache, first.data_as_of)
+    );
+    // Once forgotten, the status is read again and the cache is too old.
+    client.forget_sync_status().await;
+    let now_stale = client.search_conversations(&window(7), &opts).await.unwrap();
+    assert_eq!(now_stale.source, Source::Rest);
+    assert!(
+        matches!(now_stale.reason, Reason::TooOld { .. }),
+        "{:?}",
+        now_stale.reason
+    );
+}
