@@ -754,3 +754,41 @@ async fn sync_status_from_mcp_is_reused_for_its_ttl() {
         now_stale.reason
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_stats_stop_at_the_page_bound_with_a_clear_error() {
+    let sim = Simulator::start(
+        SimConfig {
+            conversations: 400,
+            seed: 5,
+            parts_per_conversation: 1,
+            ..Default::default()
+        },
+        "127.0.0.1:0",
+    )
+    .await
+    .unwrap();
+    let mut cfg = ClientConfig::new(CacheSource::None, Some(api(&sim)));
+    cfg.rest_stats_max_pages = 2;
+    let client = Client::new(cfg);
+    let err = client
+        .conversation_stats(&StatsRequest::new(GroupBy::State), &CallOptions::default())
+        .await
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("more than 300 conversations") && msg.contains("narrow the window"),
+        "{msg}"
+    );
+    // A window within the bound is counted.
+    let req = StatsRequest {
+        since: Some(now() - 30 * DAY),
+        ..StatsRequest::new(GroupBy::State)
+    };
+    let a = client
+        .conversation_stats(&req, &CallOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(a.source, Source::Rest);
+    assert_eq!(a.data.total, a.data.buckets.iter().map(|b| b.count).sum::<i64>());
+}
