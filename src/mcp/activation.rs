@@ -52,26 +52,30 @@ impl Listener {
     }
 }
 
-/// The socket systemd passed us (first of `LISTEN_FDS`), if any.
-pub fn from_systemd() -> Result<Option<Listener>> {
+/// Every socket systemd passed us (`LISTEN_FDS`: TCP and/or Unix stream sockets), in order; empty when
+/// not socket-activated.
+pub fn from_systemd() -> Result<Vec<Listener>> {
     let mut fds = listenfd::ListenFd::from_env();
-    if fds.len() == 0 {
-        return Ok(None);
-    }
-    if let Ok(Some(l)) = fds.take_tcp_listener(0) {
-        l.set_nonblocking(true)?;
-        return Ok(Some(Listener::Tcp(tokio::net::TcpListener::from_std(l)?)));
-    }
-    match fds.take_unix_listener(0) {
-        Ok(Some(l)) => {
+    let mut out = Vec::new();
+    for i in 0..fds.len() {
+        if let Ok(Some(l)) = fds.take_tcp_listener(i) {
             l.set_nonblocking(true)?;
-            Ok(Some(Listener::Unix(tokio::net::UnixListener::from_std(l)?)))
+            out.push(Listener::Tcp(tokio::net::TcpListener::from_std(l)?));
+            continue;
         }
-        Ok(None) => Ok(None),
-        Err(e) => {
-            bail!("the socket passed by systemd (LISTEN_FDS) is neither a TCP nor a Unix stream socket: {e}")
+        match fds.take_unix_listener(i) {
+            Ok(Some(l)) => {
+                l.set_nonblocking(true)?;
+                out.push(Listener::Unix(tokio::net::UnixListener::from_std(l)?));
+            }
+            Ok(None) => {}
+            Err(e) => bail!(
+                "socket {} passed by systemd (LISTEN_FDS) is neither a TCP nor a Unix stream socket: {e}",
+                i + 3
+            ),
         }
     }
+    Ok(out)
 }
 
 /// Bind `--listen`: `HOST:PORT`, or `unix:/path` / an absolute path for a Unix socket.
@@ -133,24 +137,36 @@ pub async fn stop_signal(activity: Arc<Activity>, idle: Option<Duration>) -> Sto
     }
 }
 
-/// Serve `app` on `listener` until `stop` resolves, then drain in-flight requests.
+/// Serve each listener with its app until `stop` resolves, then drain in-flight requests on all of them.
 pub async fn serve(
-    listener: Listener,
-    app: Router,
+    listeners: Vec<(Listener, Router)>,
     stop: impl std::future::Future<Output = StopReason> + Send + 'static,
 ) -> Result<StopReason> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let shutdown = async move {
+    let (tx, rx) = tokio::sync::watch::channel(None::<StopReason>);
+    tokio::spawn(async move {
         let reason = stop.await;
         notify(&[
             NotifyState::Stopping,
             NotifyState::Status("draining in-flight requests"),
         ]);
-        let _ = tx.send(reason);
-    };
-    match listener {
-        Listener::Tcp(l) => axum::serve(l, app).with_graceful_shutdown(shutdown).await?,
-        Listener::Unix(l) => axum::serve(l, app).with_graceful_shutdown(shutdown).await?,
+        let _ = tx.send(Some(reason));
+    });
+    let mut servers = tokio::task::JoinSet::new();
+    for (listener, app) in listeners {
+        let mut rx = rx.clone();
+        let shutdown = async move {
+            let _ = rx.wait_for(Option::is_some).await;
+        };
+        servers.spawn(async move {
+            match listener {
+                Listener::Tcp(l) => axum::serve(l, app).with_graceful_shutdown(shutdown).await,
+                Listener::Unix(l) => axum::serve(l, app).with_graceful_shutdown(shutdown).await,
+            }
+        });
     }
-    Ok(rx.await.unwrap_or(StopReason::Signal))
+    while let Some(done) = servers.join_next().await {
+        done.context("server task failed")??;
+    }
+    let reason = *rx.borrow();
+    Ok(reason.unwrap_or(StopReason::Signal))
 }

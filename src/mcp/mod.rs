@@ -44,44 +44,46 @@ pub async fn run_cli(a: ServeArgs) -> Result<u8> {
         return Ok(0);
     }
     let token = settings.mcp_token()?;
-    let (listener, activated) = match activation::from_systemd()? {
-        Some(l) => (l, true),
-        None => {
-            let addr = a.listen.as_deref().unwrap_or(activation::DEFAULT_LISTEN);
-            (activation::bind(addr).await?, false)
-        }
-    };
-    if let Some(addr) = listener.public_addr()
-        && token.is_none()
+    let mut listeners = activation::from_systemd()?;
+    let activated = !listeners.is_empty();
+    if !activated {
+        let addr = a.listen.as_deref().unwrap_or(activation::DEFAULT_LISTEN);
+        listeners.push(activation::bind(addr).await?);
+    }
+    if token.is_none()
+        && let Some(addr) = listeners.iter().find_map(|l| l.public_addr())
     {
         bail!(
             "refusing to serve on non-loopback address {addr} without a bearer token: set \
              FASTINTERCOM_MCP_TOKEN or the systemd credential mcp-token, or listen on 127.0.0.1"
         );
     }
-    let opts = http::HttpOptions {
-        allowed_origins: a
-            .allowed_origins
-            .iter()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect(),
-        loopback_host_check: !listener.is_unix() && listener.public_addr().is_none(),
-        token,
-    };
+    let allowed_origins: Vec<String> = a
+        .allowed_origins
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
     let activity = Arc::new(http::Activity::default());
-    let app = http::app(Arc::clone(&db), opts, Arc::clone(&activity));
+    let mut where_ = Vec::new();
+    let mut served = Vec::new();
+    for l in listeners {
+        let opts = http::HttpOptions {
+            allowed_origins: allowed_origins.clone(),
+            // Host checks guard loopback TCP against DNS rebinding; a Unix socket cannot be reached by a
+            // browser, and a public address requires the bearer token instead.
+            loopback_host_check: !l.is_unix() && l.public_addr().is_none(),
+            token: token.clone(),
+        };
+        where_.push(l.describe());
+        served.push((l, http::app(Arc::clone(&db), opts, Arc::clone(&activity))));
+    }
     let idle = (activated && a.idle_exit > 0).then(|| Duration::from_secs(a.idle_exit));
-    let where_ = listener.describe();
+    let where_ = where_.join(", ");
     tracing::info!(listen = %where_, db = %db_path.display(), activated, "serving MCP");
     let status = format!("serving {} on {where_}", db_path.display());
     activation::notify(&[NotifyState::Ready, NotifyState::Status(&status)]);
-    let reason = activation::serve(
-        listener,
-        app,
-        activation::stop_signal(Arc::clone(&activity), idle),
-    )
-    .await?;
+    let reason = activation::serve(served, activation::stop_signal(Arc::clone(&activity), idle)).await?;
     tracing::info!(?reason, requests = activity.served(), "MCP server stopped");
     Ok(0)
 }

@@ -27,7 +27,7 @@ async fn start(db: &Path, token: Option<&str>, origins: &[&str]) -> String {
         loopback_host_check: true,
     };
     let app = http::app(Db::new(db), opts, Arc::new(Activity::default()));
-    tokio::spawn(activation::serve(listener, app, std::future::pending()));
+    tokio::spawn(activation::serve(vec![(listener, app)], std::future::pending()));
     url
 }
 

@@ -1,7 +1,7 @@
 """Socket activation of `fastintercom serve`, as systemd does it.
 
-1. `systemd-socket-activate -l 127.0.0.1:PORT` and `-l /path.sock` (TCP and Unix): the first request is
-   served, READY=1 and STATUS= arrive on our NOTIFY_SOCKET, and the process exits by itself after
+1. `systemd-socket-activate -l 127.0.0.1:PORT` and `-l /path.sock` (TCP and Unix), and both at once as the
+   packaged fastintercom-mcp.socket passes them: the first request on each socket is served, READY=1 and STATUS= arrive on our NOTIFY_SOCKET, and the process exits by itself after
    --idle-exit seconds without requests (exit code 0, STOPPING=1).
 2. Re-activation: systemd-socket-activate execs the server, so the socket dies with it. Here a small
    supervisor does what systemd's .socket unit does: it keeps the listening socket, starts the server with
@@ -71,23 +71,25 @@ class Notify:
                 return self.messages
 
 
-def socket_activate(a, listen: str, url: str, uds: str | None) -> None:
+def socket_activate(a, listens: list[str], targets: list[tuple[str, str | None]]) -> None:
     notify = Notify(os.path.join(a.work, "notify.sock"))
     env = ["-E", f"NOTIFY_SOCKET={notify.path}", "-E", "FASTINTERCOM_CONFIG=/nonexistent",
            "-E", "RUST_LOG=info"]
-    proc = subprocess.Popen(["systemd-socket-activate", "-l", listen, *env,
+    ls = [arg for listen in listens for arg in ("-l", listen)]
+    proc = subprocess.Popen(["systemd-socket-activate", *ls, *env,
                              a.bin, "serve", "--idle-exit", str(IDLE), "--db", a.db],
                             stderr=open(os.path.join(a.work, "activate.log"), "ab"))
     try:
-        deadline = time.time() + 10
-        while True:  # the socket appears once systemd-socket-activate listens
-            try:
-                status = mcp_call(url, uds)
-                break
-            except (httpx.ConnectError, FileNotFoundError):
-                assert time.time() < deadline, "socket never came up"
-                time.sleep(0.05)
-        assert status["rows"][0]["resource"] == "overall", status
+        for url, uds in targets:
+            deadline = time.time() + 10
+            while True:  # the socket appears once systemd-socket-activate listens
+                try:
+                    status = mcp_call(url, uds)
+                    break
+                except (httpx.ConnectError, FileNotFoundError):
+                    assert time.time() < deadline, "socket never came up"
+                    time.sleep(0.05)
+            assert status["rows"][0]["resource"] == "overall", status
         started = time.time()
         code = proc.wait(timeout=IDLE + 8)
         idle_took = time.time() - started
@@ -97,7 +99,7 @@ def socket_activate(a, listen: str, url: str, uds: str | None) -> None:
         assert "READY=1" in msgs, msgs
         assert any(m.startswith("STATUS=serving") for m in msgs), msgs
         assert "STOPPING=1" in msgs, msgs
-        print(f"ok: {listen}: served, READY=1 + STATUS= received, idle exit after {idle_took:.1f}s")
+        print(f"ok: {' + '.join(listens)}: served, READY=1 + STATUS= received, idle exit after {idle_took:.1f}s")
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -160,9 +162,14 @@ def main() -> None:
     ap.add_argument("--work", required=True)
     a = ap.parse_args()
     port = free_port()
-    socket_activate(a, f"127.0.0.1:{port}", f"http://127.0.0.1:{port}/mcp", None)
+    tcp = (f"http://127.0.0.1:{port}/mcp", None)
+    socket_activate(a, [f"127.0.0.1:{port}"], [tcp])
     sock = os.path.join(a.work, "mcp.sock")
-    socket_activate(a, sock, "http://localhost/mcp", sock)
+    unix = ("http://localhost/mcp", sock)
+    socket_activate(a, [sock], [unix])
+    port = free_port()
+    tcp = (f"http://127.0.0.1:{port}/mcp", None)
+    socket_activate(a, [f"127.0.0.1:{port}", sock], [tcp, unix])
     reactivation(a)
     print("all socket-activation checks passed")
 
