@@ -167,11 +167,70 @@ fn guard_check(opts: &HttpOptions, headers: &HeaderMap) -> Result<(), Box<Respon
     Ok(())
 }
 
-async fn guard(State(opts): State<Arc<HttpOptions>>, req: Request, next: Next) -> Response {
-    match guard_check(&opts, req.headers()) {
-        Ok(()) => next.run(req).await,
-        Err(r) => *r,
+/// A JSON-RPC error answer for a body that is not a JSON-RPC message (HTTP 400).
+fn jsonrpc_error(code: i64, message: String) -> Response {
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": null, "error": {"code": code, "message": message}});
+    (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+}
+
+/// Parse error (-32700) or invalid request (-32600) for a POST body that rmcp would only call an
+/// unsupported media type.
+fn check_jsonrpc(body: &[u8]) -> Result<(), Box<Response>> {
+    let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        Box::new(jsonrpc_error(
+            -32700,
+            format!("parse error: the body is not JSON ({e})"),
+        ))
+    })?;
+    let invalid = |why: &str| Box::new(jsonrpc_error(-32600, format!("invalid request: {why}")));
+    let Some(obj) = v.as_object() else {
+        return Err(invalid(if v.is_array() {
+            "batches are not supported, send one JSON-RPC message per request"
+        } else {
+            "expected a JSON-RPC 2.0 object"
+        }));
+    };
+    if obj.get("jsonrpc").and_then(|j| j.as_str()) != Some("2.0") {
+        return Err(invalid("\"jsonrpc\": \"2.0\" is missing"));
     }
+    let is_call = obj.get("method").is_some_and(|m| m.is_string());
+    let is_reply = obj.contains_key("id") && (obj.contains_key("result") || obj.contains_key("error"));
+    if !is_call && !is_reply {
+        return Err(invalid("no \"method\""));
+    }
+    Ok(())
+}
+
+async fn guard(State(opts): State<Arc<HttpOptions>>, req: Request, next: Next) -> Response {
+    if let Err(r) = guard_check(&opts, req.headers()) {
+        return *r;
+    }
+    if req.method() != axum::http::Method::POST {
+        return next.run(req).await;
+    }
+    // Read the body here (bounded, whatever the transfer encoding) so that malformed JSON-RPC gets a
+    // JSON-RPC error rather than rmcp's 415.
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(e) if format!("{e:#}").contains("length limit") => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload too large: the limit is 1 MiB",
+            );
+        }
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("bad request: could not read the body: {e}"),
+            );
+        }
+    };
+    if let Err(r) = check_jsonrpc(&bytes) {
+        return *r;
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
 }
 
 async fn healthz() -> &'static str {
@@ -208,6 +267,25 @@ pub fn app(db: Arc<Db>, opts: HttpOptions, activity: Arc<Activity>) -> Router {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn malformed_bodies_get_jsonrpc_errors() {
+        for (body, code) in [
+            (&b"{not json"[..], -32700),
+            (b"[1, 2]", -32600),
+            (b"42", -32600),
+            (br#"{"id": 1, "method": "ping"}"#, -32600),
+            (br#"{"jsonrpc": "2.0", "id": 1}"#, -32600),
+        ] {
+            let r = *check_jsonrpc(body).unwrap_err();
+            assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+            let bytes = axum::body::to_bytes(r.into_body(), 4096).await.unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(v["error"]["code"], code, "{v}");
+        }
+        assert!(check_jsonrpc(br#"{"jsonrpc": "2.0", "id": 1, "method": "ping"}"#).is_ok());
+        assert!(check_jsonrpc(br#"{"jsonrpc": "2.0", "method": "notifications/initialized"}"#).is_ok());
+    }
 
     #[test]
     fn loopback_origins() {
