@@ -19,11 +19,11 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Conversations per write transaction.
-pub const BATCH: usize = 100;
+pub const BATCH: usize = 200;
 /// Search page size (Intercom's maximum).
 pub const PER_PAGE: u32 = 150;
 /// How long the writer waits to fill a batch once it has one conversation.
-const BATCH_WAIT: Duration = Duration::from_millis(50);
+const BATCH_WAIT: Duration = Duration::from_millis(100);
 
 /// One conversation to fetch. `seq` identifies it in the [`Tracker`]; reconciliation jobs have none.
 #[derive(Debug, Clone)]
@@ -48,6 +48,9 @@ pub struct PassOutcome {
     pub fetched: u64,
     /// Largest `updated_at` seen in the search (all of it committed when the pass succeeds).
     pub max_seen: Option<i64>,
+    /// Time the writer spent committing, and in how many transactions.
+    pub write_ms: u64,
+    pub batches: u64,
 }
 
 /// Which conversations of the pass are still in flight, to compute a safe checkpoint.
@@ -154,7 +157,15 @@ pub async fn search_pass(ctx: &Ctx, w: Window) -> Result<PassOutcome> {
             Ok(())
         }
     };
+    let started = std::time::Instant::now();
     let mut out = run_pipeline(ctx, job_rx, producer, Some((tracker.clone(), w.floor))).await?;
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        write_ms = out.write_ms,
+        batches = out.batches,
+        fetched = out.fetched,
+        "conversation search pass done"
+    );
     out.max_seen = tracker.lock().unwrap_or_else(|e| e.into_inner()).max_seen;
     Ok(out)
 }
@@ -257,6 +268,7 @@ async fn run_pipeline(
         });
         let n = (records.len() + gone.len()) as u64;
         outcome.fetched += n;
+        let t_write = std::time::Instant::now();
         let stats = ctx
             .db
             .call(move |c| {
@@ -268,6 +280,8 @@ async fn run_pipeline(
                 })
             })
             .await?;
+        outcome.write_ms += t_write.elapsed().as_millis() as u64;
+        outcome.batches += 1;
         if let Some(h) = hwm {
             last_checkpoint = h;
         }

@@ -21,6 +21,9 @@ impl Db {
             let write = crate::store::open_rw(&path)?;
             // The sync's working set (indexes, FTS pages) stays in memory; 16 MB keeps RSS flat.
             write.pragma_update(None, "cache_size", -16_000)?;
+            // Checkpoint the WAL every ~32 MB instead of 4 MB: a backfill writes hundreds of MB, and each
+            // checkpoint is a copy plus an fsync (measured: about a quarter of the writer's time).
+            write.pragma_update(None, "wal_autocheckpoint", 8192)?;
             let read = crate::store::open_ro(&path)?;
             Ok((write, read))
         })

@@ -260,6 +260,11 @@ impl Run<'_> {
 
     /// Start a resource: remember the request counters to report this resource's share.
     fn begin(&mut self, resource: &'static str) {
+        tracing::debug!(
+            phase = resource,
+            elapsed_ms = self.started.elapsed().as_millis() as u64,
+            "sync phase"
+        );
         self.current = resource;
         self.mark = self.ctx.api.stats();
         self.ctx.progress.phase(resource);
@@ -375,7 +380,12 @@ impl Run<'_> {
         let last_reconcile = meta.as_ref().and_then(|m| m.last_reconcile);
         // An interrupted first run never recorded one: reconcile on the next.
         let due = last_reconcile.is_none_or(|t| t_end - t >= self.opts.reconcile_hours as i64 * 3600);
-        let reconciled = if self.opts.full || (!first && due) {
+        // The first run just fetched its whole window: nothing to reconcile yet.
+        let reconciled = if !first && (self.opts.full || due) {
+            tracing::debug!(
+                elapsed_ms = self.started.elapsed().as_millis() as u64,
+                "reconciling"
+            );
             let cov = meta
                 .as_ref()
                 .and_then(|m| m.coverage_start)
