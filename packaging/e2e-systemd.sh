@@ -262,6 +262,7 @@ check "the bad token itself is not logged" not grep -q -e not-the-token -e "$sim
 for u in fastintercom-sync.service fastintercom-mcp.service; do
     s=$(cin systemd-analyze security "$u" 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: \(.*\)/\1/p')
     echo "       systemd-analyze security $u: $s"
+    check "$u exposure <= 2.0 as installed" awk -v s="${s%% *}" 'BEGIN { exit !(s != "" && s <= 2.0) }'
 done
 
 # 11. Upgrade path (reinstall runs postinst configure with the old version): the admin's choices stay.
