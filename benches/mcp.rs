@@ -291,23 +291,32 @@ fn main() {
     println!("\n| tool (HTTP, sequential, keep-alive) | calls | p50 ms | p99 ms | max ms |");
     println!("|---|---|---|---|---|");
     let mut rng = fastrand::Rng::with_seed(42);
+    let mut slowest = Vec::new();
     for tool in ["search_conversations", "get_conversation", "conversation_stats"] {
         let mut lat = Vec::with_capacity(calls);
+        let mut timed = Vec::with_capacity(calls);
         for i in 0..calls + 20 {
             let a = args(tool, &w, &mut rng);
             let t = Instant::now();
-            rt.block_on(client.call(tool, a));
+            rt.block_on(client.call(tool, a.clone()));
             if i >= 20 {
                 lat.push(t.elapsed()); // the first 20 warm the page cache and the pool
+                timed.push((t.elapsed(), a));
             }
         }
         lat.sort();
+        timed.sort_by(|a, b| b.0.cmp(&a.0));
+        slowest.extend(timed.into_iter().take(3).map(|(d, a)| (tool, d, a)));
         println!(
             "| {tool} | {calls} | {:.2} | {:.2} | {:.2} |",
             pct(&lat, 0.5),
             pct(&lat, 0.99),
             lat.last().unwrap().as_secs_f64() * 1000.0
         );
+    }
+    println!("\nslowest calls:");
+    for (tool, d, a) in slowest {
+        println!("- {tool} {a}: {:.1} ms", d.as_secs_f64() * 1000.0);
     }
 
     // Throughput: CLIENTS concurrent clients, each its own connection, mixed tools.

@@ -160,7 +160,7 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
         ));
     }
     let order = match (sort, fts.is_some() && !broad) {
-        (Sort::Relevance, true) => "conversation_fts.rank, c.updated_at DESC",
+        (Sort::Relevance, true) => "conversation_fts.rank, conversation_fts.rowid DESC",
         (Sort::Relevance, false) | (Sort::UpdatedDesc, _) => "c.updated_at DESC, c.pk DESC",
         (Sort::UpdatedAsc, _) => "c.updated_at ASC, c.pk ASC",
         (Sort::CreatedDesc, _) => "c.created_at DESC, c.pk DESC",
