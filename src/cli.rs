@@ -64,6 +64,9 @@ pub struct SyncArgs {
     /// Backfill from this date (YYYY-MM-DD or Unix seconds) instead of FASTINTERCOM_BACKFILL_DAYS ago.
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
+    /// Do not pace requests from the X-RateLimit-* headers; only wait out 429s (benchmarks).
+    #[arg(long, hide = true)]
+    pub no_proactive_throttle: bool,
     #[command(flatten)]
     pub db: DbArg,
 }

@@ -98,7 +98,8 @@ fn needs_fetch(stored: Option<&write::StoredVersion>, updated_at: i64) -> bool {
 /// The search pass over `w`, fetching and storing every conversation newer than its stored copy.
 pub async fn search_pass(ctx: &Ctx, w: Window) -> Result<PassOutcome> {
     let tracker = Arc::new(Mutex::new(Tracker::default()));
-    let (job_tx, job_rx) = mpsc::channel::<Job>(ctx.concurrency * 8);
+    // Room for four search pages, so the fetchers keep working while the next page is requested.
+    let (job_tx, job_rx) = mpsc::channel::<Job>((PER_PAGE as usize * 4).max(ctx.concurrency * 8));
     let producer = {
         let api = ctx.api.clone();
         let db = ctx.db.clone();

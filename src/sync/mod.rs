@@ -64,6 +64,9 @@ pub struct SyncOptions {
     pub reconcile_hours: u64,
     /// Draw a progress bar when stderr is a terminal.
     pub progress: bool,
+    /// Pace requests from the rate-limit headers (default). Off: send at full concurrency and wait
+    /// out 429s instead (benchmarks of the engine itself).
+    pub proactive_throttle: bool,
 }
 
 impl SyncOptions {
@@ -77,6 +80,7 @@ impl SyncOptions {
             backfill_days: 90,
             reconcile_hours: 24,
             progress: false,
+            proactive_throttle: true,
         }
     }
 }
@@ -123,6 +127,7 @@ pub async fn sync_once(opts: SyncOptions) -> Result<SyncReport> {
     let db = Db::open(&opts.db).await?;
     let concurrency = opts.api.concurrency.max(1);
     let api = IntercomClient::new(opts.api.clone()).context("building the Intercom client")?;
+    api.set_proactive_throttle(opts.proactive_throttle);
     let ctx = Ctx {
         api,
         db,
@@ -446,6 +451,7 @@ pub async fn run_cli(a: SyncArgs) -> Result<u8> {
         backfill_days: settings.backfill_days()?,
         reconcile_hours: settings.reconcile_hours()?,
         progress: true,
+        proactive_throttle: !a.no_proactive_throttle,
     };
     let Some(minutes) = a.interval else {
         return once(opts).await;
