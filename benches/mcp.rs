@@ -305,7 +305,7 @@ fn main() {
             }
         }
         lat.sort();
-        timed.sort_by(|a, b| b.0.cmp(&a.0));
+        timed.sort_by_key(|t| std::cmp::Reverse(t.0));
         slowest.extend(timed.into_iter().take(3).map(|(d, a)| (tool, d, a)));
         println!(
             "| {tool} | {calls} | {:.2} | {:.2} | {:.2} |",
