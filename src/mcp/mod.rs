@@ -22,7 +22,7 @@ pub mod tools;
 
 use crate::cli::ServeArgs;
 use crate::config::Settings;
-use anyhow::{Result, bail};
+use anyhow::Result;
 use sd_notify::NotifyState;
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,17 +46,27 @@ pub async fn run_cli(a: ServeArgs) -> Result<u8> {
     let token = settings.mcp_token()?;
     let mut listeners = activation::from_systemd()?;
     let activated = !listeners.is_empty();
+    let refuse = |addr: &dyn std::fmt::Display| {
+        anyhow::anyhow!(
+            "refusing to serve on non-loopback address {addr} without a bearer token: set \
+             FASTINTERCOM_MCP_TOKEN or the systemd credential mcp-token, or listen on 127.0.0.1"
+        )
+    };
     if !activated {
         let addr = a.listen.as_deref().unwrap_or(activation::DEFAULT_LISTEN);
+        // Refuse before binding when the address says it all; names are checked once bound.
+        if token.is_none()
+            && let Ok(sa) = addr.parse::<std::net::SocketAddr>()
+            && !sa.ip().is_loopback()
+        {
+            return Err(refuse(&sa));
+        }
         listeners.push(activation::bind(addr).await?);
     }
     if token.is_none()
         && let Some(addr) = listeners.iter().find_map(|l| l.public_addr())
     {
-        bail!(
-            "refusing to serve on non-loopback address {addr} without a bearer token: set \
-             FASTINTERCOM_MCP_TOKEN or the systemd credential mcp-token, or listen on 127.0.0.1"
-        );
+        return Err(refuse(&addr));
     }
     let allowed_origins: Vec<String> = a
         .allowed_origins
