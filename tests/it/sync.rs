@@ -278,6 +278,45 @@ async fn full_then_incremental_matches_the_workspace() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_plain_run_backfills_the_configured_window() {
+    let sim = sim(300, |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_path(&dir);
+    let mut o = SyncOptions::new(&db, api(&sim));
+    o.backfill_days = 60;
+    let started = chrono::Utc::now().timestamp();
+    run(o).await;
+    let cutoff = started - 60 * 86_400;
+    let expected: BTreeSet<String> = sim
+        .snapshot()
+        .conversations
+        .iter()
+        .filter(|c| c["updated_at"].as_i64().unwrap() > cutoff)
+        .map(|c| id(&c["id"]))
+        .collect();
+    assert!(
+        !expected.is_empty() && expected.len() < 300,
+        "the window holds part of the workspace"
+    );
+    let conn = Connection::open(&db).unwrap();
+    let stored: BTreeSet<String> = {
+        let mut s = conn.prepare("SELECT id FROM conversations").unwrap();
+        s.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(stored, expected);
+    let m = meta(&db, "conversations");
+    let cov = m.coverage_start.unwrap();
+    assert!(
+        (cov - cutoff).abs() <= 5,
+        "coverage starts at the backfill start: {cov} vs {cutoff}"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconciliation_finds_silent_parts_and_truncated_parts_are_kept() {
     let sim = sim(300, |_| {}).await;
     let dir = tempfile::tempdir().unwrap();
