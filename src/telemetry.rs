@@ -7,18 +7,18 @@ use tracing_subscriber::{EnvFilter, layer::SubscriberExt, util::SubscriberInitEx
 pub fn init() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,rmcp=warn"));
     let registry = tracing_subscriber::registry().with(filter);
-    if std::env::var_os("JOURNAL_STREAM").is_some() {
-        if let Ok(journald) = tracing_journald::layer() {
-            let _ = registry
-                .with(
-                    journald
-                        .with_syslog_identifier("fastintercom".into())
-                        // Fields as named (`SYNC_STATUS`), not tracing-journald's default `F_SYNC_STATUS`.
-                        .with_field_prefix(None),
-                )
-                .try_init();
-            return;
-        }
+    if std::env::var_os("JOURNAL_STREAM").is_some()
+        && let Ok(journald) = tracing_journald::layer()
+    {
+        let _ = registry
+            .with(
+                journald
+                    .with_syslog_identifier("fastintercom".into())
+                    // Fields as named (`SYNC_STATUS`), not tracing-journald's default `F_SYNC_STATUS`.
+                    .with_field_prefix(None),
+            )
+            .try_init();
+        return;
     }
     let _ = registry
         .with(

@@ -230,7 +230,7 @@ fn statistics(ws: &Workspace, c: &Conv) -> Value {
     let n_assign = c.parts.iter().filter(|p| p.kind == PartKind::Assignment).count();
     // Quirk §10.6: last_closed_by_id comes back as a number on some conversations.
     let closer_v = match closer {
-        Some(id) if c.id % 2 == 0 => json!(id),
+        Some(id) if c.id.is_multiple_of(2) => json!(id),
         Some(id) => json!(id.to_string()),
         None => Value::Null,
     };

@@ -45,10 +45,6 @@ pub fn acquire(db: &Path) -> Result<SyncLock> {
         .truncate(false)
         .open(&path)
         .with_context(|| format!("opening lock file {}", path.display()))?;
-    #[allow(
-        clippy::incompatible_msrv,
-        reason = "File::try_lock is stable since 1.89; the toolchain here is newer than rust-version says"
-    )]
     let locked = file.try_lock();
     match locked {
         Ok(()) => {}

@@ -239,6 +239,16 @@ pub async fn sync_once(opts: SyncOptions) -> Result<SyncReport> {
                 })
                 .await;
             ctx.progress.finish(&format!("sync failed: {msg}"));
+            // The same structured fields as a success, so `journalctl -o json` shows failed runs as data too.
+            tracing::error!(
+                sync_status = "error",
+                resource = current,
+                error = %msg,
+                requests = stats.requests,
+                rate_limited = stats.rate_limited,
+                duration_ms = ms,
+                "sync failed"
+            );
             Err(e)
         }
     }
@@ -464,7 +474,8 @@ pub async fn run_cli(a: SyncArgs) -> Result<u8> {
         match sync_once(opts.clone()).await {
             Ok(_) => {}
             Err(e) if e.downcast_ref::<SyncBusy>().is_some() => tracing::warn!("{e}"),
-            Err(e) => tracing::error!(sync_status = "error", error = %format!("{e:#}"), "sync failed"),
+            // sync_once already logged the failure with its structured fields.
+            Err(_) => {}
         }
         // --full and --since apply to the first run only.
         opts.full = false;
