@@ -4,6 +4,13 @@
 
 use tracing_subscriber::{EnvFilter, layer::SubscriberExt, util::SubscriberInitExt};
 
+static JOURNALD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether logs go to journald (so structured fields are kept), as opposed to plain stderr.
+pub fn is_journald() -> bool {
+    JOURNALD.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 pub fn init() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,rmcp=warn"));
     let registry = tracing_subscriber::registry().with(filter);
@@ -18,6 +25,7 @@ pub fn init() {
                     .with_field_prefix(None),
             )
             .try_init();
+        JOURNALD.store(true, std::sync::atomic::Ordering::Relaxed);
         return;
     }
     let _ = registry

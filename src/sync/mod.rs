@@ -240,7 +240,9 @@ pub async fn sync_once(opts: SyncOptions) -> Result<SyncReport> {
                 .await;
             ctx.progress.finish(&format!("sync failed: {msg}"));
             // The same structured fields as a success, so `journalctl -o json` shows failed runs as data too.
-            tracing::error!(
+            // On a terminal the caller prints the one-line reason instead (no second line on stderr).
+            if crate::telemetry::is_journald() {
+                tracing::error!(
                 sync_status = "error",
                 resource = current,
                 error = %msg,
@@ -248,7 +250,8 @@ pub async fn sync_once(opts: SyncOptions) -> Result<SyncReport> {
                 rate_limited = stats.rate_limited,
                 duration_ms = ms,
                 "sync failed"
-            );
+                );
+            }
             Err(e)
         }
     }
