@@ -24,6 +24,7 @@ export FASTINTERCOM_DB="$work/fastintercom.db" FASTINTERCOM_CONFIG="$work/none.t
 # (the demo command itself is exercised by the demo test in tests/it).
 mkdir -p "$work/bin"; ln -s "$BIN" "$work/bin/fastintercom"; export PATH="$work/bin:$PATH"
 
+deb_version=$(sed -n '1s/^fastintercom (\([^)]*\)).*/\1/p' debian/changelog)
 fail=0; ran=0; checked=0
 while IFS= read -r line; do
     cmd=${line#\$ }
@@ -32,8 +33,10 @@ while IFS= read -r line; do
         echo "(skip: $cmd is the run doing this check)"; continue ;;
     *"# e2e: systemd"*)
         bare=${cmd%%  # e2e: systemd*}; bare=${bare%% # e2e: systemd*}; bare=${bare#sudo }
-        # Comments do not count: the script must run the command.
-        if grep -v '^[[:space:]]*#' packaging/e2e-systemd.sh | grep -qF -- "$bare"; then checked=$((checked + 1))
+        # Comments do not count: the script must run the command. Its $debname is the package it built,
+        # named after debian/changelog's version (so a version bump without a README update fails here).
+        if grep -v '^[[:space:]]*#' packaging/e2e-systemd.sh | sed "s/\$debname/fastintercom_${deb_version}_amd64.deb/g" |
+            grep -qF -- "$bare"; then checked=$((checked + 1))
         else echo "README command not covered by packaging/e2e-systemd.sh: $bare"; fail=1; fi
         continue ;;
     esac
