@@ -12,7 +12,23 @@ use std::path::PathBuf;
     long_about = "fastintercom keeps a local SQLite copy of an Intercom workspace fresh (`sync`), serves it \
 to AI assistants over MCP (`serve`), and answers questions from the cache when it is fresh enough, \
 else from Intercom's REST API (`search`, `conversation`, `contact`).\n\n\
-Settings come from flags, then environment variables, then /etc/fastintercom/fastintercom.toml."
+Settings come from flags, then environment variables, then /etc/fastintercom/fastintercom.toml.",
+    after_long_help = "Environment:\n  \
+INTERCOM_ACCESS_TOKEN               Intercom token (under systemd: the credential intercom-token instead)\n  \
+FASTINTERCOM_DB                     database path\n  \
+FASTINTERCOM_REGION                 us | eu | au (default us)\n  \
+FASTINTERCOM_API_BASE               API base URL (overrides the region)\n  \
+FASTINTERCOM_INTERCOM_VERSION       Intercom-Version header (default 2.16)\n  \
+FASTINTERCOM_BACKFILL_DAYS          first sync window in days (default 90)\n  \
+FASTINTERCOM_CONCURRENCY            parallel conversation fetches (default 8)\n  \
+FASTINTERCOM_RECONCILE_HOURS        full id walk for deletions every N hours (default 24)\n  \
+FASTINTERCOM_MAX_STALENESS_MINUTES  cache older than this -> REST; status exits 1 (default 60)\n  \
+FASTINTERCOM_MCP_URL                MCP endpoint for search/conversation/contact (default: read the database)\n  \
+FASTINTERCOM_MCP_TOKEN              bearer token MCP clients must send (credential mcp-token under systemd)\n  \
+FASTINTERCOM_MCP_ALLOWED_ORIGINS    extra allowed Origin values for the HTTP transport\n  \
+FASTINTERCOM_CONFIG                 config file (default /etc/fastintercom/fastintercom.toml)\n  \
+RUST_LOG                            log filter (default info)\n\n\
+Exit status: 0 success; 1 failure (one line on stderr) or stale (status); 75 another sync is running."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -222,4 +238,49 @@ pub struct GenDocsArgs {
     /// Output directory (man/ and completions/ are created in it).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_subcommand_and_flag_has_help() {
+        let cmd = Cli::command();
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            assert!(
+                sub.get_about().is_some(),
+                "{} lacks a description",
+                sub.get_name()
+            );
+            for arg in sub.get_arguments().filter(|a| !a.is_hide_set()) {
+                let name = arg.get_id().as_str();
+                if name == "help" {
+                    continue;
+                }
+                assert!(arg.get_help().is_some(), "{} {name} lacks help", sub.get_name());
+            }
+        }
+        // Every environment variable config.rs reads is documented in --help.
+        let help = cmd
+            .get_after_long_help()
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        let config = include_str!("config.rs");
+        for var in config
+            .split('"')
+            .filter(|s| s.starts_with("FASTINTERCOM_") || *s == "INTERCOM_ACCESS_TOKEN")
+        {
+            assert!(
+                help.contains(var),
+                "{var} is read by config.rs but missing from --help"
+            );
+        }
+    }
 }
