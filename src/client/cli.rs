@@ -201,17 +201,28 @@ fn print_conversation(out: &mut String, c: &ConversationDetail) {
 pub async fn conversation(a: ConversationArgs) -> Result<u8> {
     let (client, opts) = client(&a.client)?;
     let answer = client.get_conversation(&a.id, &opts).await?;
-    if a.client.json {
-        print_json(&answer)?;
+    print_lookup(&answer, a.client.json, print_conversation, "conversation", &a.id)
+}
+
+/// Print a lookup answer (JSON, or the source line then the object); exit 1 when neither source knows it.
+fn print_lookup<T: Serialize>(
+    answer: &Answer<Option<T>>,
+    json: bool,
+    print: fn(&mut String, &T),
+    what: &str,
+    key: &str,
+) -> Result<u8> {
+    if json {
+        print_json(answer)?;
     } else {
         let mut out = String::new();
-        outln!(out, "{}", source_line(&answer));
+        outln!(out, "{}", source_line(answer));
         if let Some(c) = &answer.data {
-            print_conversation(&mut out, c);
+            print(&mut out, c);
         }
         emit(&out)?;
         if answer.data.is_none() {
-            eprintln!("conversation {} not found", a.id.trim());
+            eprintln!("{what} {} not found", key.trim());
         }
     }
     Ok(if answer.data.is_some() { 0 } else { 1 })
@@ -246,20 +257,7 @@ fn print_contact(out: &mut String, c: &ContactDetail) {
 pub async fn contact(a: ContactArgs) -> Result<u8> {
     let (client, opts) = client(&a.client)?;
     let answer = client.get_contact(&a.email, &opts).await?;
-    if a.client.json {
-        print_json(&answer)?;
-    } else {
-        let mut out = String::new();
-        outln!(out, "{}", source_line(&answer));
-        if let Some(c) = &answer.data {
-            print_contact(&mut out, c);
-        }
-        emit(&out)?;
-        if answer.data.is_none() {
-            eprintln!("contact {} not found", a.email.trim());
-        }
-    }
-    Ok(if answer.data.is_some() { 0 } else { 1 })
+    print_lookup(&answer, a.client.json, print_contact, "contact", &a.email)
 }
 
 #[cfg(test)]
