@@ -431,6 +431,32 @@ pub fn write_contacts(
     Ok(n)
 }
 
+/// Every stored contact id (for reconciliation).
+pub fn all_contact_ids(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT id FROM contacts")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Delete contacts (row and tag links) in one transaction. Returns how many existed.
+///
+/// `conversation_contacts` links are kept: they record who took part in a conversation, which stays true
+/// after the contact is deleted or merged, and the conversation's next fetch rewrites them anyway.
+pub fn delete_contacts(conn: &mut Connection, ids: &[String]) -> Result<u64> {
+    let tx = conn.transaction()?;
+    let mut n = 0;
+    {
+        let mut row = tx.prepare_cached("DELETE FROM contacts WHERE id = ?1")?;
+        let mut tags = tx.prepare_cached("DELETE FROM contact_tags WHERE contact_id = ?1")?;
+        for id in ids {
+            n += row.execute([id])? as u64;
+            tags.execute([id])?;
+        }
+    }
+    tx.commit()?;
+    Ok(n)
+}
+
 /// Replace admins, teams, tags and team membership with what Intercom listed (one transaction): rows
 /// Intercom no longer lists are deleted. Team membership is the union of `teams[].admin_ids` and
 /// `admins[].team_ids`.
@@ -761,6 +787,34 @@ mod tests {
             0,
             "older copy ignored"
         );
+    }
+
+    #[test]
+    fn deleting_contacts_removes_rows_and_tags_but_keeps_conversation_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = open_rw(&dir.path().join("t.db")).unwrap();
+        let contact = |id: &str| ContactRecord {
+            id: id.into(),
+            updated_at: Some(10),
+            tag_ids: vec!["1".into()],
+            tags_complete: true,
+            raw: "{}".into(),
+            ..Default::default()
+        };
+        write_contacts(&mut conn, &[contact("c1"), contact("c2")], |_| Ok(())).unwrap();
+        write_conversations(&mut conn, &[conv("9", 200, vec![])], &[], |_| Ok(())).unwrap();
+        let n = delete_contacts(&mut conn, &["c1".into(), "nope".into()]).unwrap();
+        assert_eq!(n, 1);
+        assert_eq!(all_contact_ids(&conn).unwrap(), vec!["c2".to_string()]);
+        let (tags, links): (i64, i64) = conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM contact_tags WHERE contact_id = 'c1'),
+                        (SELECT count(*) FROM conversation_contacts WHERE contact_id = 'c1')",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((tags, links), (0, 1));
     }
 
     #[test]

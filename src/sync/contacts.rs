@@ -10,7 +10,8 @@ use serde_json::json;
 
 /// Newly created contacts can take minutes to become searchable; re-read an hour.
 const BUFFER: i64 = 3600;
-const PER_PAGE: u32 = 150;
+/// `GET /contacts` and search page size (Intercom's maximum).
+pub const PER_PAGE: u32 = 150;
 
 /// Outcome: contacts written and the new high-water mark.
 pub struct ContactsOutcome {

@@ -3,12 +3,16 @@
 //! poll), a 404 on fetch (handled by the fetch pipeline), and a periodic full id walk of
 //! `GET /conversations` that deletes local ids Intercom no longer lists and re-fetches conversations whose
 //! stored copy is behind (including parts added without an `updated_at` bump).
+//!
+//! Deleted and merged contacts leave no trace in search and merged ones drop out of `GET /contacts`, so the
+//! same reconciliation also walks every contact id and deletes the stored contacts Intercom no longer lists.
 
 use super::conversations::{self, Job};
-use super::{Ctx, map};
+use super::{Ctx, contacts, map};
 use crate::store::write;
 use anyhow::{Context, Result};
-use std::collections::HashMap;
+use futures_util::StreamExt;
+use std::collections::{HashMap, HashSet};
 
 /// Slack for clock differences between Intercom's `deleted_at` and our poll times.
 const POLL_OVERLAP: i64 = 600;
@@ -51,10 +55,13 @@ pub struct Reconciled {
     pub refetched: u64,
     pub conversations: u64,
     pub parts: u64,
+    /// Stored contacts deleted because Intercom no longer lists them (deleted or merged).
+    pub contacts_deleted: u64,
 }
 
 /// Walk every conversation id, delete local ones Intercom does not list, and fetch the ones whose stored
 /// copy is missing (inside `coverage_start`) or behind (newer `updated_at`, or more parts than stored).
+/// Then reconcile contacts ([`reconcile_contacts`]).
 pub async fn reconcile(ctx: &Ctx, coverage_start: i64) -> Result<Reconciled> {
     let mut remote: HashMap<String, (i64, Option<i64>)> = HashMap::new();
     let mut cursor: Option<String> = None;
@@ -109,10 +116,45 @@ pub async fn reconcile(ctx: &Ctx, coverage_start: i64) -> Result<Reconciled> {
     } else {
         conversations::fetch_ids(ctx, jobs).await?
     };
+    let contacts_deleted = reconcile_contacts(ctx).await?;
     Ok(Reconciled {
         deleted: deleted + pass.deleted,
         refetched,
         conversations: pass.conversations,
         parts: pass.parts,
+        contacts_deleted,
     })
+}
+
+/// Walk every contact id (`GET /contacts`, ids only: rows are not rewritten) and delete, in one
+/// transaction, the stored contacts Intercom no longer lists. Nothing is deleted unless the walk reached
+/// its last page: an error mid-walk returns the error with the store untouched. Returns the count.
+///
+/// Runs before the contacts pass of the same run, and the sync is the only writer, so every stored
+/// contact existed before the walk started: a contact created during the walk cannot be mistaken for a
+/// deleted one. The list is in creation order, so updates during the walk do not move contacts past it.
+pub async fn reconcile_contacts(ctx: &Ctx) -> Result<u64> {
+    let mut listed: HashSet<String> = HashSet::new();
+    let mut pages = std::pin::pin!(ctx.api.contact_pages(contacts::PER_PAGE));
+    while let Some(page) = pages.next().await {
+        let page = page.context("listing contacts for reconciliation")?;
+        listed.extend(page.items.into_iter().map(|c| c.id));
+    }
+    let local = ctx.db.call(|c| write::all_contact_ids(c)).await?;
+    if listed.is_empty() && !local.is_empty() {
+        // An empty list for a workspace we hold contacts of is far more likely an API hiccup than
+        // every contact deleted at once; keep them and let a later reconciliation decide.
+        tracing::warn!(
+            contacts_stored = local.len() as u64,
+            "Intercom listed no contacts; skipping the contact deletion check"
+        );
+        return Ok(0);
+    }
+    let gone: Vec<String> = local.into_iter().filter(|id| !listed.contains(id)).collect();
+    if gone.is_empty() {
+        return Ok(0);
+    }
+    let n = ctx.db.call(move |c| write::delete_contacts(c, &gone)).await?;
+    tracing::info!(contacts_deleted = n, "deleted contacts Intercom no longer lists");
+    Ok(n)
 }

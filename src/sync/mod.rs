@@ -94,6 +94,9 @@ pub struct SyncReport {
     pub contacts: u64,
     /// Conversations deleted locally (deletions feed, 404s, reconciliation).
     pub deleted: u64,
+    /// Contacts deleted locally because Intercom no longer lists them (deleted or merged; found by
+    /// reconciliation).
+    pub contacts_deleted: u64,
     /// `GET /conversations/{id}` results handled.
     pub fetched: u64,
     pub requests: u64,
@@ -199,6 +202,7 @@ pub async fn sync_once(opts: SyncOptions) -> Result<SyncReport> {
                 parts_synced = report.parts,
                 contacts_synced = report.contacts,
                 deleted = report.deleted,
+                contacts_deleted = report.contacts_deleted,
                 requests = report.requests,
                 rate_limited = report.rate_limited,
                 duration_ms = report.duration_ms,
@@ -416,6 +420,7 @@ impl Run<'_> {
             self.report.conversations += r.conversations;
             self.report.parts += r.parts;
             self.report.fetched += r.refetched;
+            self.report.contacts_deleted += r.contacts_deleted;
             self.report.reconciled = true;
             true
         } else {

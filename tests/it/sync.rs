@@ -683,3 +683,128 @@ async fn status_reports_freshness_and_exit_codes() {
     assert_eq!(out.status.code(), Some(0));
     sim.shutdown().await;
 }
+
+fn contact_ids(db: &Path) -> BTreeSet<String> {
+    let conn = Connection::open(db).unwrap();
+    let mut s = conn.prepare("SELECT id FROM contacts").unwrap();
+    s.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// Merge the first two contacts into the next two; returns the merged (vanished) ids.
+fn merge_two(sim: &Simulator) -> Vec<String> {
+    let snap = sim.snapshot();
+    let ids: Vec<String> = snap.contacts.iter().take(4).map(|c| id(&c["id"])).collect();
+    assert!(sim.merge_contact(&ids[0], &ids[2]));
+    assert!(sim.merge_contact(&ids[1], &ids[3]));
+    vec![ids[0].clone(), ids[1].clone()]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconciliation_deletes_merged_contacts_and_keeps_the_rest() {
+    let sim = sim(60, |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_path(&dir);
+    let first = run(opts(&db, &sim)).await;
+    assert_eq!(first.contacts_deleted, 0);
+    let before = contact_ids(&db);
+    let gone = merge_two(&sim);
+    assert!(gone.iter().all(|g| before.contains(g)), "the victims were stored");
+    {
+        let conn = Connection::open(&db).unwrap();
+        let tags: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM contact_tags WHERE contact_id IN (?1, ?2)",
+                [&gone[0], &gone[1]],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(tags > 0, "the second generated contact always carries tags");
+    }
+
+    // A plain run with reconciliation not due does not look for them.
+    let mut plain = opts(&db, &sim);
+    plain.full = false;
+    let r = run(plain.clone()).await;
+    assert!(!r.reconciled && r.contacts_deleted == 0, "{r:?}");
+    assert_eq!(contact_ids(&db), before);
+
+    // Reconciliation due: the merged contacts go, every other contact stays.
+    plain.reconcile_hours = 0;
+    let r = run(plain).await;
+    assert!(r.reconciled, "{r:?}");
+    assert_eq!(r.contacts_deleted, 2, "{r:?}");
+    let expected: BTreeSet<String> = before.iter().filter(|c| !gone.contains(c)).cloned().collect();
+    assert_eq!(contact_ids(&db), expected);
+    let conn = Connection::open(&db).unwrap();
+    let left: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM contact_tags WHERE contact_id IN (?1, ?2)",
+            [&gone[0], &gone[1]],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0, "tag links of deleted contacts are gone");
+    assert_matches(&db, &sim.snapshot());
+
+    // --full reconciles too; nothing more to delete.
+    let r = run(opts(&db, &sim)).await;
+    assert!(r.reconciled && r.contacts_deleted == 0, "{r:?}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contact_walk_failing_mid_way_deletes_nothing() {
+    // 700 contacts: five pages of 150, so the walk can fail after its first page.
+    let sim = sim(30, |c| c.contacts = Some(700)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_path(&dir);
+    run(opts(&db, &sim)).await;
+    let before = contact_ids(&db);
+    assert_eq!(before.len(), 700);
+    let gone = merge_two(&sim);
+
+    // Every request after the walk's first page answers 5xx (faults are drawn when a request arrives,
+    // and each request takes 50 ms, so the switch lands between the first page and the second).
+    sim.set_latency_ms(50, 50);
+    sim.reset_stats();
+    let mut o = opts(&db, &sim);
+    o.full = false;
+    o.reconcile_hours = 0;
+    o.api.max_retries = 1;
+    let task = tokio::spawn(tokio::time::timeout(Duration::from_secs(120), sync_once(o)));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while sim.stats().by_route.get("GET /contacts").copied().unwrap_or(0) == 0 {
+        assert!(!task.is_finished(), "the sync ended before walking contacts");
+        assert!(Instant::now() < deadline, "the contact walk never started");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    sim.set_faults(Faults {
+        p_5xx: 1.0,
+        ..Default::default()
+    });
+    let err = task
+        .await
+        .unwrap()
+        .expect("sync finishes in time")
+        .expect_err("the walk fails");
+    assert!(
+        format!("{err:#}").contains("listing contacts for reconciliation"),
+        "{err:#}"
+    );
+    assert_eq!(contact_ids(&db), before, "nothing deleted after a partial walk");
+
+    // Once Intercom answers again, the next reconciliation deletes exactly the merged two.
+    sim.set_faults(Faults::default());
+    sim.set_latency_ms(0, 0);
+    let mut o = opts(&db, &sim);
+    o.full = false;
+    o.reconcile_hours = 0;
+    let r = run(o).await;
+    assert_eq!(r.contacts_deleted, 2, "{r:?}");
+    let expected: BTreeSet<String> = before.iter().filter(|c| !gone.contains(c)).cloned().collect();
+    assert_eq!(contact_ids(&db), expected);
+    sim.shutdown().await;
+}
