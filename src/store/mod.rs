@@ -33,6 +33,15 @@ pub fn open_rw(path: &Path) -> Result<Connection> {
     let mut conn = Connection::open(path).with_context(|| format!("opening database {}", path.display()))?;
     conn.busy_timeout(Duration::from_secs(30))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
+    // Keep -wal and -shm when the writer closes: a reader that may not create files in the directory
+    // (the MCP server, read-only state dir) can only open a WAL database whose -wal/-shm already exist.
+    // A kept WAL is not removed at close, so bound what it may keep on disk after a checkpoint.
+    conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+    let mut persist = 1;
+    conn.file_control(
+        Some(rusqlite::MAIN_DB),
+        rusqlite::FileControl::PersistWal(&mut persist),
+    )?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     migrate(&mut conn).with_context(|| format!("migrating database {}", path.display()))?;
@@ -134,6 +143,23 @@ mod tests {
         assert!(err.contains("newer"), "{err}");
         let err = format!("{:#}", open_rw(&p).unwrap_err());
         assert!(err.contains("newer"), "{err}");
+    }
+
+    #[test]
+    fn wal_files_outlive_the_writer_so_read_only_readers_can_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.db");
+        let conn = open_rw(&p).unwrap();
+        conn.execute("INSERT INTO tags(id, name) VALUES ('1', 'billing')", [])
+            .unwrap();
+        drop(conn);
+        assert!(dir.path().join("t.db-wal").exists(), "-wal kept");
+        assert!(dir.path().join("t.db-shm").exists(), "-shm kept");
+        let ro = open_ro(&p).unwrap();
+        let n: i64 = ro
+            .query_row("SELECT count(*) FROM tags", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
     }
 
     #[test]
