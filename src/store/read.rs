@@ -42,6 +42,32 @@ impl DateField {
     }
 }
 
+/// The filters search and stats share: `since <= date_field < until` and one state. Appends numbered
+/// placeholders (`?N`) to `conds` and their values to `args`.
+pub(crate) fn push_window_and_state(
+    args: &mut Vec<rusqlite::types::Value>,
+    conds: &mut Vec<String>,
+    date_field: DateField,
+    since: Option<i64>,
+    until: Option<i64>,
+    state: Option<&str>,
+) {
+    use rusqlite::types::Value;
+    let col = date_field.column();
+    if let Some(s) = since {
+        args.push(Value::Integer(s));
+        conds.push(format!("{col} >= ?{}", args.len()));
+    }
+    if let Some(u) = until {
+        args.push(Value::Integer(u));
+        conds.push(format!("{col} < ?{}", args.len()));
+    }
+    if let Some(s) = state {
+        args.push(Value::Text(s.trim().to_ascii_lowercase()));
+        conds.push(format!("c.state = ?{}", args.len()));
+    }
+}
+
 /// HTML to text, cut to [`MAX_BODY_CHARS`] with a marker.
 pub fn body_text(html: &str) -> String {
     let text = crate::text::html_to_text(html);

@@ -115,19 +115,14 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
             }
         }
     };
-    let col = q.date_field.column();
-    if let Some(s) = q.since {
-        args.push(Value::Integer(s));
-        conds.push(format!("{col} >= ?{}", args.len()));
-    }
-    if let Some(u) = q.until {
-        args.push(Value::Integer(u));
-        conds.push(format!("{col} < ?{}", args.len()));
-    }
-    if let Some(s) = &q.state {
-        args.push(Value::Text(s.trim().to_ascii_lowercase()));
-        conds.push(format!("c.state = ?{}", args.len()));
-    }
+    super::push_window_and_state(
+        &mut args,
+        &mut conds,
+        q.date_field,
+        q.since,
+        q.until,
+        q.state.as_deref(),
+    );
     for (val, column) in [
         (&q.admin_id, "c.admin_assignee_id"),
         (&q.team_id, "c.team_assignee_id"),

@@ -59,18 +59,14 @@ pub fn stats(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
     let mut args: Vec<Value> = Vec::new();
     let mut conds: Vec<String> = Vec::new();
     let col = q.date_field.column();
-    if let Some(s) = q.since {
-        args.push(Value::Integer(s));
-        conds.push(format!("{col} >= ?{}", args.len()));
-    }
-    if let Some(u) = q.until {
-        args.push(Value::Integer(u));
-        conds.push(format!("{col} < ?{}", args.len()));
-    }
-    if let Some(s) = &q.state {
-        args.push(Value::Text(s.trim().to_ascii_lowercase()));
-        conds.push(format!("c.state = ?{}", args.len()));
-    }
+    super::push_window_and_state(
+        &mut args,
+        &mut conds,
+        q.date_field,
+        q.since,
+        q.until,
+        q.state.as_deref(),
+    );
     let where_ = if conds.is_empty() {
         String::new()
     } else {
