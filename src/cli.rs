@@ -231,6 +231,10 @@ pub struct DemoArgs {
     /// Re-sync every this many seconds while serving.
     #[arg(long, default_value_t = 30)]
     pub resync_every: u64,
+    /// Sync into this new database file and keep it after the demo (default: a temporary directory,
+    /// removed on exit). Refused if the file exists.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

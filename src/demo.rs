@@ -1,7 +1,9 @@
-//! `fastintercom demo`: the newcomer's one command. Starts the simulated Intercom, syncs it into a throw-away
-//! state dir, starts the real MCP server (a child process, as systemd would run it), prints what happened, the
-//! client configuration to paste, and sample answers through the client library; then keeps serving and
-//! re-syncing until Ctrl-C (or `--duration`, or `--once`).
+//! `fastintercom demo`: the newcomer's one command. Binds the MCP port first (a taken port is an error before
+//! anything else happens), starts the simulated Intercom, syncs it into a throw-away state dir (or `--db`),
+//! starts the real MCP server as a child process on the socket the demo bound (handed over the way systemd's
+//! socket activation does, so the server can only ever be ours), prints what happened, the client
+//! configuration to paste, and sample answers through the client library; then keeps serving and re-syncing
+//! until Ctrl-C (or `--duration`, or `--once`).
 
 use crate::cli::DemoArgs;
 use crate::client::{CacheSource, CallOptions, Client, ClientConfig, GroupBy, SearchRequest, StatsRequest};
@@ -11,6 +13,7 @@ use crate::simulator::{SimConfig, Simulator};
 use crate::sync::{SyncOptions, sync_once};
 use crate::timespec::fmt_age;
 use anyhow::{Context, Result, bail};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -25,10 +28,44 @@ impl Drop for StateDir {
     }
 }
 
+/// Bind the demo's MCP address, or say what to do when it is taken.
+fn bind(listen: &str) -> Result<std::net::TcpListener> {
+    std::net::TcpListener::bind(listen).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AddrInUse {
+            anyhow::anyhow!(
+                "cannot serve the demo on {listen}: another program is listening there (an earlier demo, or \
+                 fastintercom-mcp.socket?); stop it, or pick a free port: fastintercom demo --listen 127.0.0.1:8766"
+            )
+        } else {
+            anyhow::anyhow!("cannot listen on {listen}: {e}")
+        }
+    })
+}
+
 pub async fn run_cli(a: DemoArgs) -> Result<u8> {
-    let state = StateDir(std::env::temp_dir().join(format!("fastintercom-demo-{}", std::process::id())));
-    std::fs::create_dir_all(&state.0).with_context(|| format!("creating {}", state.0.display()))?;
-    let db = state.0.join("fastintercom.db");
+    let listener = bind(&a.listen)?;
+    let addr = listener
+        .local_addr()
+        .context("reading the demo's listening address")?;
+    let (_state, db) = match &a.db {
+        Some(db) => {
+            if db.exists() {
+                bail!(
+                    "{} already exists; the demo only writes a new database (it would mix simulated data \
+                     into it): remove it or pick another path",
+                    db.display()
+                );
+            }
+            (None, db.clone())
+        }
+        None => {
+            let dir =
+                StateDir(std::env::temp_dir().join(format!("fastintercom-demo-{}", std::process::id())));
+            std::fs::create_dir_all(&dir.0).with_context(|| format!("creating {}", dir.0.display()))?;
+            let db = dir.0.join("fastintercom.db");
+            (Some(dir), db)
+        }
+    };
 
     println!("fastintercom demo: a simulated Intercom -> sync -> MCP server, nothing to configure\n");
     let t = Instant::now();
@@ -69,10 +106,11 @@ pub async fn run_cli(a: DemoArgs) -> Result<u8> {
         report.rate_limited
     );
 
-    let mut server = start_server(&db, &a.listen).await?;
-    let url = format!("http://{}/mcp", a.listen);
+    let mut server = start_server(&db, listener, addr).await?;
+    let url = format!("http://{addr}/mcp");
     println!("3. MCP server (read-only, Streamable HTTP) on {url}\n");
     print_client_config(&url, &db);
+    print_cli_env(&url, &db, &sim);
 
     let client = Client::new(ClientConfig::new(
         CacheSource::McpHttp {
@@ -103,7 +141,10 @@ pub async fn run_cli(a: DemoArgs) -> Result<u8> {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
             _ = tokio::time::sleep(sleep) => break,
-            status = server.wait() => bail!("the MCP server exited unexpectedly ({status:?})"),
+            status = server.wait() => bail!(
+                "the demo's MCP server stopped unexpectedly ({}); its reason is on stderr above",
+                status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string())
+            ),
             _ = tick.tick() => {
                 let m = sim.mutate(0.01);
                 let mut o = opts.clone();
@@ -126,25 +167,45 @@ pub async fn run_cli(a: DemoArgs) -> Result<u8> {
     Ok(0)
 }
 
-async fn start_server(db: &Path, listen: &str) -> Result<Child> {
+/// Start `fastintercom serve` on `listener` (passed as fd 3 with `LISTEN_FDS=1`, as systemd does; no idle
+/// exit) and wait until it answers its health check.
+async fn start_server(db: &Path, listener: std::net::TcpListener, addr: SocketAddr) -> Result<Child> {
+    use std::os::fd::AsRawFd;
     let exe = std::env::current_exe().context("finding the fastintercom binary")?;
-    let mut child = Command::new(exe)
-        .args(["serve", "--db"])
+    let fd = listener.as_raw_fd();
+    let mut cmd = Command::new(exe);
+    cmd.args(["serve", "--idle-exit", "0", "--db"])
         .arg(db)
-        .args(["--listen", listen])
+        .env("LISTEN_FDS", "1")
+        .env_remove("LISTEN_PID")
+        .env_remove("LISTEN_FDNAMES")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .context("starting `fastintercom serve`")?;
-    let health = format!("http://{listen}/healthz");
+        .kill_on_drop(true);
+    // SAFETY: between fork and exec only async-signal-safe calls (dup2, fcntl) on an fd we own.
+    unsafe {
+        cmd.pre_exec(move || {
+            let ok = if fd == 3 {
+                libc::fcntl(3, libc::F_SETFD, 0) // keep it open across exec
+            } else {
+                libc::dup2(fd, 3) // the copy is not close-on-exec
+            };
+            if ok < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().context("starting `fastintercom serve`")?;
+    // The child has its own copy of the socket now.
+    drop(listener);
+    crate::tls::init();
+    let health = format!("http://{addr}/healthz");
     let http = reqwest::Client::new();
     for _ in 0..100 {
         if let Some(status) = child.try_wait()? {
-            bail!(
-                "`fastintercom serve --listen {listen}` exited at start ({status}); is the port in use? try --listen 127.0.0.1:PORT"
-            );
+            bail!("`fastintercom serve` exited at start ({status}); its reason is on stderr above");
         }
         if http
             .get(&health)
@@ -181,6 +242,22 @@ fn print_client_config(url: &str, db: &Path) {
         println!("    {line}");
     }
     println!();
+}
+
+/// How to ask this demo from another terminal with the CLI (cache = this server, REST = the simulator).
+fn print_cli_env(url: &str, db: &Path, sim: &Simulator) {
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "fastintercom".into());
+    println!("Ask it from another terminal while the demo runs (cache: this server; REST: the simulator):");
+    println!(
+        "  export FASTINTERCOM_MCP_URL={url} FASTINTERCOM_DB={} FASTINTERCOM_API_BASE={} INTERCOM_ACCESS_TOKEN={}",
+        db.display(),
+        sim.base_url(),
+        sim.token()
+    );
+    println!("  {exe} search refund --since 7d");
+    println!("  {exe} status\n");
 }
 
 async fn sample_answers(client: &Client) -> Result<()> {

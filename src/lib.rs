@@ -25,3 +25,4 @@ pub mod sync;
 pub mod telemetry;
 pub mod text;
 pub mod timespec;
+pub mod tls;

@@ -4,7 +4,14 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    fastintercom::telemetry::init();
+    // Commands whose stdout is the answer log only what needs a person's attention; the daemons log
+    // their progress.
+    fastintercom::telemetry::init_with_default(match cli.command {
+        Command::Search(_) | Command::Conversation(_) | Command::Contact(_) => "error",
+        Command::Demo(_) | Command::Status(_) => "warn",
+        _ => "info",
+    });
+    fastintercom::tls::init();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -7,6 +7,52 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// Where a resource's sync stands. Stored as text in `sync_metadata.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncState {
+    /// No sync has touched it yet.
+    Never,
+    /// A sync holds the lock and is working on it.
+    Running,
+    /// The last run succeeded.
+    Ok,
+    /// The last run failed (`last_error` says why); the data and the last success are kept.
+    Error,
+    /// Never stored: what a reader reports for `running` when no sync holds the lock any more (the run was
+    /// killed or crashed; the next run resumes from its checkpoint).
+    Interrupted,
+}
+
+impl SyncState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncState::Never => "never",
+            SyncState::Running => "running",
+            SyncState::Ok => "ok",
+            SyncState::Error => "error",
+            SyncState::Interrupted => "interrupted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SyncState> {
+        Some(match s {
+            "never" => SyncState::Never,
+            "running" => SyncState::Running,
+            "ok" => SyncState::Ok,
+            "error" => SyncState::Error,
+            "interrupted" => SyncState::Interrupted,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for SyncState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// How fresh the data behind an answer is, from the `sync_metadata` table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Freshness {
@@ -14,8 +60,8 @@ pub struct Freshness {
     pub data_as_of: Option<i64>,
     /// Seconds between `data_as_of` and the moment the answer was produced.
     pub staleness_seconds: Option<i64>,
-    /// Status of the last sync run: never | running | ok | error.
-    pub sync_status: String,
+    /// Status of the last sync run.
+    pub sync_status: SyncState,
     /// Objects updated at or after this time are in the cache (Unix seconds).
     pub coverage_start: Option<i64>,
     /// The last sync error, if the last run failed.

@@ -1,10 +1,16 @@
 //! `fastintercom status`: how fresh the local database is, in words (or the `sync_metadata` rows as
 //! JSON). Exit 0 when the last successful sync is within `--max-staleness`, 1 when it is older, never
-//! happened, or the database is missing (with a one-line reason).
+//! happened, the database is missing, or the last sync failed because of the database itself (disk full,
+//! damaged file), which will not heal by itself.
+//!
+//! The rows are read together with the sync's lock file ([`crate::sync::lock::probe`]): a `running` row
+//! whose lock nobody holds is reported as `interrupted`, and a failure the sync could not write into the
+//! database (the lock file's record has it) is reported as the last error.
 
 use crate::cli::StatusArgs;
 use crate::config::Settings;
-use crate::store::metadata::{self, OVERALL, SyncMeta};
+use crate::store::metadata::{self, OVERALL, SyncMeta, SyncState};
+use crate::sync::lock::{self, Outcome, Probe};
 use crate::timespec::{fmt_age, fmt_time};
 use anyhow::Result;
 
@@ -12,19 +18,57 @@ pub async fn run_cli(a: StatusArgs) -> Result<u8> {
     let settings = Settings::load()?;
     let db = settings.db_path(a.db.db.as_deref());
     let max_minutes = settings.max_staleness_minutes(a.max_staleness)?;
-    let rows = tokio::task::spawn_blocking(move || -> Result<Vec<SyncMeta>> {
+    let (rows, probe) = tokio::task::spawn_blocking(move || -> Result<(Vec<SyncMeta>, Option<Probe>)> {
+        let probe = lock::probe(&db);
         let conn = crate::store::open_ro(&db)?;
-        metadata::read_all(&conn)
+        let mut rows = metadata::read_all(&conn)?;
+        apply_probe(&mut rows, probe.as_ref());
+        Ok((rows, probe))
     })
     .await??;
     let now = crate::timespec::now();
-    let fresh = is_fresh(&rows, now, max_minutes);
+    let healthy = is_fresh(&rows, now, max_minutes) && database_failure(probe.as_ref()).is_none();
     if a.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
         print!("{}", render(&rows, now, max_minutes));
+        if let Some(e) = database_failure(probe.as_ref()) {
+            println!("DATABASE PROBLEM: the last sync could not use the database: {e}");
+        }
     }
-    Ok(if fresh { 0 } else { 1 })
+    Ok(if healthy { 0 } else { 1 })
+}
+
+/// The last attempt's error when it failed because of the database itself.
+fn database_failure(probe: Option<&Probe>) -> Option<String> {
+    let last = probe?.last.as_ref()?;
+    (last.outcome == Outcome::DatabaseError).then(|| last.error.clone().unwrap_or_default())
+}
+
+/// Correct the rows with what the lock file knows: `running` without a lock holder is `interrupted`, and a
+/// failed attempt newer than what the database recorded becomes the overall row's last error.
+pub fn apply_probe(rows: &mut [SyncMeta], probe: Option<&Probe>) {
+    let held = probe.is_some_and(|p| p.held);
+    if !held {
+        for r in rows.iter_mut().filter(|r| r.status == SyncState::Running) {
+            r.status = SyncState::Interrupted;
+        }
+    }
+    let Some(last) = probe.and_then(|p| p.last.as_ref()) else {
+        return;
+    };
+    if !matches!(last.outcome, Outcome::Error | Outcome::DatabaseError) {
+        return;
+    }
+    if let Some(o) = rows.iter_mut().find(|r| r.resource == OVERALL)
+        && o.last_attempt_end
+            .is_none_or(|t| last.ended.is_some_and(|e| e > t))
+    {
+        o.status = SyncState::Error;
+        o.last_attempt_start = Some(last.started);
+        o.last_attempt_end = last.ended;
+        o.last_error = last.error.clone();
+    }
 }
 
 /// The last success is at most `max_minutes` old.
@@ -52,7 +96,7 @@ pub fn render(rows: &[SyncMeta], now: i64, max_minutes: u64) -> String {
                 Some(0) | None => "covers everything".to_string(),
                 Some(s) => format!("covers {}", &fmt_time(s)[..10]),
             };
-            let until = if o.status == "running" || now - t <= max_minutes as i64 * 60 {
+            let until = if now - t <= max_minutes as i64 * 60 {
                 "to now".to_string()
             } else {
                 format!("to {}", fmt_time(o.coverage_end.unwrap_or(t)))
@@ -76,12 +120,12 @@ pub fn render(rows: &[SyncMeta], now: i64, max_minutes: u64) -> String {
             .map(|t| format!("synced {} ago", fmt_age(now - t)))
             .unwrap_or_else(|| "never synced".into());
         out.push_str(&format!(
-            "  {:<14} {:<8} {:<20} {:>10} rows  {} requests, {} rate-limited",
+            "  {:<14} {:<11} {:<20} {:>10} rows  {}, {} rate-limited",
             r.resource,
             r.status,
             when,
             thousands(r.row_count),
-            r.requests,
+            plural(r.requests, "request"),
             r.rate_limited
         ));
         if let Some(h) = r.high_water_mark.filter(|h| *h > 0) {
@@ -92,8 +136,15 @@ pub fn render(rows: &[SyncMeta], now: i64, max_minutes: u64) -> String {
     if let Some(e) = &o.last_error {
         out.push_str(&format!("last error: {e}\n"));
     }
-    if o.status == "running" {
-        out.push_str("a sync is running now\n");
+    match o.status {
+        SyncState::Running => out.push_str("a sync is running now\n"),
+        SyncState::Interrupted => out.push_str(&format!(
+            "the last sync{} stopped without finishing (killed or crashed); the next run resumes from its checkpoint\n",
+            o.last_attempt_start
+                .map(|t| format!(" (started {} ago)", fmt_age(now - t)))
+                .unwrap_or_default()
+        )),
+        _ => {}
     }
     if !is_fresh(rows, now, max_minutes) {
         out.push_str(&format!(
@@ -101,6 +152,15 @@ pub fn render(rows: &[SyncMeta], now: i64, max_minutes: u64) -> String {
         ));
     }
     out
+}
+
+/// "1 request", "2 requests".
+fn plural(n: i64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{} {word}s", thousands(n))
+    }
 }
 
 /// 48210 → "48,210".
@@ -120,10 +180,12 @@ fn thousands(n: i64) -> String {
 mod tests {
     use super::*;
 
+    use crate::sync::lock::Attempt;
+
     fn row(resource: &str, last_success: Option<i64>) -> SyncMeta {
         SyncMeta {
             resource: resource.into(),
-            status: "ok".into(),
+            status: SyncState::Ok,
             last_attempt_start: None,
             last_attempt_end: None,
             last_success,
@@ -158,5 +220,75 @@ mod tests {
         assert!(!is_fresh(&[], now, 60));
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(thousands(12), "12");
+        assert_eq!(plural(1, "request"), "1 request");
+        assert_eq!(plural(1200, "request"), "1,200 requests");
+    }
+
+    fn attempt(outcome: Outcome, started: i64, ended: Option<i64>) -> Attempt {
+        Attempt {
+            pid: 7,
+            started,
+            ended,
+            outcome,
+            error: Some("database or disk is full".into()),
+            checked: None,
+        }
+    }
+
+    #[test]
+    fn a_killed_sync_reads_as_interrupted_not_running_and_not_to_now() {
+        let now = 1_800_000_000;
+        let mut rows = vec![
+            row(OVERALL, Some(now - 3 * 3600)),
+            row("conversations", Some(now - 3 * 3600)),
+        ];
+        for r in &mut rows {
+            r.status = SyncState::Running;
+            r.last_attempt_start = Some(now - 2 * 3600);
+        }
+        // The lock is held: it really is running.
+        let mut held = rows.clone();
+        let p = Probe {
+            held: true,
+            last: Some(attempt(Outcome::Running, now - 2 * 3600, None)),
+        };
+        apply_probe(&mut held, Some(&p));
+        assert!(render(&held, now, 60).contains("a sync is running now"));
+        // Nobody holds it: the run was killed.
+        let p = Probe {
+            held: false,
+            last: Some(attempt(Outcome::Running, now - 2 * 3600, None)),
+        };
+        apply_probe(&mut rows, Some(&p));
+        assert_eq!(rows[0].status, SyncState::Interrupted);
+        let text = render(&rows, now, 60);
+        assert!(text.contains("stopped without finishing"), "{text}");
+        assert!(!text.contains("running now"), "{text}");
+        assert!(
+            !text.contains("to now"),
+            "stale data does not cover 'to now': {text}"
+        );
+        assert!(text.contains("STALE"), "{text}");
+    }
+
+    #[test]
+    fn a_failure_the_database_could_not_record_is_reported() {
+        let now = 1_800_000_000;
+        let mut rows = vec![row(OVERALL, Some(now - 600))];
+        rows[0].last_attempt_end = Some(now - 600);
+        let p = Probe {
+            held: false,
+            last: Some(attempt(Outcome::DatabaseError, now - 60, Some(now - 59))),
+        };
+        apply_probe(&mut rows, Some(&p));
+        assert_eq!(rows[0].status, SyncState::Error);
+        assert_eq!(rows[0].last_error.as_deref(), Some("database or disk is full"));
+        assert!(render(&rows, now, 60).contains("last error: database or disk is full"));
+        assert!(database_failure(Some(&p)).is_some());
+        // An older failure than what the database recorded changes nothing.
+        let mut rows = vec![row(OVERALL, Some(now - 10))];
+        rows[0].last_attempt_end = Some(now - 10);
+        apply_probe(&mut rows, Some(&p));
+        assert_eq!(rows[0].status, SyncState::Ok);
     }
 }

@@ -1,5 +1,6 @@
 //! Logging: journald when started by systemd (`JOURNAL_STREAM` set), plain stderr otherwise.
-//! Filter with `RUST_LOG` (default `info`). Structured fields (counts, durations, requests, 429s)
+//! Filter with `RUST_LOG` (default `info`; the interactive commands default to quieter levels so log lines do
+//! not mix into their answers). Colour only when stderr is a terminal. Structured fields (counts, durations, requests, 429s)
 //! become journal fields, e.g. `SYNC_STATUS=ok`, so `journalctl -o json` can be queried without prose.
 
 use tracing_subscriber::{EnvFilter, layer::SubscriberExt, util::SubscriberInitExt};
@@ -11,8 +12,15 @@ pub fn is_journald() -> bool {
     JOURNALD.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// Start logging with the default filter `info`.
 pub fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,rmcp=warn"));
+    init_with_default("info");
+}
+
+/// Start logging; `default` is the level when `RUST_LOG` is not set (rmcp's own chatter stays at warn).
+pub fn init_with_default(default: &str) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(format!("{default},rmcp=warn")));
     let registry = tracing_subscriber::registry().with(filter);
     if std::env::var_os("JOURNAL_STREAM").is_some()
         && let Ok(journald) = tracing_journald::layer()
@@ -32,6 +40,7 @@ pub fn init() {
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
                 .with_target(false),
         )
         .try_init();

@@ -360,7 +360,7 @@ mod tests {
     fn row(resource: &str, coverage: Option<i64>) -> SyncMeta {
         SyncMeta {
             resource: resource.into(),
-            status: "ok".into(),
+            status: crate::model::SyncState::Ok,
             last_attempt_start: None,
             last_attempt_end: None,
             last_success: Some(1),

@@ -3,7 +3,7 @@
 //! It only looks at what the sync recorded; what happens next (the cache does not answer, an id is not in
 //! the cache, REST fails too) is the [`super::Client`]'s business, which records it in [`Reason`].
 
-use crate::store::metadata::SyncMeta;
+use crate::store::metadata::{SyncMeta, SyncState};
 use crate::timespec::{fmt_age, fmt_time};
 use serde::Serialize;
 use std::fmt;
@@ -123,12 +123,12 @@ impl fmt::Display for Reason {
 ///
 /// ```
 /// use fastintercom::client::{Decision, Reason, decide};
-/// use fastintercom::store::metadata::SyncMeta;
+/// use fastintercom::store::metadata::{SyncMeta, SyncState};
 ///
 /// let now = 1_800_000_000;
 /// let meta = SyncMeta {
 ///     resource: "overall".into(),
-///     status: "ok".into(),
+///     status: SyncState::Ok,
 ///     last_attempt_start: Some(now - 200),
 ///     last_attempt_end: Some(now - 180),
 ///     last_success: Some(now - 180),
@@ -161,7 +161,7 @@ pub fn decide(
         return Decision::Rest(Reason::NeverSynced);
     };
     let age = m.last_success.map(|t| (now - t).max(0));
-    let failed = m.status == "error";
+    let failed = m.status == SyncState::Error;
     match age {
         None if failed => {
             return Decision::Rest(Reason::LastSyncFailed {
@@ -206,7 +206,7 @@ mod tests {
     fn meta(status: &str, last_success: Option<i64>, coverage_start: Option<i64>) -> SyncMeta {
         SyncMeta {
             resource: "overall".into(),
-            status: status.into(),
+            status: SyncState::parse(status).unwrap(),
             last_attempt_start: last_success.map(|t| t - 10),
             last_attempt_end: last_success,
             last_success,

@@ -368,6 +368,8 @@ enum CacheAnswer<T> {
 impl Client {
     /// Build the client. Nothing is contacted until the first request.
     pub fn new(cfg: ClientConfig) -> Self {
+        // The MCP-over-HTTP cache source builds an HTTP client even when REST is not configured.
+        crate::tls::init();
         let cache = cache::Cache::new(&cfg.cache, cfg.cache_timeout);
         let rest = match &cfg.api {
             Some(api) => rest::Rest::new(api.clone(), &cfg).map_err(|e| format!("REST unavailable: {e}")),

@@ -116,9 +116,9 @@ impl Core {
                 .map_err(|_| ApiError::Config(format!("Intercom version {:?} is not valid", cfg.version)))?,
         );
 
-        // reqwest is built with `rustls-no-provider`: pick ring (no aws-lc) before building. The
+        // reqwest is built with `rustls-no-provider`: ring must be installed before building. The
         // certificate verifier is rustls-platform-verifier (the system's roots).
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::tls::init();
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .user_agent(concat!("fastintercom/", env!("CARGO_PKG_VERSION")))

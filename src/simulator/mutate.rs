@@ -1,6 +1,6 @@
 //! Workspace changes driven by tests or `--mutate-every`: new conversations, replies, state changes,
-//! contact edits, new contacts and deletions. Timestamps come from the real clock, max(now, last + 1), so every
-//! change is newer than anything a sync has already seen.
+//! contact edits, new contacts and deletions. Timestamps come from the real clock, max(now, last), so no
+//! change is older than one a sync has already seen, and none is dated in the future.
 
 use super::config::MutationReport;
 use super::workspace::{Author, ConvState, Part, PartKind, Workspace};

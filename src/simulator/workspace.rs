@@ -178,7 +178,7 @@ pub struct Workspace {
     pub deleted: Vec<(u64, i64)>,
     pub next_conv_id: u64,
     pub next_part_id: u64,
-    /// Last timestamp handed out by a mutation (mutations use max(clock, last + 1)).
+    /// Last timestamp handed out by a mutation (mutations use max(clock, last)).
     pub last_ts: i64,
     /// Bumped on every change; invalidates cached search counts.
     pub generation: u64,
@@ -540,9 +540,11 @@ impl Workspace {
         i
     }
 
-    /// A fresh mutation timestamp: max(real clock, last + 1).
+    /// A mutation timestamp: max(real clock, last). Never behind an earlier mutation, and never ahead of
+    /// the real clock (several changes in one second share it, as on Intercom), so a long-running
+    /// simulator does not drift into the future.
     pub fn tick(&mut self) -> i64 {
-        let t = chrono::Utc::now().timestamp().max(self.last_ts + 1);
+        let t = chrono::Utc::now().timestamp().max(self.last_ts);
         self.last_ts = t;
         t
     }

@@ -3,18 +3,33 @@
 //! answer) and the client library (cache-or-REST decision) read it.
 
 use crate::model::Freshness;
+pub use crate::model::SyncState;
 use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 pub const OVERALL: &str = "overall";
 
+impl rusqlite::types::FromSql for SyncState {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let s = v.as_str()?;
+        SyncState::parse(s).ok_or_else(|| {
+            rusqlite::types::FromSqlError::Other(format!("unknown sync status {s:?} in sync_metadata").into())
+        })
+    }
+}
+
+impl rusqlite::types::ToSql for SyncState {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
 /// One `sync_metadata` row. Times are Unix seconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SyncMeta {
     pub resource: String,
-    /// never | running | ok | error
-    pub status: String,
+    pub status: SyncState,
     pub last_attempt_start: Option<i64>,
     pub last_attempt_end: Option<i64>,
     pub last_success: Option<i64>,
@@ -80,14 +95,14 @@ pub fn freshness_of(meta: Option<&SyncMeta>, now: i64) -> Freshness {
         None => Freshness {
             data_as_of: None,
             staleness_seconds: None,
-            sync_status: "never".into(),
+            sync_status: SyncState::Never,
             coverage_start: None,
             last_error: None,
         },
         Some(m) => Freshness {
             data_as_of: m.last_success,
             staleness_seconds: m.last_success.map(|t| (now - t).max(0)),
-            sync_status: m.status.clone(),
+            sync_status: m.status,
             coverage_start: m.coverage_start,
             last_error: m.last_error.clone(),
         },
@@ -100,7 +115,7 @@ pub fn freshness_of(meta: Option<&SyncMeta>, now: i64) -> Freshness {
 /// ever moves earlier. `last_error` is written as given when `set_last_error` is true (None clears it).
 #[derive(Debug, Clone, Default)]
 pub struct MetaUpdate {
-    pub status: Option<&'static str>,
+    pub status: Option<SyncState>,
     pub last_attempt_start: Option<i64>,
     pub last_attempt_end: Option<i64>,
     pub last_success: Option<i64>,
@@ -169,7 +184,7 @@ pub fn mark_running(conn: &Connection, resource: &str, now: i64) -> Result<()> {
         conn,
         resource,
         &MetaUpdate {
-            status: Some("running"),
+            status: Some(SyncState::Running),
             last_attempt_start: Some(now),
             ..Default::default()
         },
@@ -183,7 +198,7 @@ pub fn mark_error(conn: &Connection, resource: &str, now: i64, error: &str, dura
         conn,
         resource,
         &MetaUpdate {
-            status: Some("error"),
+            status: Some(SyncState::Error),
             last_attempt_end: Some(now),
             set_last_error: true,
             last_error: Some(one_line),

@@ -25,8 +25,54 @@ pub fn latest_version() -> i64 {
     MIGRATIONS.last().map(|m| m.0).unwrap_or(0)
 }
 
+/// The database is damaged: `PRAGMA quick_check` found problems.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "is damaged (PRAGMA quick_check: {first}): restore it from a backup, or move it aside and run \
+     `fastintercom sync --once --full` to rebuild it from Intercom"
+)]
+pub struct Damaged {
+    pub first: String,
+}
+
+/// Run `PRAGMA quick_check`; a damaged database is a [`Damaged`] error.
+pub fn quick_check(conn: &Connection) -> Result<()> {
+    let mut stmt = conn.prepare("PRAGMA quick_check")?;
+    let lines = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>();
+    match lines {
+        Ok(l) if l.len() == 1 && l[0] == "ok" => Ok(()),
+        Ok(l) => Err(Damaged {
+            first: l.into_iter().next().unwrap_or_else(|| "no answer".into()),
+        }
+        .into()),
+        Err(e) => Err(Damaged { first: e.to_string() }.into()),
+    }
+}
+
+/// Whether `e` came from the local database (SQLite, its files, a failed integrity check) rather than from
+/// Intercom or the network: such a failure does not heal by itself.
+pub fn is_database_error(e: &anyhow::Error) -> bool {
+    e.chain()
+        .any(|c| c.downcast_ref::<rusqlite::Error>().is_some() || c.downcast_ref::<Damaged>().is_some())
+}
+
+/// A directory given where the database file should be is a clear error, not SQLite's "disk I/O error".
+fn refuse_directory(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        bail!(
+            "{} is a directory, not a database file: give the file's path (e.g. {}/fastintercom.db)",
+            path.display(),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
 /// Open (creating if needed) the database for writing, in WAL mode, migrated to the latest schema.
 pub fn open_rw(path: &Path) -> Result<Connection> {
+    refuse_directory(path)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
@@ -57,6 +103,7 @@ pub fn open_ro(path: &Path) -> Result<Connection> {
             path.display()
         );
     }
+    refuse_directory(path)?;
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,

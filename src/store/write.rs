@@ -823,7 +823,7 @@ mod tests {
         let conn = open_rw(&dir.path().join("t.db")).unwrap();
         let up = |cs| metadata::MetaUpdate {
             coverage_start: Some(cs),
-            status: Some("ok"),
+            status: Some(crate::model::SyncState::Ok),
             ..Default::default()
         };
         metadata::update(&conn, "conversations", &up(100)).unwrap();
@@ -831,7 +831,7 @@ mod tests {
         metadata::mark_error(&conn, "conversations", 300, "boom\nsecond line", 5).unwrap();
         let m = metadata::read(&conn, "conversations").unwrap().unwrap();
         assert_eq!(m.coverage_start, Some(100));
-        assert_eq!(m.status, "error");
+        assert_eq!(m.status, crate::model::SyncState::Error);
         assert_eq!(m.last_error.as_deref(), Some("boom second line"));
     }
 }

@@ -27,7 +27,7 @@ pub mod progress;
 use crate::cli::SyncArgs;
 use crate::config::Settings;
 use crate::intercom::{ApiConfig, ApiStats, IntercomClient};
-use crate::store::metadata::{self, MetaUpdate, OVERALL};
+use crate::store::metadata::{self, MetaUpdate, OVERALL, SyncState};
 use crate::store::write::{self, Table};
 use anyhow::{Context, Result};
 use conversations::Window;
@@ -122,15 +122,69 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// One sync run, in-process. Takes the lock (fails with [`SyncBusy`] if another sync holds it).
+/// The database is checked with `PRAGMA quick_check` on every run while it is at most this big; a bigger
+/// one once a day (a check reads every page: about a second per GB).
+const CHECK_EVERY_RUN_BYTES: u64 = 512 * 1024 * 1024;
+const CHECK_EVERY_SECONDS: i64 = 86_400;
+
+/// One sync run, in-process. Takes the lock (fails with [`SyncBusy`] if another sync holds it) and records
+/// the attempt's outcome in the lock file as well as in `sync_metadata`.
 pub async fn sync_once(opts: SyncOptions) -> Result<SyncReport> {
-    let _lock = lock::acquire(&opts.db)?;
     let started = Instant::now();
     let t_start = now();
-    let db = Db::open(&opts.db).await?;
-    let concurrency = opts.api.concurrency.max(1);
     let api = IntercomClient::new(opts.api.clone()).context("building the Intercom client")?;
     api.set_proactive_throttle(opts.proactive_throttle);
+    if !opts.db.exists() {
+        // A first run: make sure Intercom answers before creating anything on disk, so a wrong URL or
+        // token leaves no empty database behind.
+        api.me()
+            .await
+            .context("checking the Intercom connection before the first sync")?;
+    }
+    let db_path = opts.db.clone();
+    let mut lock = tokio::task::spawn_blocking(move || lock::acquire(&db_path, t_start))
+        .await
+        .context("taking the sync lock")??;
+    let result = sync_locked(&opts, api, &mut lock, started, t_start).await;
+    match &result {
+        Ok(_) => lock.finish(now(), lock::Outcome::Ok, None),
+        Err(e) => {
+            let outcome = if crate::store::is_database_error(e) {
+                lock::Outcome::DatabaseError
+            } else {
+                lock::Outcome::Error
+            };
+            lock.finish(now(), outcome, Some(&format!("{e:#}")));
+        }
+    }
+    result
+}
+
+/// `PRAGMA quick_check` when due; a damaged database fails the run with what to do.
+async fn check_integrity(db: &Db, path: &std::path::Path, lock: &mut lock::SyncLock, now: i64) -> Result<()> {
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let due =
+        size <= CHECK_EVERY_RUN_BYTES || lock.last_checked().is_none_or(|t| now - t >= CHECK_EVERY_SECONDS);
+    if !due {
+        return Ok(());
+    }
+    let shown = path.display().to_string();
+    db.call(move |c| crate::store::quick_check(c).with_context(|| format!("database {shown}")))
+        .await?;
+    lock.checked(now);
+    Ok(())
+}
+
+async fn sync_locked(
+    opts: &SyncOptions,
+    api: IntercomClient,
+    lock: &mut lock::SyncLock,
+    started: Instant,
+    t_start: i64,
+) -> Result<SyncReport> {
+    let db = Db::open(&opts.db).await?;
+    check_integrity(&db, &opts.db, lock, t_start).await?;
+    let concurrency = opts.api.concurrency.max(1);
     let ctx = Ctx {
         api,
         db,
@@ -150,7 +204,7 @@ pub async fn sync_once(opts: SyncOptions) -> Result<SyncReport> {
         .await?;
     let mut run = Run {
         ctx: &ctx,
-        opts: &opts,
+        opts,
         t_start,
         started,
         report: SyncReport::default(),
@@ -175,7 +229,7 @@ pub async fn sync_once(opts: SyncOptions) -> Result<SyncReport> {
                         c,
                         OVERALL,
                         &MetaUpdate {
-                            status: Some("ok"),
+                            status: Some(SyncState::Ok),
                             last_attempt_end: Some(end),
                             last_success: Some(end),
                             set_last_error: true,
@@ -296,7 +350,7 @@ impl Run<'_> {
     async fn finish(&mut self, resource: &'static str, mut u: MetaUpdate, count: Table) -> Result<()> {
         let stats = self.ctx.api.stats();
         let end = now();
-        u.status = Some("ok");
+        u.status = Some(SyncState::Ok);
         u.last_attempt_end = Some(end);
         u.last_success = Some(end);
         u.set_last_error = true;

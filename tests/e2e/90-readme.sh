@@ -44,9 +44,12 @@ while IFS= read -r line; do
     echo "+ $run"
     case "$cmd" in
     *"# long-running"*)
-        (cd "$work" && eval "${run%%#*}") >"$work/bg.log" 2>&1 & pid=$!
-        sleep 2
-        if kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" 2>/dev/null || true
+        # Its own process group (setsid), so stopping it stops what it started too (the demo's server).
+        (cd "$work" && exec setsid bash -c "${run%%#*}") >"$work/bg.log" 2>&1 & pid=$!
+        for _ in $(seq 100); do grep -q "Serving until" "$work/bg.log" 2>/dev/null && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -INT -- "-$pid" 2>/dev/null; for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            kill -KILL -- "-$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
         else echo "  died early:"; cat "$work/bg.log"; fail=1; fi ;;
     *"# expect-fail"*)
         if (cd "$work" && eval "${run%%#*}") >"$work/out.log" 2>&1; then echo "  expected failure, got success"; fail=1; fi ;;

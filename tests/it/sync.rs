@@ -229,7 +229,7 @@ async fn full_then_incremental_matches_the_workspace() {
     assert!(first.parts > 1000, "{first:?}");
     assert_matches(&db, &sim.snapshot());
     let m = meta(&db, "overall");
-    assert_eq!(m.status, "ok");
+    assert_eq!(m.status, fastintercom::store::metadata::SyncState::Ok);
     assert_eq!(m.row_count, 300);
     assert!(m.last_success.is_some() && m.coverage_end.is_some());
     assert_eq!(m.coverage_start, Some(0));
@@ -516,7 +516,7 @@ async fn bad_token_fails_clearly_and_keeps_the_data() {
         "the token never reaches stderr"
     );
     let m = meta(&db, "overall");
-    assert_eq!(m.status, "error");
+    assert_eq!(m.status, fastintercom::store::metadata::SyncState::Error);
     assert!(m.last_error.unwrap().contains("access token"));
     assert_eq!(m.last_success, good.last_success);
     assert_eq!(m.coverage_start, good.coverage_start);
