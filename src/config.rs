@@ -81,11 +81,15 @@ fn env_parse<T: std::str::FromStr>(name: &str) -> Result<Option<T>> {
     }
 }
 
+/// The config file's path (`FASTINTERCOM_CONFIG`, else the default).
+pub fn config_path() -> String {
+    env("FASTINTERCOM_CONFIG").unwrap_or_else(|| DEFAULT_CONFIG_PATH.to_string())
+}
+
 impl Settings {
     /// Load the config file (missing file is fine; a malformed one is an error).
     pub fn load() -> Result<Self> {
-        let path = env("FASTINTERCOM_CONFIG").unwrap_or_else(|| DEFAULT_CONFIG_PATH.to_string());
-        Self::load_from(Path::new(&path))
+        Self::load_from(Path::new(&config_path()))
     }
 
     pub fn load_from(path: &Path) -> Result<Self> {
@@ -181,10 +185,19 @@ impl Settings {
             self.file.token_file.as_deref(),
         )?
         .ok_or_else(|| {
-            anyhow::anyhow!(
-                "no Intercom token: put it in /etc/fastintercom/intercom-token (systemd LoadCredential=) \
-                     or set INTERCOM_ACCESS_TOKEN"
-            )
+            if std::env::var_os("INVOCATION_ID").is_some() {
+                // Started by systemd: the credential is the way.
+                anyhow::anyhow!(
+                    "no Intercom token: put it in /etc/fastintercom/intercom-token (mode 0600); the unit hands \
+                     it over as the credential intercom-token"
+                )
+            } else {
+                anyhow::anyhow!(
+                    "no Intercom token: set INTERCOM_ACCESS_TOKEN, or name a file holding it with token_file = \
+                     \"PATH\" in {} (under systemd: /etc/fastintercom/intercom-token)",
+                    config_path()
+                )
+            }
         })
     }
 

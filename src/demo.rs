@@ -177,6 +177,11 @@ async fn start_server(db: &Path, listener: std::net::TcpListener, addr: SocketAd
     cmd.args(["serve", "--idle-exit", "0", "--db"])
         .arg(db)
         .env("LISTEN_FDS", "1")
+        // Its log lines would mix into the demo's text; warnings and errors still show.
+        .env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .env_remove("LISTEN_PID")
         .env_remove("LISTEN_FDNAMES")
         .stdin(Stdio::null())

@@ -20,6 +20,10 @@ use tokio::sync::Semaphore;
 pub const MAX_RATE_LIMIT_RETRIES: u32 = 30;
 const BACKOFF_BASE_MS: u64 = 250;
 const BACKOFF_CAP_MS: u64 = 8_000;
+/// A timed-out request is not tried again once the server has answered nothing at all for this long (or
+/// two timeouts, if longer): it is down, and `max_retries` whole timeouts would keep the caller waiting
+/// for minutes. A merely slow or flaky server answers other requests in between and is retried as usual.
+const GIVE_UP_SILENT: Duration = Duration::from_secs(60);
 
 /// Counters since the client was built (see [`super::IntercomClient::stats`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -59,8 +63,16 @@ pub struct Call<'a> {
 
 enum Failure {
     Retry(ApiError),
+    /// No answer within the timeout (retried until the server has been silent for [`GIVE_UP_SILENT`]).
+    Timeout(ApiError),
     RateLimited(Option<RateHeaders>),
     Fatal(ApiError),
+}
+
+/// Jittered exponential backoff before retry number `failures` (1-based).
+fn backoff_ms(failures: u32) -> u64 {
+    let ceiling = (BACKOFF_BASE_MS << (failures.saturating_sub(1)).min(16)).min(BACKOFF_CAP_MS);
+    fastrand::u64(0..=ceiling)
 }
 
 /// The shared sending machinery behind one [`super::IntercomClient`].
@@ -74,6 +86,9 @@ pub struct Core {
     in_flight: Semaphore,
     pub limiter: RateLimiter,
     counters: Counters,
+    created: Instant,
+    /// When the server last answered anything (ms after `created`).
+    last_answer_ms: AtomicU64,
 }
 
 impl std::fmt::Debug for Core {
@@ -142,7 +157,15 @@ impl Core {
             in_flight: Semaphore::new(concurrency),
             limiter: RateLimiter::new(),
             counters: Counters::default(),
+            created: Instant::now(),
+            last_answer_ms: AtomicU64::new(0),
         })
+    }
+
+    /// How long the server has answered nothing (since this client was built, if never).
+    fn silent_for(&self) -> Duration {
+        let last = Duration::from_millis(self.last_answer_ms.load(Ordering::Relaxed));
+        self.created.elapsed().saturating_sub(last)
     }
 
     pub fn base_url(&self) -> &str {
@@ -180,13 +203,27 @@ impl Core {
                     }
                     (ApiError::RateLimited, self.limiter.backoff_after_429(h))
                 }
+                Err(Failure::Timeout(e)) => {
+                    let silent = self.silent_for();
+                    if silent >= GIVE_UP_SILENT.max(self.timeout * 2) {
+                        return Err(ApiError::Transport(format!(
+                            "Intercom at {} has not answered anything for {} s (timeouts): giving up",
+                            self.base_url,
+                            silent.as_secs()
+                        )));
+                    }
+                    if failures >= self.max_retries {
+                        return Err(e);
+                    }
+                    failures += 1;
+                    (e, backoff_ms(failures))
+                }
                 Err(Failure::Retry(e)) => {
                     if failures >= self.max_retries {
                         return Err(e);
                     }
                     failures += 1;
-                    let ceiling = (BACKOFF_BASE_MS << (failures - 1).min(16)).min(BACKOFF_CAP_MS);
-                    (e, fastrand::u64(0..=ceiling))
+                    (e, backoff_ms(failures))
                 }
             };
             bump(&self.counters.retries, 1);
@@ -231,9 +268,15 @@ impl Core {
                 drop(slot);
                 let err = self.transport_error(&e);
                 tracing::debug!(method = %call.method, path = %call.path, error = %err, "intercom request failed");
-                return Err(Failure::Retry(err));
+                return Err(if e.is_timeout() {
+                    Failure::Timeout(err)
+                } else {
+                    Failure::Retry(err)
+                });
             }
         };
+        self.last_answer_ms
+            .fetch_max(self.created.elapsed().as_millis() as u64, Ordering::Relaxed);
         let status = resp.status().as_u16();
         let rate = RateHeaders::from_headers(resp.headers());
         slot.observe(rate, status);

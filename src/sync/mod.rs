@@ -146,18 +146,24 @@ pub async fn sync_once(opts: SyncOptions) -> Result<SyncReport> {
         .await
         .context("taking the sync lock")??;
     let result = sync_locked(&opts, api, &mut lock, started, t_start).await;
-    match &result {
-        Ok(_) => lock.finish(now(), lock::Outcome::Ok, None),
+    match result {
+        Ok(r) => {
+            lock.finish(now(), lock::Outcome::Ok, None);
+            Ok(r)
+        }
+        Err(e) if crate::store::is_database_error(&e) => {
+            let e = e.context(format!(
+                "the local database {} failed (disk full, damaged, or not writable?)",
+                opts.db.display()
+            ));
+            lock.finish(now(), lock::Outcome::DatabaseError, Some(&format!("{e:#}")));
+            Err(e)
+        }
         Err(e) => {
-            let outcome = if crate::store::is_database_error(e) {
-                lock::Outcome::DatabaseError
-            } else {
-                lock::Outcome::Error
-            };
-            lock.finish(now(), outcome, Some(&format!("{e:#}")));
+            lock.finish(now(), lock::Outcome::Error, Some(&format!("{e:#}")));
+            Err(e)
         }
     }
-    result
 }
 
 /// `PRAGMA quick_check` when due; a damaged database fails the run with what to do.

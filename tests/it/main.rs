@@ -6,5 +6,6 @@ mod client;
 mod common;
 mod intercom;
 mod mcp;
+mod newcomer;
 mod simulator;
 mod sync;
