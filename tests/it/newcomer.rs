@@ -72,15 +72,17 @@ impl Drop for Serve {
 
 async fn serve(db: &Path) -> (Serve, String) {
     let addr = format!("127.0.0.1:{}", free_port());
-    let child = bare(&["serve", "--listen", &addr, "--db"])
-        .arg(db)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let server = Serve(
+        bare(&["serve", "--listen", &addr, "--db"])
+            .arg(db)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     for _ in 0..200 {
         if tokio::net::TcpStream::connect(&addr).await.is_ok() {
-            return (Serve(child), format!("http://{addr}/mcp"));
+            return (server, format!("http://{addr}/mcp"));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
