@@ -1,5 +1,5 @@
 //! Command-line interface. The command names, flags and environment variables here are the public
-//! contract (issues #2-#6): keep them, add freely. Man pages and completions are generated from this.
+//! contract that users, docs and scripts rely on: keep them, add freely. Man pages and completions are generated from this.
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -53,8 +53,8 @@ pub enum Command {
     Contact(ContactArgs),
     /// One command to see it work: simulator -> sync -> MCP server, nothing to configure.
     Demo(DemoArgs),
-    /// Write man pages and shell completions (used by the Debian build).
-    #[command(hide = true)]
+    /// Write man pages and shell completions into a directory (the Debian build installs them; read one
+    /// without installing with `man -l DIR/man/fastintercom.1`).
     GenDocs(GenDocsArgs),
 }
 
@@ -77,7 +77,8 @@ pub struct SyncArgs {
     /// Fetch every conversation, not only the last FASTINTERCOM_BACKFILL_DAYS days.
     #[arg(long)]
     pub full: bool,
-    /// Backfill from this date (YYYY-MM-DD or Unix seconds) instead of FASTINTERCOM_BACKFILL_DAYS ago.
+    /// Backfill from this time instead of FASTINTERCOM_BACKFILL_DAYS ago: 30d, 12w, YYYY-MM-DD, RFC 3339 or
+    /// Unix seconds (not in the future).
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
     /// Do not pace requests from the X-RateLimit-* headers; only wait out 429s (benchmarks).
@@ -118,6 +119,7 @@ pub struct ServeArgs {
         long,
         value_name = "ORIGINS",
         env = "FASTINTERCOM_MCP_ALLOWED_ORIGINS",
+        hide_env_values = true,
         value_delimiter = ','
     )]
     pub allowed_origins: Vec<String>,

@@ -7,7 +7,7 @@ use crate::cli::{ClientArgs, ContactArgs, ConversationArgs, SearchArgs};
 use crate::config::Settings;
 use crate::model::{ContactDetail, ConversationDetail, ConversationSummary, PersonRef};
 use crate::timespec::{fmt_age, fmt_time, parse_time};
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -108,6 +108,18 @@ pub async fn search(a: SearchArgs) -> Result<u8> {
         .map(|s| parse_time(s, now))
         .transpose()
         .context("--until")?;
+    if let Some(s) = since.filter(|s| *s > now) {
+        bail!(
+            "--since {} is in the future ({}): nothing can match; use a past time such as 7d or YYYY-MM-DD",
+            a.since.as_deref().unwrap_or_default(),
+            crate::timespec::fmt_time(s)
+        );
+    }
+    if let (Some(s), Some(u)) = (since, until)
+        && s > u
+    {
+        bail!("--since is after --until: nothing can match; swap them");
+    }
     let (client, opts) = client(&a.client)?;
     let req = SearchRequest {
         text: Some(a.query.clone()).filter(|q| !q.trim().is_empty()),

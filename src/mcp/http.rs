@@ -22,7 +22,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Security settings of the HTTP transport.
 #[derive(Debug, Clone)]
 pub struct HttpOptions {
-    /// Origins allowed besides http(s)://localhost, 127.0.0.1 and [::1] on any port.
+    /// Origins allowed besides http(s)://localhost, 127.0.0.1 and `[::1]` on any port.
     pub allowed_origins: Vec<String>,
     /// When set, `/mcp` requires `Authorization: Bearer <token>`.
     pub token: Option<Token>,
@@ -87,7 +87,7 @@ async fn track(State(activity): State<Arc<Activity>>, req: Request, next: Next) 
     resp
 }
 
-/// True for http(s)://localhost, 127.0.0.1, [::1] with any port.
+/// True for http(s)://localhost, 127.0.0.1, `[::1]` with any port.
 pub fn is_loopback_origin(origin: &str) -> bool {
     let Some(rest) = origin
         .strip_prefix("http://")

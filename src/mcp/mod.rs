@@ -1,4 +1,4 @@
-//! `fastintercom serve` (issue #3): the read-only MCP server over the SQLite cache.
+//! `fastintercom serve`: the read-only MCP server over the SQLite cache.
 //!
 //! - [`tools`]: the tools (schemas, descriptions, validation) over [`crate::store::read`];
 //!   [`answer`]: the envelopes (freshness on every answer, paging cursor); [`server`]: identity and

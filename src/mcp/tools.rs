@@ -1,6 +1,6 @@
 //! The MCP tools: argument schemas (schemars), descriptions an LLM can act on, validation, and the call
 //! into [`crate::store::read`] on the connection pool. Every answer is structured content carrying the
-//! cache's [`Freshness`]. Bad arguments become tool errors (`isError: true`) with a one-line reason;
+//! cache's [`Freshness`](crate::model::Freshness). Bad arguments become tool errors (`isError: true`) with a one-line reason;
 //! arguments of the wrong JSON type are rejected by rmcp as JSON-RPC "invalid params".
 
 use super::answer::{

@@ -1,4 +1,4 @@
-//! Simulated Intercom API (issue #2): a real HTTP server on loopback that serves a generated,
+//! Simulated Intercom API: a real HTTP server on loopback that serves a generated,
 //! deterministic workspace the way Intercom's REST API 2.16 does, for tests, the demo and benchmarks.
 //!
 //! It is a second, independent reading of the API notes and OpenAPI file: it does not import

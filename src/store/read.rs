@@ -1,4 +1,4 @@
-//! Reads for the MCP tools (owner: issue #3). Synchronous, over one read-only connection; the async server
+//! Reads for the MCP tools. Synchronous, over one read-only connection; the async server
 //! runs them in `spawn_blocking`. Every function here turns rows into the answer shapes in
 //! [`crate::model`] (or the small directory types below), so the SQL for each tool lives in one place:
 //!

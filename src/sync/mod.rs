@@ -523,6 +523,12 @@ pub async fn run_cli(a: SyncArgs) -> Result<u8> {
         .map(|s| crate::timespec::parse_time(s, now()))
         .transpose()
         .context("reading --since")?;
+    if let Some(s) = since.filter(|s| *s > now()) {
+        anyhow::bail!(
+            "--since {} is in the future: the backfill would fetch nothing; use a past time such as 30d or YYYY-MM-DD",
+            crate::timespec::fmt_time(s)
+        );
+    }
     let opts = SyncOptions {
         db,
         api: ApiConfig::from_settings(&settings)?,

@@ -46,8 +46,11 @@ impl Progress {
         s.phase = name.to_string();
         s.done = 0;
         if let Some(b) = &self.bar {
-            b.set_message(name.to_string());
+            // Reset first: the steady tick may draw between the two calls, and "contacts 3000" (the
+            // previous phase's count under the new name) would be a lie.
             b.set_position(0);
+            b.reset_elapsed();
+            b.set_message(name.to_string());
         }
         s.last_notify = None;
         Self::notify(&mut s);
