@@ -5,6 +5,7 @@
 mod client;
 mod common;
 mod intercom;
+mod listen;
 mod mcp;
 mod simulator;
 mod sync;
