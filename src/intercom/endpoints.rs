@@ -93,7 +93,32 @@ fn found<T>(r: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
     }
 }
 
+/// The directory collections whose entries can be looked up one by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Directory {
+    Admins,
+    Teams,
+    Tags,
+}
+
+impl Directory {
+    /// The collection's path segment (also its `sync_metadata` resource name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Directory::Admins => "admins",
+            Directory::Teams => "teams",
+            Directory::Tags => "tags",
+        }
+    }
+}
+
 impl IntercomClient {
+    /// `GET /admins/{id}`, `/teams/{id}` or `/tags/{id}`: whether Intercom still has it (`false` on 404).
+    pub async fn directory_entry_exists(&self, kind: Directory, id: &str) -> Result<bool, ApiError> {
+        let path = format!("/{}/{}", kind.name(), segment(id));
+        Ok(found(self.core.json(&get(path, vec![])).await)?.is_some())
+    }
+
     /// `GET /me`: who the token belongs to, and the workspace (region, timezone).
     pub async fn me(&self) -> Result<Me, ApiError> {
         let v = self.core.json(&get("/me".into(), vec![])).await?;

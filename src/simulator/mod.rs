@@ -55,7 +55,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use axum::Router;
 
-pub use config::{Faults, MutationReport, SimConfig, SimStats, Snapshot};
+pub use config::{Faults, ListFault, MutationReport, SimConfig, SimStats, Snapshot};
 
 use crate::cli::SimulateArgs;
 use faults::{ConnKill, KillableListener};

@@ -7,5 +7,6 @@ mod common;
 mod intercom;
 mod listen;
 mod mcp;
+mod reconcile;
 mod simulator;
 mod sync;

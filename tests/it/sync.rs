@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-async fn sim(conversations: usize, f: impl FnOnce(&mut SimConfig)) -> Simulator {
+pub(crate) async fn sim(conversations: usize, f: impl FnOnce(&mut SimConfig)) -> Simulator {
     let mut cfg = SimConfig {
         conversations,
         seed: 7,
@@ -26,24 +26,24 @@ async fn sim(conversations: usize, f: impl FnOnce(&mut SimConfig)) -> Simulator 
         .expect("simulator starts")
 }
 
-fn api(sim: &Simulator) -> ApiConfig {
+pub(crate) fn api(sim: &Simulator) -> ApiConfig {
     let mut a = ApiConfig::new(sim.base_url(), Token::new(sim.token()));
     a.concurrency = 4;
     a
 }
 
 /// Options for a run covering the whole simulated workspace.
-fn opts(db: &Path, sim: &Simulator) -> SyncOptions {
+pub(crate) fn opts(db: &Path, sim: &Simulator) -> SyncOptions {
     let mut o = SyncOptions::new(db, api(sim));
     o.full = true;
     o
 }
 
-fn db_path(dir: &tempfile::TempDir) -> PathBuf {
+pub(crate) fn db_path(dir: &tempfile::TempDir) -> PathBuf {
     dir.path().join("fi.db")
 }
 
-fn id(v: &Value) -> String {
+pub(crate) fn id(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
@@ -77,7 +77,7 @@ fn query_set(conn: &Connection, sql: &str, arg: &str) -> BTreeSet<String> {
 
 /// The database holds exactly what the simulator serves: every conversation (fields, links, the newest
 /// 500 parts with bodies and authors, truncation flag), contact, admin, team and tag.
-fn assert_matches(db: &Path, snap: &Snapshot) {
+pub(crate) fn assert_matches(db: &Path, snap: &Snapshot) {
     let conn = Connection::open(db).unwrap();
     let stored: BTreeSet<String> = {
         let mut s = conn.prepare("SELECT id FROM conversations").unwrap();
@@ -199,20 +199,20 @@ fn assert_matches(db: &Path, snap: &Snapshot) {
     }
 }
 
-fn meta(db: &Path, resource: &str) -> fastintercom::store::metadata::SyncMeta {
+pub(crate) fn meta(db: &Path, resource: &str) -> fastintercom::store::metadata::SyncMeta {
     let conn = Connection::open(db).unwrap();
     fastintercom::store::metadata::read(&conn, resource)
         .unwrap()
         .expect("metadata row")
 }
 
-fn count(db: &Path, table: &str) -> i64 {
+pub(crate) fn count(db: &Path, table: &str) -> i64 {
     let conn = Connection::open(db).unwrap();
     conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
         .unwrap()
 }
 
-async fn run(o: SyncOptions) -> SyncReport {
+pub(crate) async fn run(o: SyncOptions) -> SyncReport {
     tokio::time::timeout(Duration::from_secs(120), sync_once(o))
         .await
         .expect("sync finishes in time")
@@ -482,7 +482,7 @@ async fn completes_through_a_429_storm() {
     sim.shutdown().await;
 }
 
-fn binary_sync(sim: &Simulator, db: &Path, token: &str, args: &[&str]) -> Command {
+pub(crate) fn binary_sync(sim: &Simulator, db: &Path, token: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(common::bin());
     cmd.args(["sync", "--once"])
         .args(args)
@@ -684,7 +684,7 @@ async fn status_reports_freshness_and_exit_codes() {
     sim.shutdown().await;
 }
 
-fn contact_ids(db: &Path) -> BTreeSet<String> {
+pub(crate) fn contact_ids(db: &Path) -> BTreeSet<String> {
     let conn = Connection::open(db).unwrap();
     let mut s = conn.prepare("SELECT id FROM contacts").unwrap();
     s.query_map([], |r| r.get(0))
