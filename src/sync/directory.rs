@@ -18,7 +18,7 @@ pub async fn refresh(ctx: &Ctx) -> Result<(usize, usize, usize)> {
     let teams: Vec<_> = teams.iter().map(map::team).collect();
     let tags: Vec<_> = tags.iter().map(map::tag).collect();
     let counts = (admins.len(), teams.len(), tags.len());
-    let [stored_admins, stored_teams, stored_tags] = ctx.db.read(|c| write::directory_ids(c)).await?;
+    let [stored_admins, stored_teams, stored_tags] = ctx.db.read(write::directory_ids).await?;
     let delete = DirectoryDeletes {
         admins: confirmed_gone(
             ctx,

@@ -4,6 +4,7 @@
 
 mod client;
 mod common;
+mod daemon;
 mod intercom;
 mod listen;
 mod mcp;

@@ -482,6 +482,13 @@ async fn completes_through_a_429_storm() {
     sim.shutdown().await;
 }
 
+/// Run a command to completion on the blocking pool, so the simulator keeps both runtime workers.
+pub(crate) async fn output(mut cmd: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
 pub(crate) fn binary_sync(sim: &Simulator, db: &Path, token: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(common::bin());
     cmd.args(["sync", "--once"])
@@ -505,7 +512,7 @@ async fn bad_token_fails_clearly_and_keeps_the_data() {
     let db = db_path(&dir);
     run(opts(&db, &sim)).await;
     let good = meta(&db, "overall");
-    let out = binary_sync(&sim, &db, "wrong-token-123", &[]).output().unwrap();
+    let out = output(binary_sync(&sim, &db, "wrong-token-123", &[])).await;
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -537,7 +544,7 @@ async fn kill_9_mid_sync_then_resume_loses_nothing() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        std::thread::sleep(Duration::from_millis(50));
+        tokio::time::sleep(Duration::from_millis(50)).await;
         let n = if db.exists() {
             Connection::open(&db)
                 .and_then(|c| c.query_row("SELECT count(*) FROM conversations", [], |r| r.get::<_, i64>(0)))
@@ -565,7 +572,7 @@ async fn kill_9_mid_sync_then_resume_loses_nothing() {
 
     // Resume with a plain run (not --full): it continues from the checkpoint.
     sim.reset_stats();
-    let out = binary_sync(&sim, &db, &sim.token(), &[]).output().unwrap();
+    let out = output(binary_sync(&sim, &db, &sim.token(), &[])).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let refetched = sim
         .stats()
@@ -579,14 +586,23 @@ async fn kill_9_mid_sync_then_resume_loses_nothing() {
     );
     assert_matches(&db, &sim.snapshot());
     let conn = Connection::open(&db).unwrap();
-    let dup: i64 = conn
+    // FTS rows are keyed by the conversation's pk: none left over from a killed batch, none missing.
+    let orphans: i64 = conn
         .query_row(
-            "SELECT count(*) - count(DISTINCT rowid) FROM conversation_fts",
+            "SELECT count(*) FROM conversation_fts WHERE rowid NOT IN (SELECT pk FROM conversations)",
             [],
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(dup, 0);
+    assert_eq!(orphans, 0, "FTS rows without a conversation");
+    let unindexed: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM conversations WHERE pk NOT IN (SELECT rowid FROM conversation_fts)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(unindexed, 0, "conversations missing from FTS");
     assert_eq!(
         count(&db, "conversation_fts"),
         300,
@@ -613,7 +629,7 @@ async fn a_second_sync_exits_75_and_the_first_is_unharmed() {
         .unwrap_or(true)
     {
         assert!(Instant::now() < deadline, "the first sync never took the lock");
-        std::thread::sleep(Duration::from_millis(20));
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let second = binary_sync(&sim, &db, &sim.token(), &["--full"])
         .output()
@@ -624,7 +640,9 @@ async fn a_second_sync_exits_75_and_the_first_is_unharmed() {
         stderr.contains("another sync is running") && stderr.contains(&format!("pid {}", first.id())),
         "{stderr}"
     );
-    let out = first.wait_with_output().unwrap();
+    let out = tokio::task::spawn_blocking(move || first.wait_with_output().unwrap())
+        .await
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_matches(&db, &sim.snapshot());
     sim.shutdown().await;
