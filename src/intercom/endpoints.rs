@@ -227,7 +227,12 @@ impl IntercomClient {
             .map(DeletedConversation::deserialize)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| malformed(what, e))?;
-        let num = |p: &str| v.pointer(p).and_then(Value::as_u64).map(|n| n as u32);
+        // Out-of-range page numbers count as absent rather than wrapping into small ones.
+        let num = |p: &str| {
+            v.pointer(p)
+                .and_then(Value::as_u64)
+                .and_then(|n| u32::try_from(n).ok())
+        };
         let page = num("/pages/page").unwrap_or(page.max(1));
         let total_pages = num("/pages/total_pages").unwrap_or(page);
         let next = v.pointer("/pages/next").is_some_and(|n| !n.is_null() && n != "");

@@ -330,4 +330,15 @@ mod tests {
         t.search_done = true;
         assert_eq!(t.safe_hwm(), Some(30));
     }
+
+    #[test]
+    fn extreme_timestamps_from_intercom_do_not_overflow() {
+        let mut t = Tracker::default();
+        t.seen(i64::MIN);
+        t.pending.insert((i64::MIN, 1));
+        assert_eq!(t.safe_hwm(), Some(i64::MIN));
+        t.seen(i64::MAX);
+        t.pending.clear();
+        assert_eq!(t.safe_hwm(), Some(i64::MAX - 1));
+    }
 }

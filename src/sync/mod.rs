@@ -532,7 +532,7 @@ pub async fn run_cli(a: SyncArgs) -> Result<u8> {
         opts.full = false;
         opts.since = None;
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(minutes.max(1) * 60)) => {}
+            _ = tokio::time::sleep(Duration::from_secs(minutes.max(1).saturating_mul(60))) => {}
             _ = opts.stop.wait() => return Ok(0),
         }
     }
