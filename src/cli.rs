@@ -22,13 +22,16 @@ FASTINTERCOM_INTERCOM_VERSION       Intercom-Version header (default 2.16)\n  \
 FASTINTERCOM_BACKFILL_DAYS          first sync window in days (default 90)\n  \
 FASTINTERCOM_CONCURRENCY            parallel conversation fetches (default 8)\n  \
 FASTINTERCOM_RECONCILE_HOURS        full id walk for deletions every N hours (default 24)\n  \
+FASTINTERCOM_RECONCILE_MAX_DELETE_PERCENT  most of a table one run may delete as gone (default 10)\n  \
 FASTINTERCOM_MAX_STALENESS_MINUTES  cache older than this -> REST; status exits 1 (default 60)\n  \
 FASTINTERCOM_MCP_URL                MCP endpoint for search/conversation/contact (default: read the database)\n  \
 FASTINTERCOM_MCP_TOKEN              bearer token MCP clients must send (credential mcp-token under systemd)\n  \
 FASTINTERCOM_MCP_ALLOWED_ORIGINS    extra allowed Origin values for the HTTP transport\n  \
 FASTINTERCOM_CONFIG                 config file (default /etc/fastintercom/fastintercom.toml)\n  \
 RUST_LOG                            log filter (default info)\n\n\
-Exit status: 0 success; 1 failure (one line on stderr) or stale (status); 75 another sync is running."
+Exit status: 0 success; 1 failure (one line on stderr) or stale (status); 75 another sync is running; \
+143 sync stopped by SIGTERM/SIGINT mid-run (at a batch boundary, checkpoint intact; while `sync --interval` \
+sleeps a signal exits 0)."
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -10,6 +10,7 @@
 //! | `max_staleness_minutes` | `FASTINTERCOM_MAX_STALENESS_MINUTES`| 60                                       |
 //! | `concurrency`           | `FASTINTERCOM_CONCURRENCY`          | 8 (parallel conversation fetches)        |
 //! | `reconcile_hours`       | `FASTINTERCOM_RECONCILE_HOURS`      | 24 (full id walk to find deletions)      |
+//! | `reconcile_max_delete_percent` | `FASTINTERCOM_RECONCILE_MAX_DELETE_PERCENT` | 10 (refuse to delete more of a table in one run) |
 //! | `mcp_url`               | `FASTINTERCOM_MCP_URL`              | none (client reads the database file)    |
 //! | `token_file`            | (credential) `$CREDENTIALS_DIRECTORY/intercom-token`, else `INTERCOM_ACCESS_TOKEN` | none |
 //! | `mcp_token_file`        | (credential) `$CREDENTIALS_DIRECTORY/mcp-token`, else `FASTINTERCOM_MCP_TOKEN` | none |
@@ -23,6 +24,8 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/fastintercom/fastintercom.toml";
 pub const DEFAULT_DB_PATH: &str = "/var/lib/fastintercom/fastintercom.db";
 pub const DEFAULT_INTERCOM_VERSION: &str = "2.16";
+/// Default `reconcile_max_delete_percent`.
+pub const DEFAULT_MAX_DELETE_PERCENT: u8 = 10;
 
 /// The contents of the TOML file. Every key is optional.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -36,6 +39,7 @@ pub struct FileConfig {
     pub max_staleness_minutes: Option<u64>,
     pub concurrency: Option<usize>,
     pub reconcile_hours: Option<u64>,
+    pub reconcile_max_delete_percent: Option<u8>,
     pub mcp_url: Option<String>,
     pub token_file: Option<PathBuf>,
     pub mcp_token_file: Option<PathBuf>,
@@ -169,6 +173,21 @@ impl Settings {
         Ok(env_parse("FASTINTERCOM_RECONCILE_HOURS")?
             .or(self.file.reconcile_hours)
             .unwrap_or(24))
+    }
+
+    /// The most of one table (percent of its stored rows) a run may delete because Intercom stopped
+    /// listing them; beyond it the run keeps the rows and says so. 0 = never delete that way.
+    pub fn reconcile_max_delete_percent(&self) -> Result<u8> {
+        let p = env_parse::<u8>("FASTINTERCOM_RECONCILE_MAX_DELETE_PERCENT")?
+            .or(self.file.reconcile_max_delete_percent)
+            .unwrap_or(DEFAULT_MAX_DELETE_PERCENT);
+        if p > 100 {
+            bail!(
+                "reconcile_max_delete_percent = {p} is not a percentage: use 0 to 100 \
+                 (FASTINTERCOM_RECONCILE_MAX_DELETE_PERCENT or the config file)"
+            );
+        }
+        Ok(p)
     }
 
     pub fn mcp_url(&self, flag: Option<&str>) -> Option<String> {

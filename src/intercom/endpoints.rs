@@ -93,7 +93,32 @@ fn found<T>(r: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
     }
 }
 
+/// The directory collections whose entries can be looked up one by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Directory {
+    Admins,
+    Teams,
+    Tags,
+}
+
+impl Directory {
+    /// The collection's path segment (also its `sync_metadata` resource name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Directory::Admins => "admins",
+            Directory::Teams => "teams",
+            Directory::Tags => "tags",
+        }
+    }
+}
+
 impl IntercomClient {
+    /// `GET /admins/{id}`, `/teams/{id}` or `/tags/{id}`: whether Intercom still has it (`false` on 404).
+    pub async fn directory_entry_exists(&self, kind: Directory, id: &str) -> Result<bool, ApiError> {
+        let path = format!("/{}/{}", kind.name(), segment(id));
+        Ok(found(self.core.json(&get(path, vec![])).await)?.is_some())
+    }
+
     /// `GET /me`: who the token belongs to, and the workspace (region, timezone).
     pub async fn me(&self) -> Result<Me, ApiError> {
         let v = self.core.json(&get("/me".into(), vec![])).await?;
@@ -202,7 +227,12 @@ impl IntercomClient {
             .map(DeletedConversation::deserialize)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| malformed(what, e))?;
-        let num = |p: &str| v.pointer(p).and_then(Value::as_u64).map(|n| n as u32);
+        // Out-of-range page numbers count as absent rather than wrapping into small ones.
+        let num = |p: &str| {
+            v.pointer(p)
+                .and_then(Value::as_u64)
+                .and_then(|n| u32::try_from(n).ok())
+        };
         let page = num("/pages/page").unwrap_or(page.max(1));
         let total_pages = num("/pages/total_pages").unwrap_or(page);
         let next = v.pointer("/pages/next").is_some_and(|n| !n.is_null() && n != "");

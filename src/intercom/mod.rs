@@ -27,12 +27,14 @@ mod paginate;
 mod ratelimit;
 
 pub use config::ApiConfig;
+pub use endpoints::Directory;
 pub use error::ApiError;
 pub use http::{ApiStats, MAX_RATE_LIMIT_RETRIES};
 pub use models::{
     Admin, App, Author, Contact, ContactRef, Conversation, DeletedConversation, DeletedPage, Me, Page, Part,
     Rating, Source, Tag, TagRef, Team,
 };
+pub use paginate::MAX_PAGES;
 
 use std::sync::Arc;
 

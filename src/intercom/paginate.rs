@@ -1,13 +1,21 @@
 //! Pagination as streams, and bounded-concurrency conversation fetches.
 //!
-//! Cursor pages follow `pages.next.starting_after` until it is absent. A page that hands back the
-//! cursor it was fetched with would loop forever; the stream ends with [`ApiError::Malformed`] instead.
-//! A stream ends after its first error (the request was already retried as far as the policy allows).
+//! Every cursor walk of the sync goes through [`cursor_pages`]: it follows `pages.next.starting_after`
+//! until it is absent, and ends with [`ApiError::Malformed`] instead of looping when Intercom hands back
+//! any cursor it already gave in this walk (not only the previous one: `a → b → a` is a loop too) or
+//! when the walk passes [`MAX_PAGES`]. A page with no items but a fresh `next` is followed (the guards
+//! bound it). A stream ends after its first error (the request was already retried as far as the
+//! policy allows).
 
 use super::{ApiError, Contact, Conversation, IntercomClient, Page};
 use futures_util::stream::{self, Stream, StreamExt};
 use serde_json::Value;
+use std::collections::HashSet;
 use std::future::Future;
+
+/// The most pages one walk may take: 150 items a page makes 15 million rows, far beyond any workspace we
+/// sync; a walk that gets there is a cursor going round in a circle Intercom's way, not data.
+pub const MAX_PAGES: usize = 100_000;
 
 enum Cursor {
     Next(Option<String>),
@@ -15,29 +23,64 @@ enum Cursor {
     Done,
 }
 
-/// Pages from `fetch(cursor)`, starting with no cursor.
+struct Walk<F> {
+    fetch: F,
+    seen: HashSet<String>,
+    pages: usize,
+    max_pages: usize,
+}
+
+/// Pages from `fetch(cursor)`, starting with no cursor, with the repeated-cursor guard and [`MAX_PAGES`].
 pub fn cursor_pages<T, F, Fut>(fetch: F) -> impl Stream<Item = Result<Page<T>, ApiError>>
 where
     F: FnMut(Option<String>) -> Fut,
     Fut: Future<Output = Result<Page<T>, ApiError>>,
 {
-    stream::unfold((fetch, Cursor::Next(None)), |(mut fetch, state)| async move {
+    cursor_pages_capped(fetch, MAX_PAGES)
+}
+
+/// [`cursor_pages`] with its page cap given.
+pub fn cursor_pages_capped<T, F, Fut>(
+    fetch: F,
+    max_pages: usize,
+) -> impl Stream<Item = Result<Page<T>, ApiError>>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<Page<T>, ApiError>>,
+{
+    let walk = Walk {
+        fetch,
+        seen: HashSet::new(),
+        pages: 0,
+        max_pages,
+    };
+    stream::unfold((walk, Cursor::Next(None)), |(mut walk, state)| async move {
         let cursor = match state {
             Cursor::Done => return None,
-            Cursor::Fail(e) => return Some((Err(e), (fetch, Cursor::Done))),
+            Cursor::Fail(e) => return Some((Err(e), (walk, Cursor::Done))),
             Cursor::Next(c) => c,
         };
-        match fetch(cursor.clone()).await {
-            Err(e) => Some((Err(e), (fetch, Cursor::Done))),
+        match (walk.fetch)(cursor).await {
+            Err(e) => Some((Err(e), (walk, Cursor::Done))),
             Ok(page) => {
+                walk.pages += 1;
                 let next = match &page.next {
                     None => Cursor::Done,
-                    Some(n) if Some(n) == cursor.as_ref() => Cursor::Fail(ApiError::Malformed(
-                        "Intercom returned the same pagination cursor twice; stopping to avoid a loop".into(),
-                    )),
-                    Some(n) => Cursor::Next(Some(n.clone())),
+                    Some(n) if walk.seen.contains(n) => Cursor::Fail(ApiError::Malformed(format!(
+                        "Intercom returned a pagination cursor it had already given in this walk (after {} \
+                         pages); stopping to avoid a loop",
+                        walk.pages
+                    ))),
+                    Some(_) if walk.pages >= walk.max_pages => Cursor::Fail(ApiError::Malformed(format!(
+                        "Intercom kept returning more pages after {} pages; stopping this walk",
+                        walk.pages
+                    ))),
+                    Some(n) => {
+                        walk.seen.insert(n.clone());
+                        Cursor::Next(Some(n.clone()))
+                    }
                 };
-                Some((Ok(page), (fetch, next)))
+                Some((Ok(page), (walk, next)))
             }
         }
     })
@@ -158,6 +201,51 @@ mod tests {
             .await;
         assert_eq!(pages.len(), 3);
         assert!(matches!(pages[2], Err(ApiError::Malformed(_))));
+    }
+
+    #[tokio::test]
+    async fn a_cursor_cycle_ends_with_an_error() {
+        let pages: Vec<_> = cursor_pages(|c: Option<String>| async move {
+            match c.as_deref() {
+                None => page(vec![1], Some("a")),
+                Some("a") => page(vec![2], Some("b")),
+                _ => page(vec![3], Some("a")),
+            }
+        })
+        .collect()
+        .await;
+        assert_eq!(pages.len(), 4, "{pages:?}");
+        assert!(matches!(pages[3], Err(ApiError::Malformed(_))));
+    }
+
+    #[tokio::test]
+    async fn empty_pages_with_a_fresh_cursor_are_followed() {
+        let pages: Vec<_> = cursor_pages(|c: Option<String>| async move {
+            match c.as_deref() {
+                None => page(vec![], Some("a")),
+                Some("a") => page(vec![], Some("b")),
+                _ => page(vec![7], None),
+            }
+        })
+        .collect()
+        .await;
+        let items: Vec<u32> = pages.into_iter().flat_map(|p| p.unwrap().items).collect();
+        assert_eq!(items, vec![7]);
+    }
+
+    #[tokio::test]
+    async fn an_endless_walk_stops_at_the_page_cap() {
+        let pages: Vec<_> = cursor_pages_capped(
+            |c: Option<String>| async move {
+                let n: u64 = c.as_deref().map_or(0, |c| c.parse().unwrap());
+                page(vec![1], Some(&(n + 1).to_string()))
+            },
+            50,
+        )
+        .collect()
+        .await;
+        assert_eq!(pages.len(), 51);
+        assert!(matches!(pages[50], Err(ApiError::Malformed(_))));
     }
 
     #[tokio::test]

@@ -23,13 +23,21 @@ pub struct RateHeaders {
     pub reset: i64,
 }
 
+/// The headers come from the network: a limit outside `1..=MAX_BUDGET` (0 would pace to a standstill), a
+/// remaining outside `0..=MAX_BUDGET`, or a reset before
+/// 1970 or more than `MAX_RESET_AHEAD_S` past our clock, is clamped on the way in, so the pacing
+/// arithmetic (`reset * 1000`, sums and differences) cannot overflow and no wait exceeds a few minutes.
+const MAX_BUDGET: i64 = 1_000_000;
+const MAX_RESET_AHEAD_S: i64 = 300;
+
 impl RateHeaders {
     pub fn from_headers(h: &reqwest::header::HeaderMap) -> Option<RateHeaders> {
         let num = |name: &str| h.get(name)?.to_str().ok()?.trim().parse::<i64>().ok();
+        let latest_reset = unix_ms() / 1000 + MAX_RESET_AHEAD_S;
         Some(RateHeaders {
-            limit: num("x-ratelimit-limit")?,
-            remaining: num("x-ratelimit-remaining")?,
-            reset: num("x-ratelimit-reset")?,
+            limit: num("x-ratelimit-limit")?.clamp(1, MAX_BUDGET),
+            remaining: num("x-ratelimit-remaining")?.clamp(0, MAX_BUDGET),
+            reset: num("x-ratelimit-reset")?.clamp(0, latest_reset),
         })
     }
 }
@@ -349,5 +357,38 @@ mod tests {
                 .await
                 .is_err()
         );
+    }
+
+    #[tokio::test]
+    async fn extreme_header_values_are_clamped() {
+        use reqwest::header::{HeaderMap, HeaderValue};
+        let headers = |limit: i64, remaining: i64, reset: i64| {
+            let mut m = HeaderMap::new();
+            m.insert("x-ratelimit-limit", HeaderValue::from(limit));
+            m.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
+            m.insert("x-ratelimit-reset", HeaderValue::from(reset));
+            RateHeaders::from_headers(&m).unwrap()
+        };
+        let now_s = unix_ms() / 1000;
+        for (l, r, t) in [
+            (i64::MAX, i64::MAX, i64::MAX),
+            (i64::MIN, i64::MIN, i64::MIN),
+            (i64::MAX, i64::MIN, 0),
+        ] {
+            let h = headers(l, r, t);
+            assert!((1..=MAX_BUDGET).contains(&h.limit) && (0..=MAX_BUDGET).contains(&h.remaining));
+            assert!((0..=now_s + MAX_RESET_AHEAD_S + 1).contains(&h.reset), "{h:?}");
+            let rl = RateLimiter::new();
+            assert!(rl.backoff_after_429(Some(h)) <= 60_000);
+            let (slot, _) = rl.acquire().await;
+            slot.observe(Some(h), 200);
+            let (slot, _) = tokio::time::timeout(Duration::from_secs(15), rl.acquire())
+                .await
+                .expect("no wait beyond one window");
+            slot.observe(Some(h), 429);
+        }
+        // A reset far in the future waits at most a few minutes, not until then.
+        let h = headers(10, 0, now_s + 1_000_000_000);
+        assert!(h.reset <= now_s + MAX_RESET_AHEAD_S + 1);
     }
 }

@@ -84,7 +84,7 @@ pub async fn bind(addr: &str) -> Result<Listener> {
         .strip_prefix("unix:")
         .or_else(|| addr.starts_with('/').then_some(addr));
     if let Some(path) = path {
-        let _ = std::fs::remove_file(path);
+        remove_stale_socket(std::path::Path::new(path))?;
         let l = tokio::net::UnixListener::bind(path).with_context(|| format!("listening on unix:{path}"))?;
         return Ok(Listener::Unix(l));
     }
@@ -92,6 +92,34 @@ pub async fn bind(addr: &str) -> Result<Listener> {
         .await
         .with_context(|| format!("listening on {addr} (use --listen HOST:PORT)"))?;
     Ok(Listener::Tcp(l))
+}
+
+/// Before binding a Unix socket at `path`: remove a socket left there by an earlier server, and refuse
+/// anything else (a regular file, a directory, a symlink), so a typo in `--listen` never deletes data.
+fn remove_stale_socket(path: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("checking --listen path {}", path.display())),
+        Ok(m) if m.file_type().is_socket() => std::fs::remove_file(path)
+            .with_context(|| format!("removing the old socket {} before listening", path.display())),
+        Ok(m) => {
+            let what = if m.is_dir() {
+                "a directory"
+            } else if m.file_type().is_symlink() {
+                "a symbolic link"
+            } else if m.is_file() {
+                "a regular file"
+            } else {
+                "not a socket"
+            };
+            bail!(
+                "--listen {}: that path is {what}, not a Unix socket; left it untouched. \
+                 Pick a path that does not exist yet (or an old socket), e.g. /run/fastintercom/mcp.sock",
+                path.display()
+            )
+        }
+    }
 }
 
 /// Send sd-notify states; a missing or broken NOTIFY_SOCKET is logged, never fatal.

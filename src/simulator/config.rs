@@ -15,6 +15,25 @@ pub struct Faults {
     pub p_drop: f64,
     /// Share of requests answered 200 with a truncated JSON body or an empty body.
     pub p_malformed: f64,
+    /// How the full lists misbehave during a walk (every request, not drawn by share).
+    pub list: ListFault,
+}
+
+/// A misbehaving list, for the reconciliation walks: `GET /conversations` and `GET /contacts` (all
+/// variants) and `GET /admins`, `/teams`, `/tags` (`Empty` and `Shift`). `total_count` stays honest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ListFault {
+    #[default]
+    None,
+    /// The walk ends early: page `pages` (1-based) comes without `next`.
+    Short { pages: u64 },
+    /// Every page is empty and has no `next`.
+    Empty,
+    /// From page 2 on, `next` hands back the cursor the page was requested with.
+    RepeatCursor,
+    /// Rows move past the cursor mid-walk: the first row of every page after the first (the first row of
+    /// a directory list) is left out.
+    Shift,
 }
 
 impl Default for Faults {
@@ -25,6 +44,7 @@ impl Default for Faults {
             slow_ms: 40_000,
             p_drop: 0.0,
             p_malformed: 0.0,
+            list: ListFault::None,
         }
     }
 }

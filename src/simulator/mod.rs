@@ -5,7 +5,8 @@
 //! `crate::intercom`'s types. Modules:
 //! - [`config`]: settings and the value types of the public API.
 //! - `workspace`: compact rows, sort indexes, deterministic generation; `textgen`: support text.
-//! - `render`: JSON shapes; `fields`: searchable field values; `search`: the query DSL.
+//! - `render`: JSON shapes; `fields`: searchable field values; `search`: the query DSL; `plain`: the
+//!   simulator's own HTML-to-text reading (independent of the sync's, so tests can catch its mistakes).
 //! - `cursor`: opaque keyset cursors and page scans; `ratelimit`: 10-second windows.
 //! - `faults`: 5xx / slow / drop / malformed injection; `routes`: the axum handler; `mutate`: changes.
 //!
@@ -40,6 +41,7 @@ mod cursor;
 mod faults;
 mod fields;
 mod mutate;
+mod plain;
 mod ratelimit;
 mod render;
 mod routes;
@@ -55,7 +57,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use axum::Router;
 
-pub use config::{Faults, MutationReport, SimConfig, SimStats, Snapshot};
+pub use config::{Faults, ListFault, MutationReport, SimConfig, SimStats, Snapshot};
 
 use crate::cli::SimulateArgs;
 use faults::{ConnKill, KillableListener};

@@ -72,7 +72,7 @@ pub fn plaintext(html: &str) -> String {
     }
     s.push_str(rest);
     let s = s.replace("</p><p>", "\n").replace("<br>", "\n");
-    crate::text::html_to_text(&s)
+    super::plain::html_to_plain(&s)
 }
 
 fn body(html: &str, plain: bool) -> Value {

@@ -12,7 +12,7 @@ use axum::response::Response;
 use fastrand::Rng;
 use serde_json::{Value, json};
 
-use super::config::{Faults, SimStats};
+use super::config::{Faults, ListFault, SimStats};
 use super::cursor::{self, Cursor};
 use super::faults::{self, ConnKill, Fault};
 use super::fields::{ContactRow, ConvRow};
@@ -286,7 +286,12 @@ fn dispatch(
         (["me"], true, _) => render::me_json(ws),
         (["admins"], true, _) => {
             let admins: Vec<Value> = (0..ws.admins.len()).map(|i| render::admin_json(ws, i)).collect();
-            json!({"type": "admin.list", "admins": admins})
+            list_fault(
+                sh,
+                json!({"type": "admin.list", "admins": admins}),
+                "admins",
+                None,
+            )
         }
         (["admins", id], true, _) => {
             let i = ws.admins.iter().position(|a| a.id.to_string() == *id);
@@ -295,7 +300,7 @@ fn dispatch(
         }
         (["teams"], true, _) => {
             let teams: Vec<Value> = (0..ws.teams.len()).map(|i| render::team_json(ws, i)).collect();
-            json!({"type": "team.list", "teams": teams})
+            list_fault(sh, json!({"type": "team.list", "teams": teams}), "teams", None)
         }
         (["teams", id], true, _) => {
             let i = ws.teams.iter().position(|t| t.id.to_string() == *id);
@@ -303,10 +308,17 @@ fn dispatch(
         }
         (["tags"], true, _) => {
             let tags: Vec<Value> = (0..ws.tags.len()).map(|i| render::tag_json(ws, i)).collect();
-            json!({"type": "list", "data": tags})
+            list_fault(sh, json!({"type": "list", "data": tags}), "data", None)
+        }
+        (["tags", id], true, _) => {
+            let i = ws.tags.iter().position(|t| t.id.to_string() == *id);
+            render::tag_json(ws, i.ok_or_else(|| err(404, "tag_not_found", "Tag not found"))?)
         }
         (["segments"], true, _) => json!({"type": "segment.list", "segments": [], "pages": {}}),
-        (["conversations"], true, _) => return plain_list(sh, ws, Kind::Conversation, &q, 20),
+        (["conversations"], true, _) => {
+            let v = plain_list(sh, ws, Kind::Conversation, &q, 20)?;
+            return faulty_page(sh, v, "conversations", &q);
+        }
         (["conversations", "search"], _, true) => {
             return search_endpoint(sh, ws, Kind::Conversation, body, 20, false);
         }
@@ -330,7 +342,10 @@ fn dispatch(
             return serde_json::to_vec(&render::conversation_out(ws, c, Parts::Newest(500), plain))
                 .map_err(|e| err(500, "server_error", e.to_string()));
         }
-        (["contacts"], true, _) => return plain_list(sh, ws, Kind::Contact, &q, 50),
+        (["contacts"], true, _) => {
+            let v = plain_list(sh, ws, Kind::Contact, &q, 50)?;
+            return faulty_page(sh, v, "data", &q);
+        }
         (["contacts", "search"], _, true) => {
             // New contacts reach search late (quirk §10.12): only indexed rows are searched.
             return search_endpoint(sh, ws, Kind::Contact, body, 50, true);
@@ -359,6 +374,66 @@ fn dispatch(
         _ => return Err(not_found()),
     };
     to_vec(&v)
+}
+
+/// A page of a full list with the configured [`ListFault`] applied (`key` holds the items).
+fn faulty_page(
+    sh: &Shared,
+    body: Vec<u8>,
+    key: &str,
+    q: &HashMap<String, String>,
+) -> Result<Vec<u8>, ApiError> {
+    if sh.ctl.lock().expect("ctl").faults.list == ListFault::None {
+        return Ok(body);
+    }
+    let v: Value = serde_json::from_slice(&body).map_err(|e| err(500, "server_error", e.to_string()))?;
+    to_vec(&list_fault(
+        sh,
+        v,
+        key,
+        q.get("starting_after").map(String::as_str),
+    ))
+}
+
+/// Apply the configured [`ListFault`] to a list answer (`after`: the cursor it was requested with).
+fn list_fault(sh: &Shared, mut v: Value, key: &str, after: Option<&str>) -> Value {
+    let fault = sh.ctl.lock().expect("ctl").faults.list;
+    let page = v["pages"]["page"].as_u64().unwrap_or(1);
+    let paged = v.get("pages").is_some();
+    let drop_next = |v: &mut Value| {
+        if let Some(p) = v.get_mut("pages").and_then(Value::as_object_mut) {
+            p.remove("next");
+        }
+    };
+    match fault {
+        ListFault::None => {}
+        ListFault::Short { pages } => {
+            if page >= pages {
+                drop_next(&mut v);
+            }
+        }
+        ListFault::Empty => {
+            v[key] = json!([]);
+            drop_next(&mut v);
+        }
+        ListFault::RepeatCursor => {
+            if page >= 2
+                && let Some(a) = after
+                && v["pages"]["next"].is_object()
+            {
+                v["pages"]["next"]["starting_after"] = json!(a);
+            }
+        }
+        ListFault::Shift => {
+            if (page >= 2 || !paged)
+                && let Some(items) = v[key].as_array_mut()
+                && !items.is_empty()
+            {
+                items.remove(0);
+            }
+        }
+    }
+    v
 }
 
 fn id_sort() -> Sort {

@@ -124,8 +124,8 @@ const TOPICS: &[Topic] = &[
             "I checked again and there are still two charges.",
         ],
         replies: &[
-            "Sorry about that, I've refunded the duplicate charge. It can take 5-10 days to show up.",
-            "I've updated the VAT number on your account &amp; re-issued the invoice.",
+            "Sorry about that, I&rsquo;ve refunded the duplicate charge. It can take 5&ndash;10 days to show up.",
+            "I&#8217;ve updated the VAT number on your account &amp; re-issued the invoice &mdash; sorry&hellip;",
             "Thanks for your patience, our billing team is looking into the payment.",
         ],
     },
@@ -144,7 +144,7 @@ const TOPICS: &[Topic] = &[
         ],
         replies: &[
             "I've processed a full refund to your original payment method.",
-            "Refunds are issued within 5 business days. I'll keep an eye on it.",
+            "Refunds are issued within 5&nbsp;business days (&euro;, &#x24;, &pound;&hellip;). I&apos;ll keep an eye on it.",
             "Could you confirm the order number so I can start the refund?",
         ],
     },
@@ -154,7 +154,7 @@ const TOPICS: &[Topic] = &[
         openers: &[
             "I can't log in, the password reset email never arrives.",
             "Two-factor authentication codes are rejected every time.",
-            "I get an error \"session expired\" right after I log in.",
+            "I get an error &ldquo;session expired&rdquo; right after I log in.",
         ],
         followups: &[
             "I tried a different browser, same problem.",

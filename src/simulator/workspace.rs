@@ -416,7 +416,7 @@ impl Workspace {
             team,
             tags,
             subject,
-            body_plain: crate::text::html_to_text(&body).to_lowercase(),
+            body_plain: super::plain::html_to_plain(&body).to_lowercase(),
             body,
             parts,
             waiting_since,

@@ -19,6 +19,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "stats_indexes",
         include_str!("../../migrations/0002_stats_indexes.sql"),
     ),
+    (
+        3,
+        "deletion_guard",
+        include_str!("../../migrations/0003_deletion_guard.sql"),
+    ),
 ];
 
 pub fn latest_version() -> i64 {

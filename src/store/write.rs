@@ -8,7 +8,7 @@
 use crate::text::html_to_text;
 use anyhow::{Context, Result};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Intercom returns at most this many parts per conversation (the newest).
 pub const PARTS_CAP: i64 = 500;
@@ -457,22 +457,36 @@ pub fn delete_contacts(conn: &mut Connection, ids: &[String]) -> Result<u64> {
     Ok(n)
 }
 
-/// Replace admins, teams, tags and team membership with what Intercom listed (one transaction): rows
-/// Intercom no longer lists are deleted. Team membership is the union of `teams[].admin_ids` and
-/// `admins[].team_ids`.
+/// Ids of admins, teams and tags to delete in [`replace_directory`]: only those Intercom confirmed gone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DirectoryDeletes {
+    pub admins: Vec<String>,
+    pub teams: Vec<String>,
+    pub tags: Vec<String>,
+}
+
+/// The stored ids of admins, teams and tags.
+pub fn directory_ids(conn: &Connection) -> Result<[HashSet<String>; 3]> {
+    let ids = |table: &str| -> Result<HashSet<String>> {
+        let mut st = conn.prepare(&format!("SELECT id FROM {table}"))?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    };
+    Ok([ids("admins")?, ids("teams")?, ids("tags")?])
+}
+
+/// Upsert the admins, teams and tags Intercom listed and delete the ones in `delete` (one transaction).
+/// A stored row Intercom did not list but did not confirm gone either is kept. Team membership of the
+/// listed teams and admins is rebuilt from the union of `teams[].admin_ids` and `admins[].team_ids`.
 pub fn replace_directory(
     conn: &mut Connection,
     admins: &[AdminRecord],
     teams: &[TeamRecord],
     tags: &[TagRecord],
+    delete: &DirectoryDeletes,
 ) -> Result<()> {
     let tx = conn.transaction()?;
-    tx.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS keep_ids (kind TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (kind, id));
-         DELETE FROM temp.keep_ids;",
-    )?;
     {
-        let mut keep = tx.prepare_cached("INSERT OR IGNORE INTO temp.keep_ids (kind, id) VALUES (?1, ?2)")?;
         let mut admin = tx.prepare_cached(
             "INSERT INTO admins (id, name, email, job_title, away_mode, has_inbox_seat, raw)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -480,6 +494,7 @@ pub fn replace_directory(
                 job_title = excluded.job_title, away_mode = excluded.away_mode,
                 has_inbox_seat = excluded.has_inbox_seat, raw = excluded.raw",
         )?;
+        let mut unlink_admin = tx.prepare_cached("DELETE FROM team_admins WHERE admin_id = ?1")?;
         for a in admins {
             admin.execute(params![
                 a.id,
@@ -490,24 +505,23 @@ pub fn replace_directory(
                 a.has_inbox_seat,
                 a.raw
             ])?;
-            keep.execute(["admin", &a.id])?;
+            unlink_admin.execute([&a.id])?;
         }
         let mut team = tx.prepare_cached(
             "INSERT INTO teams (id, name, raw) VALUES (?1, ?2, ?3)
              ON CONFLICT(id) DO UPDATE SET name = excluded.name, raw = excluded.raw",
         )?;
+        let mut unlink_team = tx.prepare_cached("DELETE FROM team_admins WHERE team_id = ?1")?;
         for t in teams {
             team.execute(params![t.id, t.name, t.raw])?;
-            keep.execute(["team", &t.id])?;
+            unlink_team.execute([&t.id])?;
         }
         let mut tag = tx.prepare_cached(
             "INSERT INTO tags (id, name) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET name = excluded.name",
         )?;
         for t in tags {
             tag.execute([&t.id, &t.name])?;
-            keep.execute(["tag", &t.id])?;
         }
-        tx.execute("DELETE FROM team_admins", [])?;
         let mut member =
             tx.prepare_cached("INSERT OR IGNORE INTO team_admins (team_id, admin_id) VALUES (?1, ?2)")?;
         for t in teams {
@@ -520,14 +534,34 @@ pub fn replace_directory(
                 member.execute([t, &a.id])?;
             }
         }
+        let mut del_admin = tx.prepare_cached("DELETE FROM admins WHERE id = ?1")?;
+        for id in &delete.admins {
+            del_admin.execute([id])?;
+            unlink_admin.execute([id])?;
+        }
+        let mut del_team = tx.prepare_cached("DELETE FROM teams WHERE id = ?1")?;
+        for id in &delete.teams {
+            del_team.execute([id])?;
+            unlink_team.execute([id])?;
+        }
+        let mut del_tag = tx.prepare_cached("DELETE FROM tags WHERE id = ?1")?;
+        for id in &delete.tags {
+            del_tag.execute([id])?;
+        }
     }
-    tx.execute_batch(
-        "DELETE FROM admins WHERE id NOT IN (SELECT id FROM temp.keep_ids WHERE kind = 'admin');
-         DELETE FROM teams WHERE id NOT IN (SELECT id FROM temp.keep_ids WHERE kind = 'team');
-         DELETE FROM tags WHERE id NOT IN (SELECT id FROM temp.keep_ids WHERE kind = 'tag');
-         DELETE FROM temp.keep_ids;",
-    )?;
     tx.commit()?;
+    Ok(())
+}
+
+/// Record (or clear, with `None`) the deletions the sync refused to make for `resource`, with the time.
+pub fn set_deletions_refused(conn: &Connection, resource: &str, reason: Option<&str>, at: i64) -> Result<()> {
+    conn.execute(
+        "INSERT INTO sync_metadata (resource, deletions_refused, deletions_refused_at)
+         VALUES (?1, ?2, CASE WHEN ?2 IS NULL THEN NULL ELSE ?3 END)
+         ON CONFLICT(resource) DO UPDATE SET deletions_refused = excluded.deletions_refused,
+            deletions_refused_at = excluded.deletions_refused_at",
+        params![resource, reason, at],
+    )?;
     Ok(())
 }
 
@@ -719,7 +753,7 @@ mod tests {
     }
 
     #[test]
-    fn directory_refresh_deletes_what_is_gone() {
+    fn directory_refresh_deletes_only_what_is_confirmed_gone() {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = open_rw(&dir.path().join("t.db")).unwrap();
         let admin = |id: &str, teams: &[&str]| AdminRecord {
@@ -744,9 +778,27 @@ mod tests {
             &[admin("1", &["10"]), admin("2", &[])],
             &[team("10")],
             &[tag("5"), tag("6")],
+            &DirectoryDeletes::default(),
         )
         .unwrap();
-        replace_directory(&mut conn, &[admin("2", &["10"])], &[team("10")], &[tag("6")]).unwrap();
+        // Unlisted but not confirmed gone: kept.
+        replace_directory(&mut conn, &[], &[], &[], &DirectoryDeletes::default()).unwrap();
+        assert_eq!(count_rows(&conn, Table::Admins).unwrap(), 2);
+        assert_eq!(count_rows(&conn, Table::Teams).unwrap(), 1);
+        assert_eq!(count_rows(&conn, Table::Tags).unwrap(), 2);
+        let confirmed = DirectoryDeletes {
+            admins: vec!["1".into()],
+            teams: vec![],
+            tags: vec!["5".into()],
+        };
+        replace_directory(
+            &mut conn,
+            &[admin("2", &["10"])],
+            &[team("10")],
+            &[tag("6")],
+            &confirmed,
+        )
+        .unwrap();
         assert_eq!(count_rows(&conn, Table::Admins).unwrap(), 1);
         assert_eq!(count_rows(&conn, Table::Tags).unwrap(), 1);
         let members: Vec<String> = conn

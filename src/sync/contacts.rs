@@ -4,9 +4,14 @@
 //! `updated_at >= hwm - BUFFER` client-side. The buffer covers contacts that show up in search late.
 
 use super::{Ctx, RESOURCE_CONTACTS, map};
+use crate::intercom::{ApiError, Contact, Page};
 use crate::store::{metadata, write};
 use anyhow::{Context, Result};
+use futures_util::{Stream, StreamExt};
 use serde_json::json;
+use std::pin::Pin;
+
+type Pages = Pin<Box<dyn Stream<Item = Result<Page<Contact>, ApiError>> + Send>>;
 
 /// Newly created contacts can take minutes to become searchable; re-read an hour.
 const BUFFER: i64 = 3600;
@@ -22,8 +27,7 @@ pub struct ContactsOutcome {
 pub async fn sync(ctx: &Ctx, hwm: Option<i64>, full: bool) -> Result<ContactsOutcome> {
     let mut written = 0;
     let mut max_seen = hwm;
-    let mut cursor: Option<String> = None;
-    let since = hwm.filter(|_| !full).map(|h| h - BUFFER);
+    let since = hwm.filter(|_| !full).map(|h| h.saturating_sub(BUFFER));
     let query = since.map(|s| {
         json!({"operator": "OR", "value": [
             {"field": "updated_at", "operator": "=", "value": s},
@@ -31,19 +35,18 @@ pub async fn sync(ctx: &Ctx, hwm: Option<i64>, full: bool) -> Result<ContactsOut
         ]})
     });
     let sort = json!({"field": "updated_at", "order": "ascending"});
-    loop {
-        let page = match &query {
-            Some(q) => ctx
-                .api
-                .search_contacts(q, Some(&sort), PER_PAGE, cursor.as_deref())
-                .await
-                .context("searching contacts")?,
-            None => ctx
-                .api
-                .list_contacts(PER_PAGE, cursor.as_deref())
-                .await
-                .context("listing contacts")?,
+    let ascending = query.is_some();
+    let mut pages: Pages = match query {
+        Some(q) => Box::pin(ctx.api.contact_search_pages(q, Some(sort), PER_PAGE)),
+        None => Box::pin(ctx.api.contact_pages(PER_PAGE)),
+    };
+    while let Some(page) = pages.next().await {
+        let what = if ascending {
+            "searching contacts"
+        } else {
+            "listing contacts"
         };
+        let page = page.context(what)?;
         let records: Vec<_> = page
             .items
             .iter()
@@ -56,7 +59,7 @@ pub async fn sync(ctx: &Ctx, hwm: Option<i64>, full: bool) -> Result<ContactsOut
             }
         }
         // An ascending search can checkpoint after each page; a cursor walk has no order.
-        let checkpoint = if query.is_some() { max_seen } else { None };
+        let checkpoint = if ascending { max_seen } else { None };
         let n = records.len() as u64;
         written += ctx
             .db
@@ -70,10 +73,7 @@ pub async fn sync(ctx: &Ctx, hwm: Option<i64>, full: bool) -> Result<ContactsOut
             })
             .await?;
         ctx.progress.inc(n);
-        match page.next {
-            Some(n) if !page.items.is_empty() => cursor = Some(n),
-            _ => break,
-        }
+        ctx.stop.check()?;
     }
     Ok(ContactsOutcome {
         written,

@@ -12,6 +12,7 @@
 use super::{Ctx, RESOURCE_CONVERSATIONS, map};
 use crate::store::{metadata, write};
 use anyhow::{Context, Result};
+use futures_util::StreamExt;
 use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -70,9 +71,13 @@ impl Tracker {
     pub fn safe_hwm(&self) -> Option<i64> {
         let max = self.max_seen?;
         // Until the search ends, more conversations with `updated_at == max` may still come.
-        let bound = if self.search_done { max } else { max - 1 };
+        let bound = if self.search_done {
+            max
+        } else {
+            max.saturating_sub(1)
+        };
         Some(match self.pending.first() {
-            Some((u, _)) => (u - 1).min(bound),
+            Some((u, _)) => u.saturating_sub(1).min(bound),
             None => bound,
         })
     }
@@ -110,14 +115,11 @@ pub async fn search_pass(ctx: &Ctx, w: Window) -> Result<PassOutcome> {
                 {"field": "updated_at", "operator": "<=", "value": w.upper},
             ]});
             let sort = json!({"field": "updated_at", "order": "ascending"});
-            let mut cursor: Option<String> = None;
             let mut seq = 0u64;
             let mut dispatched: HashMap<String, i64> = HashMap::new();
-            loop {
-                let page = api
-                    .search_conversations(&query, Some(&sort), PER_PAGE, cursor.as_deref())
-                    .await
-                    .context("searching conversations")?;
+            let mut pages = std::pin::pin!(api.conversation_search_pages(query, Some(sort), PER_PAGE));
+            while let Some(page) = pages.next().await {
+                let page = page.context("searching conversations")?;
                 let ids: Vec<String> = page.items.iter().map(|c| c.id.clone()).collect();
                 let stored = db
                     .read(move |c| {
@@ -148,10 +150,6 @@ pub async fn search_pass(ctx: &Ctx, w: Window) -> Result<PassOutcome> {
                             return Ok(()); // the writer stopped; its error is reported
                         }
                     }
-                }
-                match page.next {
-                    Some(next) if !page.items.is_empty() => cursor = Some(next),
-                    _ => break,
                 }
             }
             tracker.lock().unwrap_or_else(|e| e.into_inner()).search_done = true;
@@ -290,6 +288,11 @@ async fn run_pipeline(
         outcome.parts += stats.parts;
         outcome.deleted += stats.deleted;
         ctx.progress.inc(n);
+        // A batch boundary: everything fetched so far is committed with its checkpoint.
+        if ctx.stop.requested() {
+            tasks.abort_all();
+            return Err(super::Stopped.into());
+        }
     }
     while let Some(r) = tasks.join_next().await {
         if let Err(e) = r
@@ -326,5 +329,16 @@ mod tests {
         assert_eq!(t.safe_hwm(), Some(29), "the search may still return more at 30");
         t.search_done = true;
         assert_eq!(t.safe_hwm(), Some(30));
+    }
+
+    #[test]
+    fn extreme_timestamps_from_intercom_do_not_overflow() {
+        let mut t = Tracker::default();
+        t.seen(i64::MIN);
+        t.pending.insert((i64::MIN, 1));
+        assert_eq!(t.safe_hwm(), Some(i64::MIN));
+        t.seen(i64::MAX);
+        t.pending.clear();
+        assert_eq!(t.safe_hwm(), Some(i64::MAX - 1));
     }
 }

@@ -1,11 +1,15 @@
-//! Admins, teams and tags: small lists, refreshed whole on every run (rows Intercom no longer lists are
-//! deleted), in one transaction.
+//! Admins, teams and tags: small lists, refreshed whole on every run, in one transaction. A stored row
+//! Intercom no longer lists is deleted only when its own `GET /admins|teams|tags/{id}` answers 404, and
+//! only within the guard's share of the table ([`super::guard`]); otherwise it is kept.
 
-use super::{Ctx, map};
-use crate::store::write;
+use super::{Ctx, guard, map};
+use crate::intercom::Directory;
+use crate::store::write::{self, DirectoryDeletes};
 use anyhow::{Context, Result};
+use futures_util::StreamExt;
+use std::collections::HashSet;
 
-/// Rows stored: (admins, teams, tags).
+/// Rows listed by Intercom: (admins, teams, tags).
 pub async fn refresh(ctx: &Ctx) -> Result<(usize, usize, usize)> {
     let admins = ctx.api.admins().await.context("listing admins")?;
     let teams = ctx.api.teams().await.context("listing teams")?;
@@ -14,8 +18,59 @@ pub async fn refresh(ctx: &Ctx) -> Result<(usize, usize, usize)> {
     let teams: Vec<_> = teams.iter().map(map::team).collect();
     let tags: Vec<_> = tags.iter().map(map::tag).collect();
     let counts = (admins.len(), teams.len(), tags.len());
+    let [stored_admins, stored_teams, stored_tags] = ctx.db.read(write::directory_ids).await?;
+    let delete = DirectoryDeletes {
+        admins: confirmed_gone(
+            ctx,
+            Directory::Admins,
+            stored_admins,
+            admins.iter().map(|a| &a.id),
+        )
+        .await?,
+        teams: confirmed_gone(ctx, Directory::Teams, stored_teams, teams.iter().map(|t| &t.id)).await?,
+        tags: confirmed_gone(ctx, Directory::Tags, stored_tags, tags.iter().map(|t| &t.id)).await?,
+    };
     ctx.db
-        .call(move |c| write::replace_directory(c, &admins, &teams, &tags))
+        .call(move |c| write::replace_directory(c, &admins, &teams, &tags, &delete))
         .await?;
     Ok(counts)
+}
+
+/// The stored ids of `kind` Intercom did not list and confirms gone (404), within the guard's share.
+async fn confirmed_gone<'a>(
+    ctx: &Ctx,
+    kind: Directory,
+    stored: HashSet<String>,
+    listed: impl Iterator<Item = &'a String>,
+) -> Result<Vec<String>> {
+    let listed: HashSet<&String> = listed.collect();
+    let missing: Vec<String> = stored.iter().filter(|id| !listed.contains(id)).cloned().collect();
+    let walked = guard::Walked {
+        resource: kind.name(),
+        stored: stored.len(),
+        listed: listed.len(),
+        total_count: None,
+        missing: missing.len(),
+    };
+    if !guard::allow(ctx, walked).await? || missing.is_empty() {
+        return Ok(Vec::new());
+    }
+    let api = ctx.api.clone();
+    let mut checks = futures_util::stream::iter(missing)
+        .map(move |id| {
+            let api = api.clone();
+            async move {
+                let r = api.directory_entry_exists(kind, &id).await;
+                (id, r)
+            }
+        })
+        .buffer_unordered(ctx.concurrency.max(1));
+    let mut gone = Vec::new();
+    while let Some((id, r)) = checks.next().await {
+        let exists = r.with_context(|| format!("checking {} {id} before deleting it", kind.name()))?;
+        if !exists {
+            gone.push(id);
+        }
+    }
+    Ok(gone)
 }

@@ -20,9 +20,11 @@ pub mod conversations;
 pub mod db;
 pub mod deletions;
 pub mod directory;
+pub mod guard;
 pub mod lock;
 pub mod map;
 pub mod progress;
+pub mod stop;
 
 use crate::cli::SyncArgs;
 use crate::config::Settings;
@@ -38,6 +40,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use lock::{EXIT_BUSY, SyncBusy};
+pub use stop::{EXIT_STOPPED, Stop, Stopped};
 
 pub const RESOURCE_CONVERSATIONS: &str = "conversations";
 pub const RESOURCE_CONTACTS: &str = "contacts";
@@ -67,6 +70,10 @@ pub struct SyncOptions {
     /// Pace requests from the rate-limit headers (default). Off: send at full concurrency and wait
     /// out 429s instead (benchmarks of the engine itself).
     pub proactive_throttle: bool,
+    /// The most of a table (percent) a run may delete because Intercom stopped listing the rows.
+    pub max_delete_percent: u8,
+    /// Raised to stop the run at its next batch boundary (the run then fails with [`Stopped`]).
+    pub stop: Stop,
 }
 
 impl SyncOptions {
@@ -81,6 +88,8 @@ impl SyncOptions {
             reconcile_hours: 24,
             progress: false,
             proactive_throttle: true,
+            stop: Stop::default(),
+            max_delete_percent: crate::config::DEFAULT_MAX_DELETE_PERCENT,
         }
     }
 }
@@ -108,6 +117,8 @@ pub struct SyncReport {
     pub reconciled: bool,
     /// Rows in the database after the run.
     pub total_conversations: i64,
+    /// Deletions refused by the guard ("resource: reason"), also in `sync_metadata.deletions_refused`.
+    pub deletions_refused: Vec<String>,
 }
 
 /// What every part of a run shares.
@@ -116,6 +127,11 @@ pub struct Ctx {
     pub db: Db,
     pub progress: Arc<Progress>,
     pub concurrency: usize,
+    pub stop: Stop,
+    /// `reconcile_max_delete_percent` (see [`guard`]).
+    pub max_delete_percent: u8,
+    /// Deletions refused this run (see [`guard`]), for the report.
+    pub refused: std::sync::Mutex<Vec<String>>,
 }
 
 fn now() -> i64 {
@@ -196,6 +212,9 @@ async fn sync_locked(
         db,
         progress: Arc::new(Progress::new(opts.progress)),
         concurrency,
+        stop: opts.stop.clone(),
+        max_delete_percent: opts.max_delete_percent,
+        refused: Default::default(),
     };
     ctx.db
         .call(move |c| {
@@ -224,6 +243,8 @@ async fn sync_locked(
             report.requests = stats.requests;
             report.rate_limited = stats.rate_limited;
             report.duration_ms = started.elapsed().as_millis() as u64;
+            report.deletions_refused =
+                std::mem::take(&mut *ctx.refused.lock().unwrap_or_else(|e| e.into_inner()));
             let r = report.clone();
             let end = now();
             report.total_conversations = ctx
@@ -263,6 +284,7 @@ async fn sync_locked(
                 contacts_synced = report.contacts,
                 deleted = report.deleted,
                 contacts_deleted = report.contacts_deleted,
+                deletions_refused = report.deletions_refused.len() as u64,
                 requests = report.requests,
                 rate_limited = report.rate_limited,
                 duration_ms = report.duration_ms,
@@ -335,7 +357,9 @@ struct Run<'a> {
 impl Run<'_> {
     async fn all(&mut self) -> Result<()> {
         self.directory().await?;
+        self.ctx.stop.check()?;
         self.conversations().await?;
+        self.ctx.stop.check()?;
         self.contacts().await?;
         Ok(())
     }
@@ -407,7 +431,7 @@ impl Run<'_> {
         } else if let Some(s) = self.opts.since {
             Some(s)
         } else if first {
-            Some(t_end - i64::from(self.opts.backfill_days) * 86_400)
+            Some(t_end.saturating_sub(i64::from(self.opts.backfill_days) * 86_400))
         } else {
             None
         };
@@ -415,7 +439,7 @@ impl Run<'_> {
         // interrupted extension resumes from there; a plain run keeps its mark.
         let (lower, floor) = match (wanted, old_hwm) {
             (Some(w), Some(h)) if w < h => (w.max(0), w.max(0)),
-            (_, Some(h)) => ((h - OVERLAP).max(0), h),
+            (_, Some(h)) => (h.saturating_sub(OVERLAP).max(0), h),
             (Some(w), None) => (w.max(0), w.max(0)),
             (None, None) => unreachable!("first run always has a window"),
         };
@@ -463,7 +487,10 @@ impl Run<'_> {
         }
         let last_reconcile = meta.as_ref().and_then(|m| m.last_reconcile);
         // An interrupted first run never recorded one: reconcile on the next.
-        let due = last_reconcile.is_none_or(|t| t_end - t >= self.opts.reconcile_hours as i64 * 3600);
+        let due = last_reconcile.is_none_or(|t| {
+            t_end.saturating_sub(t)
+                >= i64::try_from(self.opts.reconcile_hours.saturating_mul(3600)).unwrap_or(i64::MAX)
+        });
         // The first run just fetched its whole window: nothing to reconcile yet.
         let reconciled = if !first && (self.opts.full || due) {
             tracing::debug!(
@@ -536,27 +563,43 @@ pub async fn run_cli(a: SyncArgs) -> Result<u8> {
         since,
         backfill_days: settings.backfill_days()?,
         reconcile_hours: settings.reconcile_hours()?,
+        max_delete_percent: settings.reconcile_max_delete_percent()?,
         progress: true,
         proactive_throttle: !a.no_proactive_throttle,
+        stop: Stop::default(),
     };
     let Some(minutes) = a.interval else {
         return once(opts).await;
     };
+    // Installed before the first run: a signal during a run stops it at the next batch boundary, one
+    // during the sleep ends the loop; none is lost in between.
+    let stop = Stop::on_signals().context("installing the SIGTERM/SIGINT handlers")?;
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
-    let mut opts = opts;
+    let mut opts = SyncOptions { stop, ..opts };
     loop {
         match sync_once(opts.clone()).await {
             Ok(_) => {}
+            Err(e) if e.downcast_ref::<Stopped>().is_some() => {
+                tracing::info!("sync stopped on request at a batch boundary; the checkpoint is intact");
+                return Ok(EXIT_STOPPED);
+            }
             Err(e) if e.downcast_ref::<SyncBusy>().is_some() => tracing::warn!("{e}"),
-            // sync_once already logged the failure with its structured fields.
+            // Under journald sync_once already logged it with its structured fields; elsewhere say it
+            // here, since the loop goes on and nobody else will.
+            Err(e) if !crate::telemetry::is_journald() => {
+                tracing::error!(
+                    sync_status = "error",
+                    "sync failed: {e:#}; next try in {minutes} min"
+                )
+            }
             Err(_) => {}
         }
         // --full and --since apply to the first run only.
         opts.full = false;
         opts.since = None;
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(minutes.max(1) * 60)) => {}
-            _ = shutdown_signal() => return Ok(0),
+            _ = tokio::time::sleep(Duration::from_secs(minutes.max(1).saturating_mul(60))) => {}
+            _ = opts.stop.wait() => return Ok(0),
         }
     }
 }
@@ -568,21 +611,10 @@ async fn once(opts: SyncOptions) -> Result<u8> {
             eprintln!("fastintercom: {e}");
             Ok(EXIT_BUSY)
         }
-        Err(e) => Err(e),
-    }
-}
-
-async fn shutdown_signal() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
+        Err(e) if e.downcast_ref::<Stopped>().is_some() => {
+            eprintln!("fastintercom: {e}");
+            Ok(EXIT_STOPPED)
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
+        Err(e) => Err(e),
     }
 }

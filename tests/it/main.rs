@@ -4,8 +4,11 @@
 
 mod client;
 mod common;
+mod daemon;
 mod intercom;
+mod listen;
 mod mcp;
 mod newcomer;
+mod reconcile;
 mod simulator;
 mod sync;

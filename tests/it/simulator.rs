@@ -911,3 +911,45 @@ async fn keyset_cursors_stay_stable_while_rows_change() {
     );
     sim.shutdown().await;
 }
+
+/// The sync's HTML-to-text (`fastintercom::text`) agrees with the simulator's own, independent reading
+/// (`display_as=plaintext`) on every body of a workspace, entities such as `&rsquo;` and `&#8217;`
+/// included. Bodies with links are skipped: plaintext spells out their URL, the sync keeps the label.
+#[tokio::test]
+async fn sync_text_matches_the_simulators_independent_plaintext() {
+    let sim = start(150, 3).await;
+    let snap = sim.snapshot();
+    let mut compared = 0;
+    let mut with_entities = 0;
+    for c in snap.conversations.iter().take(60) {
+        let id = c["id"].as_str().unwrap();
+        let plain = get(&sim, &format!("/conversations/{id}?display_as=plaintext")).await;
+        let mut pairs = vec![(c["source"]["body"].clone(), plain["source"]["body"].clone())];
+        let plain_parts: std::collections::HashMap<String, Value> =
+            plain["conversation_parts"]["conversation_parts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| (p["id"].as_str().unwrap().to_string(), p["body"].clone()))
+                .collect();
+        for p in c["conversation_parts"]["conversation_parts"].as_array().unwrap() {
+            if let Some(b) = plain_parts.get(p["id"].as_str().unwrap()) {
+                pairs.push((p["body"].clone(), b.clone()));
+            }
+        }
+        for (html, expected) in pairs {
+            let (Some(html), Some(expected)) = (html.as_str(), expected.as_str()) else {
+                continue;
+            };
+            if html.contains("<a href") {
+                continue;
+            }
+            with_entities += usize::from(html.contains("&rsquo;") || html.contains("&#8217;"));
+            assert_eq!(fastintercom::text::html_to_text(html), expected, "{html}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 200, "{compared} bodies compared");
+    assert!(with_entities > 0, "the workspace exercises typographic entities");
+    sim.shutdown().await;
+}

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-async fn sim(conversations: usize, f: impl FnOnce(&mut SimConfig)) -> Simulator {
+pub(crate) async fn sim(conversations: usize, f: impl FnOnce(&mut SimConfig)) -> Simulator {
     let mut cfg = SimConfig {
         conversations,
         seed: 7,
@@ -26,24 +26,24 @@ async fn sim(conversations: usize, f: impl FnOnce(&mut SimConfig)) -> Simulator 
         .expect("simulator starts")
 }
 
-fn api(sim: &Simulator) -> ApiConfig {
+pub(crate) fn api(sim: &Simulator) -> ApiConfig {
     let mut a = ApiConfig::new(sim.base_url(), Token::new(sim.token()));
     a.concurrency = 4;
     a
 }
 
 /// Options for a run covering the whole simulated workspace.
-fn opts(db: &Path, sim: &Simulator) -> SyncOptions {
+pub(crate) fn opts(db: &Path, sim: &Simulator) -> SyncOptions {
     let mut o = SyncOptions::new(db, api(sim));
     o.full = true;
     o
 }
 
-fn db_path(dir: &tempfile::TempDir) -> PathBuf {
+pub(crate) fn db_path(dir: &tempfile::TempDir) -> PathBuf {
     dir.path().join("fi.db")
 }
 
-fn id(v: &Value) -> String {
+pub(crate) fn id(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
@@ -77,7 +77,7 @@ fn query_set(conn: &Connection, sql: &str, arg: &str) -> BTreeSet<String> {
 
 /// The database holds exactly what the simulator serves: every conversation (fields, links, the newest
 /// 500 parts with bodies and authors, truncation flag), contact, admin, team and tag.
-fn assert_matches(db: &Path, snap: &Snapshot) {
+pub(crate) fn assert_matches(db: &Path, snap: &Snapshot) {
     let conn = Connection::open(db).unwrap();
     let stored: BTreeSet<String> = {
         let mut s = conn.prepare("SELECT id FROM conversations").unwrap();
@@ -199,20 +199,20 @@ fn assert_matches(db: &Path, snap: &Snapshot) {
     }
 }
 
-fn meta(db: &Path, resource: &str) -> fastintercom::store::metadata::SyncMeta {
+pub(crate) fn meta(db: &Path, resource: &str) -> fastintercom::store::metadata::SyncMeta {
     let conn = Connection::open(db).unwrap();
     fastintercom::store::metadata::read(&conn, resource)
         .unwrap()
         .expect("metadata row")
 }
 
-fn count(db: &Path, table: &str) -> i64 {
+pub(crate) fn count(db: &Path, table: &str) -> i64 {
     let conn = Connection::open(db).unwrap();
     conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
         .unwrap()
 }
 
-async fn run(o: SyncOptions) -> SyncReport {
+pub(crate) async fn run(o: SyncOptions) -> SyncReport {
     tokio::time::timeout(Duration::from_secs(120), sync_once(o))
         .await
         .expect("sync finishes in time")
@@ -482,7 +482,14 @@ async fn completes_through_a_429_storm() {
     sim.shutdown().await;
 }
 
-fn binary_sync(sim: &Simulator, db: &Path, token: &str, args: &[&str]) -> Command {
+/// Run a command to completion on the blocking pool, so the simulator keeps both runtime workers.
+pub(crate) async fn output(mut cmd: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+pub(crate) fn binary_sync(sim: &Simulator, db: &Path, token: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(common::bin());
     cmd.args(["sync", "--once"])
         .args(args)
@@ -505,7 +512,7 @@ async fn bad_token_fails_clearly_and_keeps_the_data() {
     let db = db_path(&dir);
     run(opts(&db, &sim)).await;
     let good = meta(&db, "overall");
-    let out = binary_sync(&sim, &db, "wrong-token-123", &[]).output().unwrap();
+    let out = output(binary_sync(&sim, &db, "wrong-token-123", &[])).await;
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -537,7 +544,7 @@ async fn kill_9_mid_sync_then_resume_loses_nothing() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        std::thread::sleep(Duration::from_millis(50));
+        tokio::time::sleep(Duration::from_millis(50)).await;
         let n = if db.exists() {
             Connection::open(&db)
                 .and_then(|c| c.query_row("SELECT count(*) FROM conversations", [], |r| r.get::<_, i64>(0)))
@@ -565,7 +572,7 @@ async fn kill_9_mid_sync_then_resume_loses_nothing() {
 
     // Resume with a plain run (not --full): it continues from the checkpoint.
     sim.reset_stats();
-    let out = binary_sync(&sim, &db, &sim.token(), &[]).output().unwrap();
+    let out = output(binary_sync(&sim, &db, &sim.token(), &[])).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let refetched = sim
         .stats()
@@ -579,14 +586,23 @@ async fn kill_9_mid_sync_then_resume_loses_nothing() {
     );
     assert_matches(&db, &sim.snapshot());
     let conn = Connection::open(&db).unwrap();
-    let dup: i64 = conn
+    // FTS rows are keyed by the conversation's pk: none left over from a killed batch, none missing.
+    let orphans: i64 = conn
         .query_row(
-            "SELECT count(*) - count(DISTINCT rowid) FROM conversation_fts",
+            "SELECT count(*) FROM conversation_fts WHERE rowid NOT IN (SELECT pk FROM conversations)",
             [],
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(dup, 0);
+    assert_eq!(orphans, 0, "FTS rows without a conversation");
+    let unindexed: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM conversations WHERE pk NOT IN (SELECT rowid FROM conversation_fts)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(unindexed, 0, "conversations missing from FTS");
     assert_eq!(
         count(&db, "conversation_fts"),
         300,
@@ -613,7 +629,7 @@ async fn a_second_sync_exits_75_and_the_first_is_unharmed() {
         .unwrap_or(true)
     {
         assert!(Instant::now() < deadline, "the first sync never took the lock");
-        std::thread::sleep(Duration::from_millis(20));
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let second = binary_sync(&sim, &db, &sim.token(), &["--full"])
         .output()
@@ -624,7 +640,9 @@ async fn a_second_sync_exits_75_and_the_first_is_unharmed() {
         stderr.contains("another sync is running") && stderr.contains(&format!("pid {}", first.id())),
         "{stderr}"
     );
-    let out = first.wait_with_output().unwrap();
+    let out = tokio::task::spawn_blocking(move || first.wait_with_output().unwrap())
+        .await
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_matches(&db, &sim.snapshot());
     sim.shutdown().await;
@@ -684,7 +702,7 @@ async fn status_reports_freshness_and_exit_codes() {
     sim.shutdown().await;
 }
 
-fn contact_ids(db: &Path) -> BTreeSet<String> {
+pub(crate) fn contact_ids(db: &Path) -> BTreeSet<String> {
     let conn = Connection::open(db).unwrap();
     let mut s = conn.prepare("SELECT id FROM contacts").unwrap();
     s.query_map([], |r| r.get(0))
