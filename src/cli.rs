@@ -26,6 +26,7 @@ FASTINTERCOM_MAX_STALENESS_MINUTES  cache older than this -> REST; status exits 
 FASTINTERCOM_MCP_URL                MCP endpoint for search/conversation/contact (default: read the database)\n  \
 FASTINTERCOM_MCP_TOKEN              bearer token MCP clients must send (credential mcp-token under systemd)\n  \
 FASTINTERCOM_MCP_ALLOWED_ORIGINS    extra allowed Origin values for the HTTP transport\n  \
+FASTINTERCOM_MCP_CALL_TIMEOUT_SECONDS  stop an MCP tool call after this long (default 5)\n  \
 FASTINTERCOM_CONFIG                 config file (default /etc/fastintercom/fastintercom.toml)\n  \
 RUST_LOG                            log filter (default info)\n\n\
 Exit status: 0 success; 1 failure (one line on stderr) or stale (status); 75 another sync is running."
@@ -121,6 +122,26 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allowed_origins: Vec<String>,
+    /// Stop a tool call after this many seconds (a query still running is interrupted) and answer a tool
+    /// error saying so.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "FASTINTERCOM_MCP_CALL_TIMEOUT_SECONDS",
+        default_value = "5",
+        value_parser = parse_seconds
+    )]
+    pub call_timeout: std::time::Duration,
+}
+
+/// A positive number of seconds (fractions allowed), at most a day.
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    match s.trim().parse::<f64>() {
+        Ok(n) if n > 0.0 && n <= 86_400.0 => Ok(std::time::Duration::from_secs_f64(n)),
+        _ => Err(format!(
+            "{s:?} is not a number of seconds between 0 and 86400 (e.g. 5 or 0.5)"
+        )),
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -34,7 +34,7 @@ pub use tools::IntercomTools;
 pub async fn run_cli(a: ServeArgs) -> Result<u8> {
     let settings = Settings::load()?;
     let db_path = settings.db_path(a.db.db.as_deref());
-    let db = Db::new(&db_path);
+    let db = Db::with_call_timeout(&db_path, a.call_timeout);
     if let Err(e) = db.check() {
         // Keep serving: tools answer with this error until `sync` creates or migrates the database.
         tracing::warn!("{e:#}; tools will report this until it is fixed");

@@ -230,10 +230,12 @@ contact, tags, snippet) and `next_cursor` for the next page. Use get_conversatio
         let mut notes = Vec::new();
         let limit = clamp_limit(a.limit, &mut notes);
         let text = nonempty(a.query);
-        if let Some(t) = &text
-            && read::fts_query(t).is_none()
-        {
-            notes.push("the query has no words to search for; filters only".into());
+        if let Some(t) = &text {
+            let terms = read::QueryTerms::parse(t);
+            if terms.terms.is_empty() {
+                notes.push("the query has no words to search for; filters only".into());
+            }
+            notes.extend(terms.note());
         }
         let sort = match nonempty(a.sort) {
             None if text.is_some() => Sort::Relevance,
