@@ -6,5 +6,6 @@ mod client;
 mod common;
 mod intercom;
 mod mcp;
+mod mcp_hostile;
 mod simulator;
 mod sync;
