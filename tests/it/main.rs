@@ -7,5 +7,6 @@ mod common;
 mod intercom;
 mod mcp;
 mod mcp_hostile;
+mod mcp_load;
 mod simulator;
 mod sync;
