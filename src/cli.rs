@@ -27,6 +27,8 @@ FASTINTERCOM_MAX_STALENESS_MINUTES  cache older than this -> REST; status exits 
 FASTINTERCOM_MCP_URL                MCP endpoint for search/conversation/contact (default: read the database)\n  \
 FASTINTERCOM_MCP_TOKEN              bearer token MCP clients must send (credential mcp-token under systemd)\n  \
 FASTINTERCOM_MCP_ALLOWED_ORIGINS    extra allowed Origin values for the HTTP transport\n  \
+FASTINTERCOM_MCP_CALL_TIMEOUT_SECONDS  stop an MCP tool call after this long (default 5)\n  \
+FASTINTERCOM_MCP_MAX_CONNECTIONS    HTTP connections served at once (default 512)\n  \
 FASTINTERCOM_CONFIG                 config file (default /etc/fastintercom/fastintercom.toml)\n  \
 RUST_LOG                            log filter (default info)\n\n\
 Exit status: 0 success; 1 failure (one line on stderr) or stale (status); 75 another sync is running; \
@@ -82,7 +84,7 @@ pub struct SyncArgs {
     pub full: bool,
     /// Backfill from this time instead of FASTINTERCOM_BACKFILL_DAYS ago: 30d, 12w, YYYY-MM-DD, RFC 3339 or
     /// Unix seconds (not in the future).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
     pub since: Option<String>,
     /// Do not pace requests from the X-RateLimit-* headers; only wait out 429s (benchmarks).
     #[arg(long, hide = true)]
@@ -126,6 +128,35 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allowed_origins: Vec<String>,
+    /// Stop a tool call after this many seconds (a query still running is interrupted) and answer a tool
+    /// error saying so.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "FASTINTERCOM_MCP_CALL_TIMEOUT_SECONDS",
+        default_value = "5",
+        value_parser = parse_seconds
+    )]
+    pub call_timeout: std::time::Duration,
+    /// Serve at most this many HTTP connections at once; more are answered 503 and closed. Keep it below
+    /// the open-file limit (the systemd units set LimitNOFILE=4096).
+    #[arg(
+        long,
+        value_name = "N",
+        env = "FASTINTERCOM_MCP_MAX_CONNECTIONS",
+        default_value_t = crate::mcp::connections::DEFAULT_MAX_CONNECTIONS
+    )]
+    pub max_connections: usize,
+}
+
+/// A positive number of seconds (fractions allowed), at most a day.
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    match s.trim().parse::<f64>() {
+        Ok(n) if n > 0.0 && n <= 86_400.0 => Ok(std::time::Duration::from_secs_f64(n)),
+        _ => Err(format!(
+            "{s:?} is not a number of seconds between 0 and 86400 (e.g. 5 or 0.5)"
+        )),
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -191,10 +222,10 @@ pub struct SearchArgs {
     /// Full-text query.
     pub query: String,
     /// Start of the window: YYYY-MM-DD, Unix seconds, or relative like 7d, 24h.
-    #[arg(long, value_name = "WHEN")]
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub since: Option<String>,
     /// End of the window (same forms as --since).
-    #[arg(long, value_name = "WHEN")]
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true)]
     pub until: Option<String>,
     /// Maximum results.
     #[arg(long, default_value_t = 20)]

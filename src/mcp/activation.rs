@@ -2,9 +2,10 @@
 //! Unix, via listenfd) or `--listen ADDR`; `READY=1`/`STATUS=`/`STOPPING=1` via sd-notify; exit after
 //! `--idle-exit` seconds without requests when socket-activated; SIGTERM/SIGINT drain in-flight requests.
 //!
-//! Shutdown never drops a request: axum's graceful shutdown stops accepting, finishes what is in flight,
-//! then returns. Under socket activation systemd keeps the listening socket open, so connections that
-//! arrive meanwhile wait in its backlog for the next instance.
+//! Shutdown is bounded: stop accepting, let requests in flight finish for up to 3 s, then interrupt their
+//! queries (they answer a tool error) and close what is left 1 s later, so the process exits within about
+//! 4 s of SIGTERM (see [`super::connections`]). Under socket activation systemd keeps the listening socket
+//! open, so connections that arrive meanwhile wait in its backlog for the next instance.
 
 use super::http::Activity;
 use anyhow::{Context, Result, bail};
@@ -165,36 +166,63 @@ pub async fn stop_signal(activity: Arc<Activity>, idle: Option<Duration>) -> Sto
     }
 }
 
-/// Serve each listener with its app until `stop` resolves, then drain in-flight requests on all of them.
+/// How [`serve_with`] treats connections and shutdown.
+#[derive(Clone)]
+pub struct ServeOptions {
+    pub limits: super::connections::Limits,
+    /// Called when requests are still in flight after the shutdown grace period (the server interrupts
+    /// their queries).
+    pub on_grace_over: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            limits: Default::default(),
+            on_grace_over: Arc::new(|| {}),
+        }
+    }
+}
+
+/// [`serve_with`] with the default limits.
 pub async fn serve(
     listeners: Vec<(Listener, Router)>,
     stop: impl std::future::Future<Output = StopReason> + Send + 'static,
 ) -> Result<StopReason> {
-    let (tx, rx) = tokio::sync::watch::channel(None::<StopReason>);
+    serve_with(listeners, stop, ServeOptions::default()).await
+}
+
+/// Serve each listener with its app until `stop` resolves, then drain in-flight requests on all of them
+/// (bounded: see [`super::connections`]).
+pub async fn serve_with(
+    listeners: Vec<(Listener, Router)>,
+    stop: impl std::future::Future<Output = StopReason> + Send + 'static,
+    opts: ServeOptions,
+) -> Result<StopReason> {
+    let (reason_tx, reason_rx) = tokio::sync::oneshot::channel();
+    let (tx, rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         let reason = stop.await;
         notify(&[
             NotifyState::Stopping,
             NotifyState::Status("draining in-flight requests"),
         ]);
-        let _ = tx.send(Some(reason));
+        let _ = reason_tx.send(reason);
+        let _ = tx.send(true);
     });
     let mut servers = tokio::task::JoinSet::new();
     for (listener, app) in listeners {
-        let mut rx = rx.clone();
-        let shutdown = async move {
-            let _ = rx.wait_for(Option::is_some).await;
-        };
+        let (rx, hook, limits) = (rx.clone(), Arc::clone(&opts.on_grace_over), opts.limits);
         servers.spawn(async move {
+            use super::connections::serve;
             match listener {
-                Listener::Tcp(l) => axum::serve(l, app).with_graceful_shutdown(shutdown).await,
-                Listener::Unix(l) => axum::serve(l, app).with_graceful_shutdown(shutdown).await,
+                Listener::Tcp(l) => serve(l, app, limits, rx, hook).await,
+                Listener::Unix(l) => serve(l, app, limits, rx, hook).await,
             }
         });
     }
     while let Some(done) = servers.join_next().await {
         done.context("server task failed")??;
     }
-    let reason = *rx.borrow();
-    Ok(reason.unwrap_or(StopReason::Signal))
+    Ok(reason_rx.await.unwrap_or(StopReason::Signal))
 }

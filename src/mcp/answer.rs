@@ -62,10 +62,17 @@ pub fn encode_cursor(offset: usize) -> String {
     URL_SAFE_NO_PAD.encode(format!("o:{offset}"))
 }
 
+/// Largest offset a cursor may carry: far beyond any real result list, small enough that offset + limit
+/// can neither overflow nor wrap when SQLite reads it as a signed integer.
+pub const MAX_CURSOR_OFFSET: usize = 1_000_000_000;
+
+/// The offset in a cursor; None for anything [`encode_cursor`] cannot have made (garbage, a negative or
+/// out-of-range offset).
 pub fn decode_cursor(c: &str) -> Option<usize> {
     let raw = URL_SAFE_NO_PAD.decode(c.trim()).ok()?;
     let s = std::str::from_utf8(&raw).ok()?;
-    s.strip_prefix("o:")?.parse().ok()
+    let n: usize = s.strip_prefix("o:")?.parse().ok()?;
+    (n <= MAX_CURSOR_OFFSET).then_some(n)
 }
 
 #[cfg(test)]
@@ -77,5 +84,15 @@ mod tests {
         assert_eq!(decode_cursor(&encode_cursor(40)), Some(40));
         assert_eq!(decode_cursor("not a cursor"), None);
         assert_eq!(decode_cursor(""), None);
+        // An offset that would wrap to a negative OFFSET in SQL is refused, not taken as page one.
+        assert_eq!(
+            decode_cursor(&URL_SAFE_NO_PAD.encode("o:18446744073709551615")),
+            None
+        );
+        assert_eq!(decode_cursor(&URL_SAFE_NO_PAD.encode("o:-1")), None);
+        assert_eq!(
+            decode_cursor(&encode_cursor(MAX_CURSOR_OFFSET)),
+            Some(MAX_CURSOR_OFFSET)
+        );
     }
 }

@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 
 /// Largest request body accepted on `/mcp`.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Time allowed for a request body to arrive once its headers have (408 after it).
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Security settings of the HTTP transport.
 #[derive(Debug, Clone)]
@@ -167,67 +169,131 @@ fn guard_check(opts: &HttpOptions, headers: &HeaderMap) -> Result<(), Box<Respon
     Ok(())
 }
 
-/// A JSON-RPC error answer for a body that is not a JSON-RPC message (HTTP 400).
-fn jsonrpc_error(code: i64, message: String) -> Response {
-    let body = serde_json::json!({"jsonrpc": "2.0", "id": null, "error": {"code": code, "message": message}});
-    (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
-}
-
-/// Parse error (-32700) or invalid request (-32600) for a POST body that rmcp would only call an
-/// unsupported media type.
-fn check_jsonrpc(body: &[u8]) -> Result<(), Box<Response>> {
-    let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        Box::new(jsonrpc_error(
-            -32700,
-            format!("parse error: the body is not JSON ({e})"),
-        ))
-    })?;
-    let invalid = |why: &str| Box::new(jsonrpc_error(-32600, format!("invalid request: {why}")));
-    let Some(obj) = v.as_object() else {
-        return Err(invalid(if v.is_array() {
-            "batches are not supported, send one JSON-RPC message per request"
-        } else {
-            "expected a JSON-RPC 2.0 object"
-        }));
+/// The JSON-RPC error for a body rmcp should not see: HTTP 400, except invalid params of a well-formed
+/// request (an ordinary JSON-RPC error answer, 200).
+fn jsonrpc_error(e: &super::jsonrpc::RpcError) -> Response {
+    let status = if e.code == super::jsonrpc::INVALID_PARAMS {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
     };
-    if obj.get("jsonrpc").and_then(|j| j.as_str()) != Some("2.0") {
-        return Err(invalid("\"jsonrpc\": \"2.0\" is missing"));
-    }
-    let is_call = obj.get("method").is_some_and(|m| m.is_string());
-    let is_reply = obj.contains_key("id") && (obj.contains_key("result") || obj.contains_key("error"));
-    if !is_call && !is_reply {
-        return Err(invalid("no \"method\""));
-    }
-    Ok(())
+    (status, axum::Json(e.to_json())).into_response()
 }
 
-async fn guard(State(opts): State<Arc<HttpOptions>>, req: Request, next: Next) -> Response {
+/// `Accept: */*` (or `application/*`) accepts what rmcp insists be named: JSON and event streams.
+fn widen_accept(headers: &mut HeaderMap) {
+    let any = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.split(';').next().unwrap_or("").trim())
+        .any(|t| t == "*/*" || t.eq_ignore_ascii_case("application/*"));
+    if any {
+        headers.insert(
+            header::ACCEPT,
+            header::HeaderValue::from_static("application/json, text/event-stream"),
+        );
+    }
+}
+
+/// CORS for allowed origins (the Origin check has already refused the others): preflights get 204 with
+/// what an MCP client in a browser sends; every answer names the origin.
+fn cors_headers(
+    origin: &header::HeaderValue,
+    preflight: bool,
+) -> Vec<(header::HeaderName, header::HeaderValue)> {
+    let v = header::HeaderValue::from_static;
+    let mut out = vec![
+        (header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone()),
+        (header::VARY, v("Origin")),
+        (
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            v("Mcp-Session-Id, Mcp-Protocol-Version"),
+        ),
+    ];
+    if preflight {
+        out.push((
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            v("GET, POST, DELETE, OPTIONS"),
+        ));
+        out.push((
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            v("Content-Type, Accept, Authorization, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID"),
+        ));
+        out.push((header::ACCESS_CONTROL_MAX_AGE, v("600")));
+    }
+    out
+}
+
+async fn guard(State(opts): State<Arc<HttpOptions>>, mut req: Request, next: Next) -> Response {
+    let origin = req.headers().get(header::ORIGIN).cloned();
+    if req.method() == axum::http::Method::OPTIONS {
+        // A CORS preflight carries no credentials: only the Origin is checked.
+        let check = HttpOptions {
+            token: None,
+            ..(*opts).clone()
+        };
+        if let Err(r) = guard_check(&check, req.headers()) {
+            return *r;
+        }
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        r.headers_mut().insert(
+            header::ALLOW,
+            header::HeaderValue::from_static("GET, POST, DELETE, OPTIONS"),
+        );
+        if let Some(o) = &origin {
+            r.headers_mut().extend(cors_headers(o, true));
+        }
+        return r;
+    }
     if let Err(r) = guard_check(&opts, req.headers()) {
         return *r;
     }
+    widen_accept(req.headers_mut());
+    let mut resp = with_checked_body(req, next).await;
+    if let Some(o) = &origin
+        && resp.status() != StatusCode::FORBIDDEN
+    {
+        resp.headers_mut().extend(cors_headers(o, false));
+    }
+    resp
+}
+
+async fn with_checked_body(req: Request, next: Next) -> Response {
     if req.method() != axum::http::Method::POST {
         return next.run(req).await;
     }
-    // Read the body here (bounded, whatever the transfer encoding) so that malformed JSON-RPC gets a
-    // JSON-RPC error rather than rmcp's 415.
+    // Read the body here (bounded in size and time, whatever the transfer encoding) so that malformed
+    // JSON-RPC gets a JSON-RPC error rather than rmcp's 415.
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-        Ok(b) => b,
-        Err(e) if format!("{e:#}").contains("length limit") => {
+    let read = tokio::time::timeout(BODY_READ_TIMEOUT, axum::body::to_bytes(body, MAX_BODY_BYTES));
+    let bytes = match read.await {
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) if format!("{e:#}").contains("length limit") => {
             return error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload too large: the limit is 1 MiB",
             );
         }
-        Err(e) => {
+        Ok(Err(e)) => {
             return error(
                 StatusCode::BAD_REQUEST,
                 &format!("bad request: could not read the body: {e}"),
             );
         }
+        Err(_) => {
+            return error(
+                StatusCode::REQUEST_TIMEOUT,
+                &format!(
+                    "request timeout: the body did not arrive within {} s",
+                    BODY_READ_TIMEOUT.as_secs()
+                ),
+            );
+        }
     };
-    if let Err(r) = check_jsonrpc(&bytes) {
-        return *r;
+    if let Err(e) = super::jsonrpc::check(&bytes) {
+        return jsonrpc_error(&e);
     }
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
         .await
@@ -268,23 +334,23 @@ pub fn app(db: Arc<Db>, opts: HttpOptions, activity: Arc<Activity>) -> Router {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn malformed_bodies_get_jsonrpc_errors() {
-        for (body, code) in [
-            (&b"{not json"[..], -32700),
-            (b"[1, 2]", -32600),
-            (b"42", -32600),
-            (br#"{"id": 1, "method": "ping"}"#, -32600),
-            (br#"{"jsonrpc": "2.0", "id": 1}"#, -32600),
+    #[test]
+    fn accept_any_means_json_and_event_streams() {
+        for (given, widened) in [
+            ("*/*", true),
+            ("application/*;q=0.9", true),
+            ("text/html, */*;q=0.1", true),
+            ("application/json", false),
         ] {
-            let r = *check_jsonrpc(body).unwrap_err();
-            assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-            let bytes = axum::body::to_bytes(r.into_body(), 4096).await.unwrap();
-            let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-            assert_eq!(v["error"]["code"], code, "{v}");
+            let mut h = HeaderMap::new();
+            h.insert(header::ACCEPT, given.parse().unwrap());
+            widen_accept(&mut h);
+            assert_eq!(
+                h[header::ACCEPT] == "application/json, text/event-stream",
+                widened,
+                "{given}"
+            );
         }
-        assert!(check_jsonrpc(br#"{"jsonrpc": "2.0", "id": 1, "method": "ping"}"#).is_ok());
-        assert!(check_jsonrpc(br#"{"jsonrpc": "2.0", "method": "notifications/initialized"}"#).is_ok());
     }
 
     #[test]

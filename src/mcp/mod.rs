@@ -3,8 +3,11 @@
 //! - [`tools`]: the tools (schemas, descriptions, validation) over [`crate::store::read`];
 //!   [`answer`]: the envelopes (freshness on every answer, paging cursor); [`server`]: identity and
 //!   instructions; [`resources`]: `intercom://conversation/{id}`.
+//! - [`jsonrpc`]: the JSON-RPC checks both transports make before rmcp parses a message.
+//! - [`ids`]: id arguments given as JSON strings or numbers.
 //! - [`pool`]: pooled read-only connections, used on the blocking thread pool.
 //! - [`http`]: Streamable HTTP (stateless, JSON responses) behind Origin/bearer/body-size checks.
+//! - [`connections`]: the HTTP connection loop: header/idle timeouts, a connection cap, bounded drain.
 //! - [`activation`]: systemd socket activation, sd-notify, idle exit, graceful drain.
 //! - [`stdio`]: MCP over stdin/stdout.
 //!
@@ -13,7 +16,10 @@
 
 pub mod activation;
 pub mod answer;
+pub mod connections;
 pub mod http;
+pub mod ids;
+pub mod jsonrpc;
 pub mod pool;
 pub mod resources;
 pub mod server;
@@ -34,7 +40,7 @@ pub use tools::IntercomTools;
 pub async fn run_cli(a: ServeArgs) -> Result<u8> {
     let settings = Settings::load()?;
     let db_path = settings.db_path(a.db.db.as_deref());
-    let db = Db::new(&db_path);
+    let db = Db::with_call_timeout(&db_path, a.call_timeout);
     if let Err(e) = db.check() {
         // Keep serving: tools answer with this error until `sync` creates or migrates the database.
         tracing::warn!("{e:#}; tools will report this until it is fixed");
@@ -93,7 +99,18 @@ pub async fn run_cli(a: ServeArgs) -> Result<u8> {
     tracing::info!(listen = %where_, db = %db_path.display(), activated, "serving MCP");
     let status = format!("serving {} on {where_}", db_path.display());
     activation::notify(&[NotifyState::Ready, NotifyState::Status(&status)]);
-    let reason = activation::serve(served, activation::stop_signal(Arc::clone(&activity), idle)).await?;
+    let opts = activation::ServeOptions {
+        limits: connections::Limits {
+            max_connections: a.max_connections.max(1),
+            ..Default::default()
+        },
+        on_grace_over: {
+            let db = Arc::clone(&db);
+            Arc::new(move || db.stop())
+        },
+    };
+    let stop = activation::stop_signal(Arc::clone(&activity), idle);
+    let reason = activation::serve_with(served, stop, opts).await?;
     tracing::info!(?reason, requests = activity.served(), "MCP server stopped");
     Ok(0)
 }

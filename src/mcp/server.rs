@@ -1,5 +1,6 @@
 //! The rmcp server handler: server identity, instructions for the model, and the tool router.
 
+use super::pool::{LANE, Lane};
 use super::tools::IntercomTools;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
@@ -58,9 +59,22 @@ impl ServerHandler for IntercomTools {
                 None,
             ));
         }
-        self.tool_router
-            .call(ToolCallContext::new(self, request, context))
-            .await
+        let lane = match request.name.as_ref() {
+            "search_conversations" | "search_contacts" | "conversation_stats" => Lane::Heavy,
+            _ => Lane::Quick,
+        };
+        // A call whose client went away (HTTP disconnect, `notifications/cancelled`) is dropped here,
+        // which interrupts its query (see `pool`).
+        let ct = context.ct.clone();
+        let call = LANE.scope(
+            lane,
+            self.tool_router
+                .call(ToolCallContext::new(self, request, context)),
+        );
+        tokio::select! {
+            out = call => out,
+            _ = ct.cancelled() => Err(ErrorData::internal_error("the call was cancelled", None)),
+        }
     }
 
     async fn list_resources(

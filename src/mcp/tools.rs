@@ -53,13 +53,16 @@ pub struct SearchConversationsArgs {
     #[serde(default)]
     pub state: Option<String>,
     /// Only conversations assigned to this admin id (`none` = no admin assigned). See `list_admins`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::ids::opt_id")]
+    #[schemars(schema_with = "super::ids::opt_id_schema")]
     pub admin_id: Option<String>,
     /// Only conversations assigned to this team id (`none` = no team). See `list_teams`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::ids::opt_id")]
+    #[schemars(schema_with = "super::ids::opt_id_schema")]
     pub team_id: Option<String>,
     /// Only conversations with this tag (tag name, case-insensitive, or tag id). See `list_tags`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::ids::opt_id")]
+    #[schemars(schema_with = "super::ids::opt_id_schema")]
     pub tag: Option<String>,
     /// Only conversations with the contact having this email address.
     #[serde(default)]
@@ -78,13 +81,16 @@ pub struct SearchConversationsArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetConversationArgs {
     /// The conversation id (as in search results).
+    #[serde(deserialize_with = "super::ids::id")]
+    #[schemars(schema_with = "super::ids::id_schema")]
     pub conversation_id: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetContactArgs {
     /// The contact id. Give this or `email`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::ids::opt_id")]
+    #[schemars(schema_with = "super::ids::opt_id_schema")]
     pub contact_id: Option<String>,
     /// The contact's email address (case-insensitive). Give this or `contact_id`.
     #[serde(default)]
@@ -230,10 +236,12 @@ contact, tags, snippet) and `next_cursor` for the next page. Use get_conversatio
         let mut notes = Vec::new();
         let limit = clamp_limit(a.limit, &mut notes);
         let text = nonempty(a.query);
-        if let Some(t) = &text
-            && read::fts_query(t).is_none()
-        {
-            notes.push("the query has no words to search for; filters only".into());
+        if let Some(t) = &text {
+            let terms = read::QueryTerms::parse(t);
+            if terms.terms.is_empty() {
+                notes.push("the query has no words to search for; filters only".into());
+            }
+            notes.extend(terms.note());
         }
         let sort = match nonempty(a.sort) {
             None if text.is_some() => Sort::Relevance,
@@ -244,7 +252,10 @@ contact, tags, snippet) and `next_cursor` for the next page. Use get_conversatio
         };
         let offset = match nonempty(a.cursor) {
             None => 0,
-            Some(c) => decode_cursor(&c).ok_or("bad `cursor`: pass back `next_cursor` exactly as given")?,
+            Some(c) => decode_cursor(&c).ok_or(
+                "bad `cursor`: it is not one this server made (or its offset is out of range): pass back \
+                 `next_cursor` exactly as given, or omit it for the first page",
+            )?,
         };
         let q = SearchQuery {
             text,

@@ -79,19 +79,92 @@ pub fn body_text(html: &str) -> String {
     cut
 }
 
-/// Quote every token of a user query for FTS5, so no input is read as FTS syntax (`AND`, `NEAR(`, `"`,
-/// `*`, column filters). Tokens without a letter or digit are dropped. None when nothing searchable is left.
-pub fn fts_query(user: &str) -> Option<String> {
-    let tokens: Vec<String> = user
-        .split_whitespace()
-        .filter(|t| t.chars().any(char::is_alphanumeric))
-        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
-        .collect();
-    if tokens.is_empty() {
-        None
-    } else {
-        Some(tokens.join(" "))
+/// Most distinct words a full-text query keeps; the rest are dropped (with a note in the answer). Each
+/// kept word is one FTS5 phrase, and the cost of matching grows with the number of phrases times their
+/// occurrences, so this bounds the work a single query can ask for.
+pub const MAX_QUERY_TERMS: usize = 16;
+/// Longest word kept, in characters (a longer "word" is pasted data, not something to search for).
+pub const MAX_TERM_CHARS: usize = 64;
+
+/// The searchable words of a user query and what was dropped to bound its cost.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueryTerms {
+    /// Distinct words (case-insensitive), in order of first appearance, at most [`MAX_QUERY_TERMS`].
+    pub terms: Vec<String>,
+    /// Repeats of a word already kept.
+    pub repeats: usize,
+    /// Distinct words beyond [`MAX_QUERY_TERMS`].
+    pub over_cap: usize,
+    /// Words longer than [`MAX_TERM_CHARS`].
+    pub too_long: usize,
+}
+
+impl QueryTerms {
+    /// Split a user query into words: control characters (NUL included) count as spaces, words without a
+    /// letter or digit are dropped, then repeats, over-long words and words beyond the cap.
+    pub fn parse(user: &str) -> Self {
+        let mut out = QueryTerms::default();
+        let mut seen = std::collections::HashSet::new();
+        let cleaned: String = user
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        for t in cleaned.split_whitespace() {
+            if !t.chars().any(char::is_alphanumeric) {
+                continue;
+            }
+            if t.chars().count() > MAX_TERM_CHARS {
+                out.too_long += 1;
+            } else if !seen.insert(t.to_lowercase()) {
+                out.repeats += 1;
+            } else if out.terms.len() >= MAX_QUERY_TERMS {
+                out.over_cap += 1;
+            } else {
+                out.terms.push(t.to_string());
+            }
+        }
+        out
     }
+
+    /// The FTS5 expression: every word quoted, so no input is read as FTS syntax (`AND`, `NEAR(`, `"`, `*`,
+    /// column filters). None when nothing searchable is left.
+    pub fn fts(&self) -> Option<String> {
+        if self.terms.is_empty() {
+            return None;
+        }
+        let quoted: Vec<String> = self
+            .terms
+            .iter()
+            .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+            .collect();
+        Some(quoted.join(" "))
+    }
+
+    /// A sentence for the answer's notes when words were dropped.
+    pub fn note(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.repeats > 0 {
+            parts.push(format!("{} repeated word(s) ignored", self.repeats));
+        }
+        if self.too_long > 0 {
+            parts.push(format!(
+                "{} word(s) longer than {MAX_TERM_CHARS} characters ignored",
+                self.too_long
+            ));
+        }
+        if self.over_cap > 0 {
+            parts.push(format!(
+                "only the first {MAX_QUERY_TERMS} distinct words were searched for ({} more ignored)",
+                self.over_cap
+            ));
+        }
+        (!parts.is_empty()).then(|| format!("query shortened: {}", parts.join("; ")))
+    }
+}
+
+/// The FTS5 expression for a user query (see [`QueryTerms`]). None when nothing searchable is left.
+pub fn fts_query(user: &str) -> Option<String> {
+    QueryTerms::parse(user).fts()
 }
 
 /// `%term%` for LIKE with `\` as the escape character.
@@ -119,6 +192,25 @@ mod tests {
         assert_eq!(fts_query("NEAR(a b)").unwrap(), "\"NEAR(a\" \"b)\"");
         assert_eq!(fts_query("  ( ) * "), None);
         assert_eq!(fts_query(""), None);
+    }
+
+    #[test]
+    fn query_terms_are_deduplicated_capped_and_cleaned() {
+        let q = QueryTerms::parse("Refund refund REFUND twice");
+        assert_eq!(q.terms, ["Refund", "twice"]);
+        assert_eq!(q.repeats, 2);
+        assert!(q.note().unwrap().contains("2 repeated"), "{:?}", q.note());
+        let many: Vec<String> = (0..1000).map(|i| format!("w{i}")).collect();
+        let q = QueryTerms::parse(&many.join(" "));
+        assert_eq!(q.terms.len(), MAX_QUERY_TERMS);
+        assert_eq!(q.over_cap, 1000 - MAX_QUERY_TERMS);
+        assert!(q.note().unwrap().contains("first 16 distinct words"));
+        let q = QueryTerms::parse(&format!("ok {}", "x".repeat(MAX_TERM_CHARS + 1)));
+        assert_eq!((q.terms.len(), q.too_long), (1, 1));
+        // NUL and other control characters separate words and never reach FTS5.
+        let q = QueryTerms::parse("ref\u{0}und\u{7}x\tnew\nline");
+        assert_eq!(q.terms, ["ref", "und", "x", "new", "line"]);
+        assert_eq!(QueryTerms::parse("plain words").note(), None);
     }
 
     #[test]

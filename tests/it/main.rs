@@ -8,6 +8,8 @@ mod daemon;
 mod intercom;
 mod listen;
 mod mcp;
+mod mcp_hostile;
+mod mcp_load;
 mod newcomer;
 mod reconcile;
 mod simulator;

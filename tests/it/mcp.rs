@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-fn fixture(dir: &Path) -> PathBuf {
+pub(crate) fn fixture(dir: &Path) -> PathBuf {
     let p = dir.join("fixture.db");
     let conn = fastintercom::store::open_rw(&p).unwrap();
     conn.execute_batch(include_str!("../mcp/fixture.sql")).unwrap();
@@ -18,7 +18,7 @@ fn fixture(dir: &Path) -> PathBuf {
 }
 
 /// Start the HTTP app in-process on 127.0.0.1:0; returns the /mcp URL.
-async fn start(db: &Path, token: Option<&str>, origins: &[&str]) -> String {
+pub(crate) async fn start(db: &Path, token: Option<&str>, origins: &[&str]) -> String {
     let listener = activation::bind("127.0.0.1:0").await.unwrap();
     let url = listener.describe();
     let opts = HttpOptions {
@@ -31,13 +31,17 @@ async fn start(db: &Path, token: Option<&str>, origins: &[&str]) -> String {
     url
 }
 
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
 }
 
 /// POST a raw body to /mcp; returns the status and the body.
-async fn post(url: &str, body: impl Into<reqwest::Body>, headers: &[(&str, &str)]) -> (u16, String) {
+pub(crate) async fn post(
+    url: &str,
+    body: impl Into<reqwest::Body>,
+    headers: &[(&str, &str)],
+) -> (u16, String) {
     let mut req = client()
         .post(url)
         .header("content-type", "application/json")
@@ -51,7 +55,7 @@ async fn post(url: &str, body: impl Into<reqwest::Body>, headers: &[(&str, &str)
 }
 
 /// A JSON-RPC request; returns the whole response object.
-async fn rpc(url: &str, method: &str, params: Value) -> Value {
+pub(crate) async fn rpc(url: &str, method: &str, params: Value) -> Value {
     let body = json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params});
     let (status, text) = post(url, body.to_string(), &[]).await;
     assert_eq!(status, 200, "{text}");
@@ -59,7 +63,7 @@ async fn rpc(url: &str, method: &str, params: Value) -> Value {
 }
 
 /// Call a tool that must succeed; returns its structured content.
-async fn call(url: &str, tool: &str, args: Value) -> Value {
+pub(crate) async fn call(url: &str, tool: &str, args: Value) -> Value {
     let r = rpc(url, "tools/call", json!({"name": tool, "arguments": args})).await;
     let result = &r["result"];
     assert_eq!(result["isError"], json!(false), "{tool} {args}: {r}");
@@ -67,13 +71,13 @@ async fn call(url: &str, tool: &str, args: Value) -> Value {
 }
 
 /// Call a tool that must fail as a tool error; returns its message.
-async fn call_err(url: &str, tool: &str, args: Value) -> String {
+pub(crate) async fn call_err(url: &str, tool: &str, args: Value) -> String {
     let r = rpc(url, "tools/call", json!({"name": tool, "arguments": args})).await;
     assert_eq!(r["result"]["isError"], json!(true), "{tool} {args}: {r}");
     r["result"]["content"][0]["text"].as_str().unwrap().to_string()
 }
 
-fn ids(v: &Value) -> Vec<String> {
+pub(crate) fn ids(v: &Value) -> Vec<String> {
     v["conversations"]
         .as_array()
         .unwrap()

@@ -165,8 +165,10 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
     } else {
         format!("WHERE {}", conds.join(" AND "))
     };
-    args.push(Value::Integer(q.limit as i64 + 1));
-    args.push(Value::Integer(q.offset as i64));
+    // Saturating: a huge offset must mean "past the end", never wrap to a negative OFFSET (page one).
+    let sql_int = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    args.push(Value::Integer(sql_int(q.limit).saturating_add(1)));
+    args.push(Value::Integer(sql_int(q.offset)));
     let sql = format!(
         "SELECT c.pk FROM {from} {where_} ORDER BY {order} LIMIT ?{} OFFSET ?{}",
         args.len() - 1,
