@@ -67,6 +67,8 @@ pub struct SyncOptions {
     /// Pace requests from the rate-limit headers (default). Off: send at full concurrency and wait
     /// out 429s instead (benchmarks of the engine itself).
     pub proactive_throttle: bool,
+    /// Percent of each rate-limit window left for other users of the token (the client library).
+    pub rate_reserve_percent: u32,
 }
 
 impl SyncOptions {
@@ -81,6 +83,7 @@ impl SyncOptions {
             reconcile_hours: 24,
             progress: false,
             proactive_throttle: true,
+            rate_reserve_percent: crate::config::DEFAULT_RATE_RESERVE_PERCENT,
         }
     }
 }
@@ -108,6 +111,8 @@ pub struct SyncReport {
     pub reconciled: bool,
     /// Rows in the database after the run.
     pub total_conversations: i64,
+    /// The most requests the adaptive bound allowed in flight during the run.
+    pub concurrency_peak: u64,
 }
 
 /// What every part of a run shares.
@@ -131,6 +136,7 @@ pub async fn sync_once(opts: SyncOptions) -> Result<SyncReport> {
     let concurrency = opts.api.concurrency.max(1);
     let api = IntercomClient::new(opts.api.clone()).context("building the Intercom client")?;
     api.set_proactive_throttle(opts.proactive_throttle);
+    api.set_rate_reserve_percent(opts.rate_reserve_percent);
     let ctx = Ctx {
         api,
         db,
@@ -164,6 +170,7 @@ pub async fn sync_once(opts: SyncOptions) -> Result<SyncReport> {
             report.requests = stats.requests;
             report.rate_limited = stats.rate_limited;
             report.duration_ms = started.elapsed().as_millis() as u64;
+            report.concurrency_peak = ctx.api.concurrency_target().1 as u64;
             let r = report.clone();
             let end = now();
             report.total_conversations = ctx
@@ -206,6 +213,7 @@ pub async fn sync_once(opts: SyncOptions) -> Result<SyncReport> {
                 requests = report.requests,
                 rate_limited = report.rate_limited,
                 duration_ms = report.duration_ms,
+                concurrency_peak = report.concurrency_peak,
                 hwm = report.hwm,
                 conversations_total = report.total_conversations,
                 "sync finished"
@@ -275,9 +283,39 @@ struct Run<'a> {
 impl Run<'_> {
     async fn all(&mut self) -> Result<()> {
         self.directory().await?;
-        self.conversations().await?;
-        self.contacts().await?;
-        Ok(())
+        let meta = self
+            .ctx
+            .db
+            .call(|c| metadata::read(c, RESOURCE_CONVERSATIONS))
+            .await?;
+        if self.reconcile_due(meta.as_ref()) {
+            // The contact id walk must see the store before this run's contacts pass writes to it.
+            self.conversations().await?;
+            return self.contacts().await;
+        }
+        // The contacts walk follows one cursor (one request in flight at a time): run it beside the
+        // conversation pass, so it takes no wall time of its own.
+        let (ctx, full) = (self.ctx, self.opts.full);
+        let contacts = async move {
+            let meta = ctx.db.call(|c| metadata::read(c, RESOURCE_CONTACTS)).await?;
+            let hwm = meta.and_then(|m| m.high_water_mark);
+            contacts::sync(ctx, hwm, full).await
+        };
+        let (conv, cont) = tokio::join!(self.conversations(), contacts);
+        conv?;
+        self.current = RESOURCE_CONTACTS;
+        let out = cont?;
+        self.finish_contacts(out).await
+    }
+
+    /// Whether this run walks every id (deletions, missed parts): on `--full` or every
+    /// `reconcile_hours`, never on the first run (it just fetched its whole window).
+    fn reconcile_due(&self, meta: Option<&metadata::SyncMeta>) -> bool {
+        let first = meta.and_then(|m| m.high_water_mark).is_none();
+        let last_reconcile = meta.and_then(|m| m.last_reconcile);
+        // An interrupted first run never recorded one: reconcile on the next.
+        let due = last_reconcile.is_none_or(|t| self.t_start - t >= self.opts.reconcile_hours as i64 * 3600);
+        !first && (self.opts.full || due)
     }
 
     /// Start a resource: remember the request counters to report this resource's share.
@@ -401,11 +439,7 @@ impl Run<'_> {
         if let Some(since) = last_poll {
             self.report.deleted += deletions::poll_deleted(self.ctx, since).await?;
         }
-        let last_reconcile = meta.as_ref().and_then(|m| m.last_reconcile);
-        // An interrupted first run never recorded one: reconcile on the next.
-        let due = last_reconcile.is_none_or(|t| t_end - t >= self.opts.reconcile_hours as i64 * 3600);
-        // The first run just fetched its whole window: nothing to reconcile yet.
-        let reconciled = if !first && (self.opts.full || due) {
+        let reconciled = if self.reconcile_due(meta.as_ref()) {
             tracing::debug!(
                 elapsed_ms = self.started.elapsed().as_millis() as u64,
                 "reconciling"
@@ -442,6 +476,10 @@ impl Run<'_> {
         let meta = self.ctx.db.call(|c| metadata::read(c, RESOURCE_CONTACTS)).await?;
         let hwm = meta.and_then(|m| m.high_water_mark);
         let out = contacts::sync(self.ctx, hwm, self.opts.full).await?;
+        self.finish_contacts(out).await
+    }
+
+    async fn finish_contacts(&mut self, out: contacts::ContactsOutcome) -> Result<()> {
         self.report.contacts = out.written;
         let u = MetaUpdate {
             high_water_mark: out.hwm,
@@ -472,6 +510,7 @@ pub async fn run_cli(a: SyncArgs) -> Result<u8> {
         reconcile_hours: settings.reconcile_hours()?,
         progress: true,
         proactive_throttle: !a.no_proactive_throttle,
+        rate_reserve_percent: settings.rate_reserve_percent()?,
     };
     let Some(minutes) = a.interval else {
         return once(opts).await;
