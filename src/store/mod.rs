@@ -19,6 +19,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "stats_indexes",
         include_str!("../../migrations/0002_stats_indexes.sql"),
     ),
+    (
+        3,
+        "completeness",
+        include_str!("../../migrations/0003_completeness.sql"),
+    ),
 ];
 
 pub fn latest_version() -> i64 {

@@ -9,12 +9,14 @@
 //! | `conversations.rs` | the search → fetch → write pipeline and its checkpoint        |
 //! | `deletions.rs`     | the deleted-conversations feed and the reconciliation walk    |
 //! | `contacts.rs`      | contacts: cursor walk first, day-granular search after        |
+//! | `completeness.rs`  | stored vs Intercom's `total_count`; re-read and record a gap  |
 //! | `directory.rs`     | admins, teams, tags (full refresh)                            |
 //! | `map.rs`           | Intercom models → store records                               |
 //! | `db.rs`            | the shared write connection on the blocking pool              |
 //! | `lock.rs`          | one sync at a time (`<db>.lock`)                              |
 //! | `progress.rs`      | `STATUS=` for systemd, a progress bar on a terminal           |
 
+pub mod completeness;
 pub mod contacts;
 pub mod conversations;
 pub mod db;
@@ -46,10 +48,6 @@ pub const DIRECTORY_RESOURCES: [&str; 3] = ["admins", "teams", "tags"];
 /// Re-read this many seconds below the high-water mark: Intercom's `>` may be inclusive or not, and
 /// clocks differ. Duplicates are harmless (the stored copy is compared before fetching).
 pub const OVERLAP: i64 = 300;
-
-/// The search window ends this far past our clock, for an Intercom clock slightly ahead of ours (less
-/// than [`OVERLAP`], so the next run still re-reads anything updated while the pass ran).
-pub const CLOCK_SKEW: i64 = 120;
 
 /// What one run should do.
 #[derive(Debug, Clone)]
@@ -113,6 +111,17 @@ pub struct SyncReport {
     pub total_conversations: i64,
     /// The most requests the adaptive bound allowed in flight during the run.
     pub concurrency_peak: u64,
+    /// Conversations Intercom reports in the covered window that the store still lacks after the run.
+    pub shortfall: u64,
+    /// Conversations fetched by a re-read of the covered window that closed (part of) a shortfall.
+    pub healed: u64,
+}
+
+impl SyncReport {
+    /// `ok`, or `incomplete` when Intercom reports conversations the store still lacks.
+    pub fn status(&self) -> &'static str {
+        if self.shortfall > 0 { "incomplete" } else { "ok" }
+    }
 }
 
 /// What every part of a run shares.
@@ -182,7 +191,7 @@ pub async fn sync_once(opts: SyncOptions) -> Result<SyncReport> {
                         c,
                         OVERALL,
                         &MetaUpdate {
-                            status: Some("ok"),
+                            status: Some(r.status()),
                             last_attempt_end: Some(end),
                             last_success: Some(end),
                             set_last_error: true,
@@ -196,6 +205,7 @@ pub async fn sync_once(opts: SyncOptions) -> Result<SyncReport> {
                             ..Default::default()
                         },
                     )?;
+                    completeness::record(c, OVERALL, r.shortfall as i64, end)?;
                     Ok(rows)
                 })
                 .await?;
@@ -204,7 +214,9 @@ pub async fn sync_once(opts: SyncOptions) -> Result<SyncReport> {
                 report.conversations, report.contacts, report.deleted
             ));
             tracing::info!(
-                sync_status = "ok",
+                sync_status = report.status(),
+                shortfall = report.shortfall,
+                healed = report.healed,
                 conversations_synced = report.conversations,
                 parts_synced = report.parts,
                 contacts_synced = report.contacts,
@@ -378,7 +390,12 @@ impl Run<'_> {
             .db
             .call(|c| metadata::read(c, RESOURCE_CONVERSATIONS))
             .await?;
-        let old_hwm = meta.as_ref().and_then(|m| m.high_water_mark);
+        // A mark past our clock (left by a future-dated conversation before marks were capped) would
+        // hide every update until then.
+        let old_hwm = meta
+            .as_ref()
+            .and_then(|m| m.high_water_mark)
+            .map(|h| h.min(t_end));
         let first = old_hwm.is_none();
         let wanted = if self.opts.full {
             Some(0)
@@ -422,7 +439,7 @@ impl Run<'_> {
             self.ctx,
             Window {
                 lower,
-                upper: t_end + CLOCK_SKEW,
+                cap: t_end,
                 floor,
             },
         )
@@ -431,7 +448,7 @@ impl Run<'_> {
         self.report.parts += pass.parts;
         self.report.deleted += pass.deleted;
         self.report.fetched += pass.fetched;
-        let hwm = pass.max_seen.map_or(floor, |m| m.max(floor));
+        let hwm = pass.max_seen.map_or(floor, |m| m.min(t_end).max(floor));
         self.report.hwm = Some(hwm);
 
         // Deletions feed: skipped on the very first run (nothing stored can be deleted yet).
@@ -460,6 +477,24 @@ impl Run<'_> {
         } else {
             false
         };
+        // The covered window: what earlier runs covered, widened by this run's backfill, if any.
+        let covered = [meta.as_ref().and_then(|m| m.coverage_start), coverage]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(0);
+        let checked = completeness::check_conversations(self.ctx, covered, t_end, hwm).await?;
+        self.report.shortfall = checked.shortfall as u64;
+        self.report.healed = checked.healed;
+        self.report.fetched += checked.healed;
+        if checked.shortfall > 0 {
+            tracing::warn!(
+                reported = checked.reported,
+                stored = checked.stored,
+                shortfall = checked.shortfall,
+                "the store lacks conversations Intercom reports; the next re-read or `sync --full` fetches them"
+            );
+        }
         let u = MetaUpdate {
             high_water_mark: Some(hwm),
             coverage_start: coverage,
@@ -468,7 +503,13 @@ impl Run<'_> {
             last_reconcile: (reconciled || first).then_some(t_end),
             ..Default::default()
         };
-        self.finish(RESOURCE_CONVERSATIONS, u, Table::Conversations).await
+        self.finish(RESOURCE_CONVERSATIONS, u, Table::Conversations)
+            .await?;
+        let shortfall = checked.shortfall;
+        self.ctx
+            .db
+            .call(move |c| completeness::record(c, RESOURCE_CONVERSATIONS, shortfall, t_end))
+            .await
     }
 
     async fn contacts(&mut self) -> Result<()> {

@@ -5,6 +5,7 @@
 mod budget;
 mod client;
 mod common;
+mod completeness;
 mod intercom;
 mod mcp;
 mod simulator;
