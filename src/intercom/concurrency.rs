@@ -99,7 +99,7 @@ impl Gate {
     /// The current target, and the highest it has been.
     pub fn target(&self) -> (usize, usize) {
         let s = self.lock();
-        (s.target, s.peak_target.max(s.target.min(s.in_flight)))
+        (s.target, s.peak_target)
     }
 
     /// Wait for a place in flight.
