@@ -4,6 +4,15 @@
 //! sync each run as their own child process (`fastintercom simulate`, `fastintercom sync --once --full`),
 //! so the sync's peak RSS (VmHWM, polled from /proc/<pid>/status) is the sync's alone.
 //! Results and the command go to BENCHMARKS.md.
+//!
+//! Modes (`FASTINTERCOM_BENCH_MODE`): unset = engine speed without latency and the rate-limited case;
+//! `latency` = first syncs under Intercom-like latency (150-300 ms) at Intercom's default limit and a low
+//! one, with default settings (adaptive concurrency), against the floor the limit allows;
+//! `freshness` = the sync on its timer cadence against a changing workspace for 10+ minutes, sampling
+//! the data age client answers report (`sync/freshness.rs`).
+
+#[path = "sync/freshness.rs"]
+mod freshness;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -45,6 +54,11 @@ impl Drop for Sim {
 }
 
 fn start_sim(conversations: usize, rate_limit: u32) -> Sim {
+    start_sim_with(conversations, rate_limit, &[])
+}
+
+/// A simulator with extra `fastintercom simulate` flags (latency, mutations).
+fn start_sim_with(conversations: usize, rate_limit: u32, extra: &[&str]) -> Sim {
     let addr = format!("127.0.0.1:{}", free_port());
     let child = Command::new(bin())
         .args([
@@ -56,6 +70,7 @@ fn start_sim(conversations: usize, rate_limit: u32) -> Sim {
             "--rate-limit",
             &rate_limit.to_string(),
         ])
+        .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -90,8 +105,18 @@ struct Run {
 }
 
 fn run_sync(sim: &Sim, db: &Path, concurrency: usize, pace: bool) -> Run {
+    run_sync_with(sim, db, Some(concurrency), pace)
+}
+
+/// `concurrency: None` leaves `FASTINTERCOM_CONCURRENCY` unset (the default, adaptive).
+fn run_sync_with(sim: &Sim, db: &Path, concurrency: Option<usize>, pace: bool) -> Run {
     let started = Instant::now();
-    let mut child = Command::new(bin())
+    let mut cmd = Command::new(bin());
+    match concurrency {
+        Some(n) => cmd.env("FASTINTERCOM_CONCURRENCY", n.to_string()),
+        None => cmd.env_remove("FASTINTERCOM_CONCURRENCY"),
+    };
+    let mut child = cmd
         .args(["sync", "--once", "--full"])
         .args(if pace {
             &[][..]
@@ -102,7 +127,7 @@ fn run_sync(sim: &Sim, db: &Path, concurrency: usize, pace: bool) -> Run {
         .env("INTERCOM_ACCESS_TOKEN", TOKEN)
         .env("FASTINTERCOM_DB", db)
         .env("FASTINTERCOM_CONFIG", "/nonexistent/fastintercom.toml")
-        .env("FASTINTERCOM_CONCURRENCY", concurrency.to_string())
+        .env_remove("FASTINTERCOM_RATE_RESERVE_PERCENT")
         .env(
             "RUST_LOG",
             std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
@@ -136,9 +161,53 @@ fn run_sync(sim: &Sim, db: &Path, concurrency: usize, pace: bool) -> Run {
     }
 }
 
+/// First syncs under 150-300 ms latency with default settings: wall time against the floor
+/// (requests ÷ limit per 10 s × 10 s) and against the usable budget (the limit minus the default reserve).
+fn latency_rows(quick: bool) {
+    let cases: &[(usize, u32)] = if quick {
+        &[(2_000, 1666), (1_000, 500)]
+    } else {
+        &[(10_000, 1666), (10_000, 500), (100_000, 1666)]
+    };
+    let reserve = f64::from(fastintercom::config::DEFAULT_RATE_RESERVE_PERCENT) / 100.0;
+    println!(
+        "bench sync: first `sync --once --full`, simulator --latency-ms 150-300, default settings (adaptive concurrency, {}% reserve)",
+        fastintercom::config::DEFAULT_RATE_RESERVE_PERCENT
+    );
+    println!(
+        "| conversations | limit / 10 s | requests | wall (s) | floor (s) | wall / floor | usable budget used | 429s | peak RSS (MB) |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for &(n, limit) in cases {
+        let sim = start_sim_with(n, limit, &["--latency-ms", "150-300"]);
+        let dir = tempfile::tempdir().unwrap();
+        let r = run_sync_with(&sim, &dir.path().join("bench.db"), None, true);
+        assert_eq!(r.conversations as usize, n, "every conversation stored");
+        let floor = r.requests as f64 / f64::from(limit) * 10.0;
+        let usable_floor = floor / (1.0 - reserve);
+        println!(
+            "| {} | {} | {} | {:.1} | {:.1} | {:.2}x | {:.0}% | {} | {:.1} |",
+            n,
+            limit,
+            r.requests,
+            r.seconds,
+            floor,
+            r.seconds / floor,
+            usable_floor / r.seconds * 100.0,
+            r.rate_limited,
+            r.peak_rss_mb
+        );
+    }
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; nothing else to parse.
     let quick = std::env::var("FASTINTERCOM_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
+    match std::env::var("FASTINTERCOM_BENCH_MODE").as_deref() {
+        Ok("latency") => return latency_rows(quick),
+        Ok("freshness") => return freshness::run(quick),
+        Ok("") | Err(_) => {}
+        Ok(other) => panic!("FASTINTERCOM_BENCH_MODE={other:?}: expected latency or freshness"),
+    }
     let sizes: &[usize] = if quick {
         &[2_000, 10_000]
     } else {

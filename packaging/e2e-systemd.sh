@@ -130,9 +130,10 @@ check "simulator listening on 127.0.0.1:8780 in the container" cin curl -s -o /d
 printf '%s\n' "$sim_token" >"$root/root/intercom-token"
 cin sh -c 'cd /root && install -m 0600 intercom-token /etc/fastintercom/intercom-token'
 echo 'api_base = "http://127.0.0.1:8780"' >>"$root/etc/fastintercom/fastintercom.toml"
-# Test-only drop-ins: fire the timer 2 s after enabling; let the MCP server idle out after 3 s.
+# Test-only drop-ins: fire the timer once, 2 s after enabling (OnCalendar= clears the every-minute schedule so
+# no second run lands between the checks); let the MCP server idle out after 3 s.
 mkdir -p "$root/etc/systemd/system/fastintercom-sync.timer.d" "$root/etc/systemd/system/fastintercom-mcp.service.d"
-printf '[Timer]\nOnActiveSec=2s\nAccuracySec=1ms\nRandomizedDelaySec=0\n' >"$root/etc/systemd/system/fastintercom-sync.timer.d/e2e.conf"
+printf '[Timer]\nOnCalendar=\nOnActiveSec=2s\nAccuracySec=1ms\nRandomizedDelaySec=0\n' >"$root/etc/systemd/system/fastintercom-sync.timer.d/e2e.conf"
 printf '[Service]\nExecStart=\nExecStart=/usr/bin/fastintercom serve --idle-exit 3\n' >"$root/etc/systemd/system/fastintercom-mcp.service.d/e2e.conf"
 cin systemctl daemon-reload
 

@@ -20,7 +20,8 @@ FASTINTERCOM_REGION                 us | eu | au (default us)\n  \
 FASTINTERCOM_API_BASE               API base URL (overrides the region)\n  \
 FASTINTERCOM_INTERCOM_VERSION       Intercom-Version header (default 2.16)\n  \
 FASTINTERCOM_BACKFILL_DAYS          first sync window in days (default 90)\n  \
-FASTINTERCOM_CONCURRENCY            parallel conversation fetches (default 8)\n  \
+FASTINTERCOM_CONCURRENCY            most requests in flight; the sync adapts below it (default 64)\n  \
+FASTINTERCOM_RATE_RESERVE_PERCENT   share of each rate-limit window left for live calls (default 5)\n  \
 FASTINTERCOM_RECONCILE_HOURS        full id walk for deletions every N hours (default 24)\n  \
 FASTINTERCOM_RECONCILE_MAX_DELETE_PERCENT  most of a table one run may delete as gone (default 10)\n  \
 FASTINTERCOM_MAX_STALENESS_MINUTES  cache older than this -> REST; status exits 1 (default 60)\n  \

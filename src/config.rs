@@ -8,7 +8,8 @@
 //! | `intercom_version`      | `FASTINTERCOM_INTERCOM_VERSION`     | `2.16`                                   |
 //! | `backfill_days`         | `FASTINTERCOM_BACKFILL_DAYS`        | 90                                       |
 //! | `max_staleness_minutes` | `FASTINTERCOM_MAX_STALENESS_MINUTES`| 60                                       |
-//! | `concurrency`           | `FASTINTERCOM_CONCURRENCY`          | 8 (parallel conversation fetches)        |
+//! | `concurrency`           | `FASTINTERCOM_CONCURRENCY`          | 64 (most requests in flight; the sync adapts below it) |
+//! | `rate_reserve_percent`  | `FASTINTERCOM_RATE_RESERVE_PERCENT` | 5 (share of each rate window the sync leaves for live calls) |
 //! | `reconcile_hours`       | `FASTINTERCOM_RECONCILE_HOURS`      | 24 (full id walk to find deletions)      |
 //! | `reconcile_max_delete_percent` | `FASTINTERCOM_RECONCILE_MAX_DELETE_PERCENT` | 10 (refuse to delete more of a table in one run) |
 //! | `mcp_url`               | `FASTINTERCOM_MCP_URL`              | none (client reads the database file)    |
@@ -26,6 +27,8 @@ pub const DEFAULT_DB_PATH: &str = "/var/lib/fastintercom/fastintercom.db";
 pub const DEFAULT_INTERCOM_VERSION: &str = "2.16";
 /// Default `reconcile_max_delete_percent`.
 pub const DEFAULT_MAX_DELETE_PERCENT: u8 = 10;
+/// Share of each rate-limit window the sync leaves unused for the client library's live calls.
+pub const DEFAULT_RATE_RESERVE_PERCENT: u32 = 5;
 
 /// The contents of the TOML file. Every key is optional.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -38,6 +41,7 @@ pub struct FileConfig {
     pub backfill_days: Option<u32>,
     pub max_staleness_minutes: Option<u64>,
     pub concurrency: Option<usize>,
+    pub rate_reserve_percent: Option<u32>,
     pub reconcile_hours: Option<u64>,
     pub reconcile_max_delete_percent: Option<u8>,
     pub mcp_url: Option<String>,
@@ -162,11 +166,27 @@ impl Settings {
             .unwrap_or(60))
     }
 
+    /// The most requests in flight; the sync adapts below it (an upper bound, and with a value of 8 or
+    /// less a fixed number, the old behaviour).
     pub fn concurrency(&self) -> Result<usize> {
         Ok(env_parse("FASTINTERCOM_CONCURRENCY")?
             .or(self.file.concurrency)
-            .unwrap_or(8)
+            .unwrap_or(crate::intercom::DEFAULT_CONCURRENCY)
             .max(1))
+    }
+
+    /// Percent of each rate-limit window the sync leaves for the client library's live REST calls.
+    pub fn rate_reserve_percent(&self) -> Result<u32> {
+        let p = env_parse("FASTINTERCOM_RATE_RESERVE_PERCENT")?
+            .or(self.file.rate_reserve_percent)
+            .unwrap_or(DEFAULT_RATE_RESERVE_PERCENT);
+        if p > 90 {
+            bail!(
+                "rate_reserve_percent (FASTINTERCOM_RATE_RESERVE_PERCENT) is {p}; it must be 0-90: \
+                 the sync needs some of the budget"
+            );
+        }
+        Ok(p)
     }
 
     pub fn reconcile_hours(&self) -> Result<u64> {

@@ -17,6 +17,9 @@ pub enum SyncState {
     Running,
     /// The last run succeeded.
     Ok,
+    /// The last run finished, but Intercom reports objects the store still lacks (`shortfall`); the next
+    /// runs re-read the window to close the gap.
+    Incomplete,
     /// The last run failed (`last_error` says why); the data and the last success are kept.
     Error,
     /// Never stored: what a reader reports for `running` when no sync holds the lock any more (the run was
@@ -30,6 +33,7 @@ impl SyncState {
             SyncState::Never => "never",
             SyncState::Running => "running",
             SyncState::Ok => "ok",
+            SyncState::Incomplete => "incomplete",
             SyncState::Error => "error",
             SyncState::Interrupted => "interrupted",
         }
@@ -40,6 +44,7 @@ impl SyncState {
             "never" => SyncState::Never,
             "running" => SyncState::Running,
             "ok" => SyncState::Ok,
+            "incomplete" => SyncState::Incomplete,
             "error" => SyncState::Error,
             "interrupted" => SyncState::Interrupted,
             _ => return None,

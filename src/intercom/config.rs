@@ -17,7 +17,8 @@ pub struct ApiConfig {
     /// Retries for 5xx, timeouts, connection errors and malformed 200s. Default 6. 429s have their own,
     /// larger bound because waiting out a rate-limit window is expected, not a failure.
     pub max_retries: u32,
-    /// Maximum requests in flight (and the keep-alive pool size). Default 8.
+    /// The most requests in flight (and the keep-alive pool size). Default 64. Below it, the number in
+    /// flight adapts to the measured latency and the advertised rate limit (see `concurrency.rs`).
     pub concurrency: usize,
 }
 
@@ -30,7 +31,7 @@ impl ApiConfig {
             version: DEFAULT_INTERCOM_VERSION.to_string(),
             timeout: Duration::from_secs(30),
             max_retries: 6,
-            concurrency: 8,
+            concurrency: super::concurrency::DEFAULT_CEILING,
         }
     }
 

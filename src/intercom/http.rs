@@ -1,4 +1,4 @@
-//! Sending one Intercom request: headers, the in-flight bound, rate-limit pacing, bounded retries with
+//! Sending one Intercom request: headers, the adaptive in-flight bound ([`super::concurrency`]), rate-limit pacing, bounded retries with
 //! backoff, status → [`ApiError`] mapping, and request statistics.
 //!
 //! Retry policy: 5xx, 408, timeouts, connection errors and 2xx bodies that are empty or not JSON are
@@ -6,6 +6,7 @@
 //! `max_retries` times. A 429 waits until `X-RateLimit-Reset` (10 s without it) and is retried up to
 //! [`MAX_RATE_LIMIT_RETRIES`] times, separately. Other 4xx are returned at once.
 
+use super::concurrency::Gate;
 use super::config::ApiConfig;
 use super::error::{ApiError, error_detail, one_line};
 use super::ratelimit::{RateHeaders, RateLimiter};
@@ -14,7 +15,6 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
 
 /// How many 429s one request waits out before giving up (each wait lasts until the window refills).
 pub const MAX_RATE_LIMIT_RETRIES: u32 = 30;
@@ -83,7 +83,8 @@ pub struct Core {
     timeout: Duration,
     max_retries: u32,
     concurrency: usize,
-    in_flight: Semaphore,
+    /// The adaptive in-flight bound (at most `concurrency`).
+    pub gate: Gate,
     pub limiter: RateLimiter,
     counters: Counters,
     created: Instant,
@@ -154,7 +155,7 @@ impl Core {
             timeout: cfg.timeout,
             max_retries: cfg.max_retries,
             concurrency,
-            in_flight: Semaphore::new(concurrency),
+            gate: Gate::new(concurrency),
             limiter: RateLimiter::new(),
             counters: Counters::default(),
             created: Instant::now(),
@@ -241,11 +242,7 @@ impl Core {
     }
 
     async fn attempt(&self, call: &Call<'_>) -> Result<Value, Failure> {
-        let _permit = self
-            .in_flight
-            .acquire()
-            .await
-            .expect("the semaphore is never closed");
+        let _permit = self.gate.acquire().await;
         let (slot, waited) = self.limiter.acquire().await;
         if waited.waits > 0 {
             bump(&self.counters.throttle_waits, waited.waits);
@@ -280,6 +277,8 @@ impl Core {
         let status = resp.status().as_u16();
         let rate = RateHeaders::from_headers(resp.headers());
         slot.observe(rate, status);
+        self.gate
+            .observe(start.elapsed(), rate, super::ratelimit::unix_ms());
         let link = resp
             .headers()
             .get(reqwest::header::LINK)

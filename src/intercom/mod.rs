@@ -10,6 +10,7 @@
 //! | `error.rs`      | [`ApiError`] and its one-line messages                            |
 //! | `http.rs`       | one request: headers, retries, backoff, status mapping, [`ApiStats`] |
 //! | `ratelimit.rs`  | pacing from `X-RateLimit-*` so the budget is used without 429s    |
+//! | `concurrency.rs`| how many requests are in flight: budget × measured latency, capped |
 //! | `endpoints.rs`  | one method per endpoint, envelope parsing                         |
 //! | `paginate.rs`   | pages as streams, bounded-concurrency conversation fetches        |
 //! | `models.rs`     | wire types; `lenient.rs` holds their serde helpers                |
@@ -17,6 +18,7 @@
 //! *Architecture invariant:* the token appears only in the `Authorization` header (marked sensitive):
 //! never in a URL, a log line, an error or a `Debug` output.
 
+mod concurrency;
 mod config;
 mod endpoints;
 mod error;
@@ -26,6 +28,7 @@ mod models;
 mod paginate;
 mod ratelimit;
 
+pub use concurrency::{DEFAULT_CEILING as DEFAULT_CONCURRENCY, FLOOR as MIN_CONCURRENCY};
 pub use config::ApiConfig;
 pub use endpoints::Directory;
 pub use error::ApiError;
@@ -58,9 +61,21 @@ impl IntercomClient {
         self.core.stats()
     }
 
-    /// The in-flight bound: how many requests this client sends at once at most.
+    /// The in-flight ceiling: how many requests this client sends at once at most.
     pub fn concurrency(&self) -> usize {
         self.core.concurrency()
+    }
+
+    /// The adaptive in-flight target now, and the highest it reached.
+    pub fn concurrency_target(&self) -> (usize, usize) {
+        self.core.gate.target()
+    }
+
+    /// Leave `percent` of each rate-limit window to other users of the token (the client library's
+    /// live calls); the sync sets this, live callers leave it at 0.
+    pub fn set_rate_reserve_percent(&self, percent: u32) {
+        self.core.gate.set_reserve_percent(percent);
+        self.core.limiter.set_reserve_percent(percent);
     }
 
     /// The base URL requests go to, e.g. `https://api.intercom.io`.

@@ -67,6 +67,8 @@ struct State {
     window_secs: i64,
     /// Extra wait after a reset, learned from 429s that arrive after the reset we expected (clock skew).
     skew_ms: i64,
+    /// Percent of each window's limit left unreserved for other users of the token.
+    reserve_percent: i64,
 }
 
 /// Shared by all requests of one [`super::IntercomClient`].
@@ -121,6 +123,7 @@ impl RateLimiter {
                 in_flight: 0,
                 window_secs: 10,
                 skew_ms: 0,
+                reserve_percent: 0,
             }),
             changed: Notify::new(),
             enabled: AtomicBool::new(true),
@@ -130,6 +133,12 @@ impl RateLimiter {
     /// Turn proactive pacing on or off (off: requests go out at once and 429s are waited out instead).
     pub fn set_enabled(&self, on: bool) {
         self.enabled.store(on, Ordering::Relaxed);
+        self.changed.notify_waiters();
+    }
+
+    /// Leave `percent` (0..=90) of each window's limit unused, for other users of the same token.
+    pub fn set_reserve_percent(&self, percent: u32) {
+        self.lock().reserve_percent = i64::from(percent.min(90));
         self.changed.notify_waiters();
     }
 
@@ -160,6 +169,7 @@ impl RateLimiter {
                 let window_secs = s.window_secs;
                 let in_flight = s.in_flight;
                 let skew = s.skew_ms;
+                let reserve_percent = s.reserve_percent;
                 let outcome = match &mut s.budget {
                     _ if !enabled => None,
                     Budget::Unlimited => None,
@@ -177,7 +187,9 @@ impl RateLimiter {
                             *reset += window_secs * (behind + 1);
                             *remaining = (*limit - in_flight).max(0);
                         }
-                        if *remaining > 0 {
+                        // Slots kept for others: a ceiling division, so any reserve keeps at least one.
+                        let reserve = (*limit * reserve_percent + 99) / 100;
+                        if *remaining > reserve {
                             *remaining -= 1;
                             None
                         } else {
@@ -340,6 +352,23 @@ mod tests {
             assert_eq!(w.waits, 0);
             slots.push(s);
         }
+    }
+
+    #[tokio::test]
+    async fn the_reserve_is_left_unused() {
+        let rl = RateLimiter::new();
+        rl.set_reserve_percent(10);
+        let reset = unix_ms() / 1000 + 60;
+        let (slot, _) = rl.acquire().await;
+        slot.observe(h(20, 19, reset), 200);
+        // 19 left, 2 of them (10 % of 20) kept for others: 17 more.
+        for _ in 0..17 {
+            let (slot, w) = rl.acquire().await;
+            assert_eq!(w.waits, 0);
+            std::mem::forget(slot);
+        }
+        let blocked = tokio::time::timeout(Duration::from_millis(200), rl.acquire()).await;
+        assert!(blocked.is_err(), "the reserve must not be used");
     }
 
     #[tokio::test]

@@ -180,6 +180,39 @@ impl Simulator {
         );
     }
 
+    /// Odd timestamps (clock skew between systems, imports): add a new open conversation created and
+    /// updated at `at`, which may lie in the future or before anything a sync has seen. Returns its id.
+    pub fn add_conversation_dated(&self, at: i64) -> String {
+        let mut ws = self.shared.ws.write().expect("workspace");
+        let mut rng = fastrand::Rng::with_seed(ws.rng.u64(..));
+        let mut c = ws.gen_conversation(&mut rng, at, 0, at);
+        c.state = workspace::ConvState::Open;
+        c.updated_at = at;
+        c.waiting_since = Some(at);
+        c.snoozed_until = None;
+        c.rating = None;
+        let id = c.id;
+        ws.insert_conv(c);
+        id.to_string()
+    }
+
+    /// Odd timestamps on an existing conversation: add a reply at `at` and move its `updated_at` to
+    /// `at`, even backwards (out of order) or into the future.
+    pub fn touch_conversation_dated(&self, conversation_id: &str, at: i64) {
+        let Ok(id) = conversation_id.parse::<u64>() else {
+            return;
+        };
+        let mut ws = self.shared.ws.write().expect("workspace");
+        mutate::add_part(
+            &mut ws,
+            id,
+            workspace::PartKind::Comment,
+            workspace::Author::Contact,
+            at,
+            true,
+        );
+    }
+
     /// Delete a conversation (404 afterwards, listed in `GET /conversations/deleted`).
     pub fn delete_conversation(&self, id: &str) {
         let Ok(id) = id.parse::<u64>() else { return };

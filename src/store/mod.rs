@@ -24,6 +24,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "deletion_guard",
         include_str!("../../migrations/0003_deletion_guard.sql"),
     ),
+    (
+        4,
+        "completeness",
+        include_str!("../../migrations/0004_completeness.sql"),
+    ),
 ];
 
 pub fn latest_version() -> i64 {

@@ -26,6 +26,9 @@ pub struct ContactsOutcome {
 
 pub async fn sync(ctx: &Ctx, hwm: Option<i64>, full: bool) -> Result<ContactsOutcome> {
     let mut written = 0;
+    // The mark never passes our clock: a contact dated in the future must not hide later updates.
+    let cap = chrono::Utc::now().timestamp();
+    let hwm = hwm.map(|h| h.min(cap));
     let mut max_seen = hwm;
     let since = hwm.filter(|_| !full).map(|h| h.saturating_sub(BUFFER));
     let query = since.map(|s| {
@@ -54,7 +57,7 @@ pub async fn sync(ctx: &Ctx, hwm: Option<i64>, full: bool) -> Result<ContactsOut
             .map(map::contact)
             .collect();
         for r in &records {
-            if let Some(u) = r.updated_at {
+            if let Some(u) = r.updated_at.map(|u| u.min(cap)) {
                 max_seen = Some(max_seen.map_or(u, |m| m.max(u)));
             }
         }

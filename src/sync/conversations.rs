@@ -83,11 +83,14 @@ impl Tracker {
     }
 }
 
-/// The search window: `lower < updated_at <= upper`.
+/// The search window: `updated_at > lower`, with no upper bound, so a conversation Intercom dates in
+/// the future is read too.
 #[derive(Debug, Clone, Copy)]
 pub struct Window {
     pub lower: i64,
-    pub upper: i64,
+    /// The checkpoint never goes above this (the run's start): a future-dated conversation must not
+    /// carry the mark past updates still to come.
+    pub cap: i64,
     /// The checkpoint never goes below this (the mark the pass started from).
     pub floor: i64,
 }
@@ -110,10 +113,7 @@ pub async fn search_pass(ctx: &Ctx, w: Window) -> Result<PassOutcome> {
         let db = ctx.db.clone();
         let tracker = tracker.clone();
         async move {
-            let query = json!({"operator": "AND", "value": [
-                {"field": "updated_at", "operator": ">", "value": w.lower},
-                {"field": "updated_at", "operator": "<=", "value": w.upper},
-            ]});
+            let query = json!({"field": "updated_at", "operator": ">", "value": w.lower});
             let sort = json!({"field": "updated_at", "order": "ascending"});
             let mut seq = 0u64;
             let mut dispatched: HashMap<String, i64> = HashMap::new();
@@ -157,7 +157,7 @@ pub async fn search_pass(ctx: &Ctx, w: Window) -> Result<PassOutcome> {
         }
     };
     let started = std::time::Instant::now();
-    let mut out = run_pipeline(ctx, job_rx, producer, Some((tracker.clone(), w.floor))).await?;
+    let mut out = run_pipeline(ctx, job_rx, producer, Some((tracker.clone(), w.floor, w.cap))).await?;
     tracing::debug!(
         elapsed_ms = started.elapsed().as_millis() as u64,
         write_ms = out.write_ms,
@@ -188,7 +188,7 @@ async fn run_pipeline(
     ctx: &Ctx,
     job_rx: mpsc::Receiver<Job>,
     producer: impl std::future::Future<Output = Result<()>> + Send + 'static,
-    checkpoint: Option<(Arc<Mutex<Tracker>>, i64)>,
+    checkpoint: Option<(Arc<Mutex<Tracker>>, i64, i64)>,
 ) -> Result<PassOutcome> {
     let mut tasks = tokio::task::JoinSet::new();
     let (out_tx, mut out_rx) = mpsc::channel::<Fetched>(BATCH * 4);
@@ -256,13 +256,13 @@ async fn run_pipeline(
                 }
             }
         }
-        let hwm = checkpoint.as_ref().and_then(|(t, floor)| {
+        let hwm = checkpoint.as_ref().and_then(|(t, floor, cap)| {
             let mut t = t.lock().unwrap_or_else(|e| e.into_inner());
             for s in &seqs {
                 t.pending.remove(s);
             }
             t.safe_hwm()
-                .map(|h| h.max(*floor))
+                .map(|h| h.min(*cap).max(*floor))
                 .filter(|h| *h > last_checkpoint)
         });
         let n = (records.len() + gone.len()) as u64;

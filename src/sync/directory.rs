@@ -11,9 +11,11 @@ use std::collections::HashSet;
 
 /// Rows listed by Intercom: (admins, teams, tags).
 pub async fn refresh(ctx: &Ctx) -> Result<(usize, usize, usize)> {
-    let admins = ctx.api.admins().await.context("listing admins")?;
-    let teams = ctx.api.teams().await.context("listing teams")?;
-    let tags = ctx.api.tags().await.context("listing tags")?;
+    // Three independent lists: ask for them at once (each request costs a round trip).
+    let (admins, teams, tags) = tokio::join!(ctx.api.admins(), ctx.api.teams(), ctx.api.tags());
+    let admins = admins.context("listing admins")?;
+    let teams = teams.context("listing teams")?;
+    let tags = tags.context("listing tags")?;
     let admins: Vec<_> = admins.iter().map(map::admin).collect();
     let teams: Vec<_> = teams.iter().map(map::team).collect();
     let tags: Vec<_> = tags.iter().map(map::tag).collect();

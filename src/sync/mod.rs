@@ -9,12 +9,14 @@
 //! | `conversations.rs` | the search → fetch → write pipeline and its checkpoint        |
 //! | `deletions.rs`     | the deleted-conversations feed and the reconciliation walk    |
 //! | `contacts.rs`      | contacts: cursor walk first, day-granular search after        |
+//! | `completeness.rs`  | stored vs Intercom's `total_count`; re-read and record a gap  |
 //! | `directory.rs`     | admins, teams, tags (full refresh)                            |
 //! | `map.rs`           | Intercom models → store records                               |
 //! | `db.rs`            | the shared write connection on the blocking pool              |
 //! | `lock.rs`          | one sync at a time (`<db>.lock`)                              |
 //! | `progress.rs`      | `STATUS=` for systemd, a progress bar on a terminal           |
 
+pub mod completeness;
 pub mod contacts;
 pub mod conversations;
 pub mod db;
@@ -50,10 +52,6 @@ pub const DIRECTORY_RESOURCES: [&str; 3] = ["admins", "teams", "tags"];
 /// clocks differ. Duplicates are harmless (the stored copy is compared before fetching).
 pub const OVERLAP: i64 = 300;
 
-/// The search window ends this far past our clock, for an Intercom clock slightly ahead of ours (less
-/// than [`OVERLAP`], so the next run still re-reads anything updated while the pass ran).
-pub const CLOCK_SKEW: i64 = 120;
-
 /// What one run should do.
 #[derive(Debug, Clone)]
 pub struct SyncOptions {
@@ -74,6 +72,8 @@ pub struct SyncOptions {
     pub max_delete_percent: u8,
     /// Raised to stop the run at its next batch boundary (the run then fails with [`Stopped`]).
     pub stop: Stop,
+    /// Percent of each rate-limit window left for other users of the token (the client library).
+    pub rate_reserve_percent: u32,
 }
 
 impl SyncOptions {
@@ -90,6 +90,7 @@ impl SyncOptions {
             proactive_throttle: true,
             stop: Stop::default(),
             max_delete_percent: crate::config::DEFAULT_MAX_DELETE_PERCENT,
+            rate_reserve_percent: crate::config::DEFAULT_RATE_RESERVE_PERCENT,
         }
     }
 }
@@ -119,6 +120,23 @@ pub struct SyncReport {
     pub total_conversations: i64,
     /// Deletions refused by the guard ("resource: reason"), also in `sync_metadata.deletions_refused`.
     pub deletions_refused: Vec<String>,
+    /// The most requests the adaptive bound allowed in flight during the run.
+    pub concurrency_peak: u64,
+    /// Conversations Intercom reports in the covered window that the store still lacks after the run.
+    pub shortfall: u64,
+    /// Conversations fetched by a re-read of the covered window that closed (part of) a shortfall.
+    pub healed: u64,
+}
+
+impl SyncReport {
+    /// `ok`, or `incomplete` when Intercom reports conversations the store still lacks.
+    pub fn status(&self) -> SyncState {
+        if self.shortfall > 0 {
+            SyncState::Incomplete
+        } else {
+            SyncState::Ok
+        }
+    }
 }
 
 /// What every part of a run shares.
@@ -207,6 +225,7 @@ async fn sync_locked(
     let db = Db::open(&opts.db).await?;
     check_integrity(&db, &opts.db, lock, t_start).await?;
     let concurrency = opts.api.concurrency.max(1);
+    api.set_rate_reserve_percent(opts.rate_reserve_percent);
     let ctx = Ctx {
         api,
         db,
@@ -245,6 +264,7 @@ async fn sync_locked(
             report.duration_ms = started.elapsed().as_millis() as u64;
             report.deletions_refused =
                 std::mem::take(&mut *ctx.refused.lock().unwrap_or_else(|e| e.into_inner()));
+            report.concurrency_peak = ctx.api.concurrency_target().1 as u64;
             let r = report.clone();
             let end = now();
             report.total_conversations = ctx
@@ -256,7 +276,7 @@ async fn sync_locked(
                         c,
                         OVERALL,
                         &MetaUpdate {
-                            status: Some(SyncState::Ok),
+                            status: Some(r.status()),
                             last_attempt_end: Some(end),
                             last_success: Some(end),
                             set_last_error: true,
@@ -270,6 +290,7 @@ async fn sync_locked(
                             ..Default::default()
                         },
                     )?;
+                    completeness::record(c, OVERALL, r.shortfall as i64, end)?;
                     Ok(rows)
                 })
                 .await?;
@@ -278,7 +299,9 @@ async fn sync_locked(
                 report.conversations, report.contacts, report.deleted
             ));
             tracing::info!(
-                sync_status = "ok",
+                sync_status = report.status().as_str(),
+                shortfall = report.shortfall,
+                healed = report.healed,
                 conversations_synced = report.conversations,
                 parts_synced = report.parts,
                 contacts_synced = report.contacts,
@@ -288,6 +311,7 @@ async fn sync_locked(
                 requests = report.requests,
                 rate_limited = report.rate_limited,
                 duration_ms = report.duration_ms,
+                concurrency_peak = report.concurrency_peak,
                 hwm = report.hwm,
                 conversations_total = report.total_conversations,
                 "sync finished"
@@ -357,11 +381,45 @@ struct Run<'a> {
 impl Run<'_> {
     async fn all(&mut self) -> Result<()> {
         self.directory().await?;
+        self.directory().await?;
         self.ctx.stop.check()?;
-        self.conversations().await?;
-        self.ctx.stop.check()?;
-        self.contacts().await?;
-        Ok(())
+        let meta = self
+            .ctx
+            .db
+            .call(|c| metadata::read(c, RESOURCE_CONVERSATIONS))
+            .await?;
+        if self.reconcile_due(meta.as_ref()) {
+            // The contact id walk must see the store before this run's contacts pass writes to it.
+            self.conversations().await?;
+            self.ctx.stop.check()?;
+            return self.contacts().await;
+        }
+        // The contacts walk follows one cursor (one request in flight at a time): run it beside the
+        // conversation pass, so it takes no wall time of its own.
+        let (ctx, full) = (self.ctx, self.opts.full);
+        let contacts = async move {
+            let meta = ctx.db.call(|c| metadata::read(c, RESOURCE_CONTACTS)).await?;
+            let hwm = meta.and_then(|m| m.high_water_mark);
+            contacts::sync(ctx, hwm, full).await
+        };
+        let (conv, cont) = tokio::join!(self.conversations(), contacts);
+        conv?;
+        self.current = RESOURCE_CONTACTS;
+        let out = cont?;
+        self.finish_contacts(out).await
+    }
+
+    /// Whether this run walks every id (deletions, missed parts): on `--full` or every
+    /// `reconcile_hours`, never on the first run (it just fetched its whole window).
+    fn reconcile_due(&self, meta: Option<&metadata::SyncMeta>) -> bool {
+        let first = meta.and_then(|m| m.high_water_mark).is_none();
+        let last_reconcile = meta.and_then(|m| m.last_reconcile);
+        // An interrupted first run never recorded one: reconcile on the next.
+        let due = last_reconcile.is_none_or(|t| {
+            self.t_start.saturating_sub(t)
+                >= i64::try_from(self.opts.reconcile_hours.saturating_mul(3600)).unwrap_or(i64::MAX)
+        });
+        !first && (self.opts.full || due)
     }
 
     /// Start a resource: remember the request counters to report this resource's share.
@@ -424,7 +482,12 @@ impl Run<'_> {
             .db
             .call(|c| metadata::read(c, RESOURCE_CONVERSATIONS))
             .await?;
-        let old_hwm = meta.as_ref().and_then(|m| m.high_water_mark);
+        // A mark past our clock (left by a future-dated conversation before marks were capped) would
+        // hide every update until then.
+        let old_hwm = meta
+            .as_ref()
+            .and_then(|m| m.high_water_mark)
+            .map(|h| h.min(t_end));
         let first = old_hwm.is_none();
         let wanted = if self.opts.full {
             Some(0)
@@ -468,7 +531,7 @@ impl Run<'_> {
             self.ctx,
             Window {
                 lower,
-                upper: t_end + CLOCK_SKEW,
+                cap: t_end,
                 floor,
             },
         )
@@ -477,7 +540,7 @@ impl Run<'_> {
         self.report.parts += pass.parts;
         self.report.deleted += pass.deleted;
         self.report.fetched += pass.fetched;
-        let hwm = pass.max_seen.map_or(floor, |m| m.max(floor));
+        let hwm = pass.max_seen.map_or(floor, |m| m.min(t_end).max(floor));
         self.report.hwm = Some(hwm);
 
         // Deletions feed: skipped on the very first run (nothing stored can be deleted yet).
@@ -485,14 +548,7 @@ impl Run<'_> {
         if let Some(since) = last_poll {
             self.report.deleted += deletions::poll_deleted(self.ctx, since).await?;
         }
-        let last_reconcile = meta.as_ref().and_then(|m| m.last_reconcile);
-        // An interrupted first run never recorded one: reconcile on the next.
-        let due = last_reconcile.is_none_or(|t| {
-            t_end.saturating_sub(t)
-                >= i64::try_from(self.opts.reconcile_hours.saturating_mul(3600)).unwrap_or(i64::MAX)
-        });
-        // The first run just fetched its whole window: nothing to reconcile yet.
-        let reconciled = if !first && (self.opts.full || due) {
+        let reconciled = if self.reconcile_due(meta.as_ref()) {
             tracing::debug!(
                 elapsed_ms = self.started.elapsed().as_millis() as u64,
                 "reconciling"
@@ -513,6 +569,24 @@ impl Run<'_> {
         } else {
             false
         };
+        // The covered window: what earlier runs covered, widened by this run's backfill, if any.
+        let covered = [meta.as_ref().and_then(|m| m.coverage_start), coverage]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(0);
+        let checked = completeness::check_conversations(self.ctx, covered, t_end, hwm).await?;
+        self.report.shortfall = checked.shortfall as u64;
+        self.report.healed = checked.healed;
+        self.report.fetched += checked.healed;
+        if checked.shortfall > 0 {
+            tracing::warn!(
+                reported = checked.reported,
+                stored = checked.stored,
+                shortfall = checked.shortfall,
+                "the store lacks conversations Intercom reports; the next re-read or `sync --full` fetches them"
+            );
+        }
         let u = MetaUpdate {
             high_water_mark: Some(hwm),
             coverage_start: coverage,
@@ -521,7 +595,13 @@ impl Run<'_> {
             last_reconcile: (reconciled || first).then_some(t_end),
             ..Default::default()
         };
-        self.finish(RESOURCE_CONVERSATIONS, u, Table::Conversations).await
+        self.finish(RESOURCE_CONVERSATIONS, u, Table::Conversations)
+            .await?;
+        let shortfall = checked.shortfall;
+        self.ctx
+            .db
+            .call(move |c| completeness::record(c, RESOURCE_CONVERSATIONS, shortfall, t_end))
+            .await
     }
 
     async fn contacts(&mut self) -> Result<()> {
@@ -529,6 +609,10 @@ impl Run<'_> {
         let meta = self.ctx.db.call(|c| metadata::read(c, RESOURCE_CONTACTS)).await?;
         let hwm = meta.and_then(|m| m.high_water_mark);
         let out = contacts::sync(self.ctx, hwm, self.opts.full).await?;
+        self.finish_contacts(out).await
+    }
+
+    async fn finish_contacts(&mut self, out: contacts::ContactsOutcome) -> Result<()> {
         self.report.contacts = out.written;
         let u = MetaUpdate {
             high_water_mark: out.hwm,
@@ -567,6 +651,7 @@ pub async fn run_cli(a: SyncArgs) -> Result<u8> {
         progress: true,
         proactive_throttle: !a.no_proactive_throttle,
         stop: Stop::default(),
+        rate_reserve_percent: settings.rate_reserve_percent()?,
     };
     let Some(minutes) = a.interval else {
         return once(opts).await;

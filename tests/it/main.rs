@@ -2,8 +2,10 @@
 //! `cargo test --test it sync::` etc. Tests drive real processes and real sockets: the simulator over
 //! HTTP, the `fastintercom` binary, real MCP clients.
 
+mod budget;
 mod client;
 mod common;
+mod completeness;
 mod daemon;
 mod intercom;
 mod listen;
