@@ -136,6 +136,18 @@ pub fn render(rows: &[SyncMeta], now: i64, max_minutes: u64) -> String {
     if let Some(e) = &o.last_error {
         out.push_str(&format!("last error: {e}\n"));
     }
+    for r in rows.iter().filter(|r| r.resource != OVERALL) {
+        if let Some(n) = r.shortfall.filter(|n| *n > 0) {
+            out.push_str(&format!(
+                "INCOMPLETE: Intercom reports {} {} the cache lacks; the next runs re-read the window\n",
+                thousands(n),
+                r.resource
+            ));
+        }
+        if let Some(why) = &r.deletions_refused {
+            out.push_str(&format!("DELETIONS REFUSED ({}): {why}\n", r.resource));
+        }
+    }
     match o.status {
         SyncState::Running => out.push_str("a sync is running now\n"),
         SyncState::Interrupted => out.push_str(&format!(
@@ -199,6 +211,8 @@ mod tests {
             duration_ms: Some(5),
             last_reconcile: None,
             last_deleted_poll: None,
+            shortfall: None,
+            deletions_refused: None,
         }
     }
 
@@ -222,6 +236,24 @@ mod tests {
         assert_eq!(thousands(12), "12");
         assert_eq!(plural(1, "request"), "1 request");
         assert_eq!(plural(1200, "request"), "1,200 requests");
+    }
+
+    #[test]
+    fn shortfall_and_refused_deletions_are_shown() {
+        let now = 1_800_000_000;
+        let mut rows = vec![row(OVERALL, Some(now - 60)), row("conversations", Some(now - 60))];
+        rows[1].status = SyncState::Incomplete;
+        rows[1].shortfall = Some(3);
+        rows[1].deletions_refused = Some("would delete 40% of conversations (limit 10%)".into());
+        let text = render(&rows, now, 60);
+        assert!(
+            text.contains("INCOMPLETE: Intercom reports 3 conversations"),
+            "{text}"
+        );
+        assert!(
+            text.contains("DELETIONS REFUSED (conversations): would delete 40%"),
+            "{text}"
+        );
     }
 
     fn attempt(outcome: Outcome, started: i64, ended: Option<i64>) -> Attempt {

@@ -374,6 +374,8 @@ mod tests {
             duration_ms: None,
             last_reconcile: None,
             last_deleted_poll: None,
+            shortfall: None,
+            deletions_refused: None,
         }
     }
 

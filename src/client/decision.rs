@@ -142,6 +142,8 @@ impl fmt::Display for Reason {
 ///     duration_ms: Some(20_000),
 ///     last_reconcile: None,
 ///     last_deleted_poll: None,
+///     shortfall: None,
+///     deletions_refused: None,
 /// };
 /// // Synced 3 minutes ago, asked about the last 7 days, 60 minutes allowed: the cache answers.
 /// let d = decide(Some(&meta), Some(now - 7 * 86_400), now, 3600);
@@ -220,6 +222,8 @@ mod tests {
             duration_ms: Some(100),
             last_reconcile: None,
             last_deleted_poll: None,
+            shortfall: None,
+            deletions_refused: None,
         }
     }
 

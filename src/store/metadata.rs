@@ -43,11 +43,18 @@ pub struct SyncMeta {
     pub duration_ms: Option<i64>,
     pub last_reconcile: Option<i64>,
     pub last_deleted_poll: Option<i64>,
+    /// Objects Intercom reports for the covered window that the store lacks after the last check (None:
+    /// never checked). Above 0 the status is `incomplete`.
+    #[serde(default)]
+    pub shortfall: Option<i64>,
+    /// Why the last run refused to delete rows Intercom stopped listing (too many at once), if it did.
+    #[serde(default)]
+    pub deletions_refused: Option<String>,
 }
 
 const COLUMNS: &str = "resource, status, last_attempt_start, last_attempt_end, last_success, last_error, \
     high_water_mark, coverage_start, coverage_end, row_count, requests, rate_limited, duration_ms, \
-    last_reconcile, last_deleted_poll";
+    last_reconcile, last_deleted_poll, shortfall, deletions_refused";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<SyncMeta> {
     Ok(SyncMeta {
@@ -66,6 +73,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<SyncMeta> {
         duration_ms: r.get(12)?,
         last_reconcile: r.get(13)?,
         last_deleted_poll: r.get(14)?,
+        shortfall: r.get(15)?,
+        deletions_refused: r.get(16)?,
     })
 }
 
