@@ -61,8 +61,9 @@ pub fn apply_probe(rows: &mut [SyncMeta], probe: Option<&Probe>) {
         return;
     }
     if let Some(o) = rows.iter_mut().find(|r| r.resource == OVERALL)
+        && last.started >= o.last_attempt_start.unwrap_or(0)
         && o.last_attempt_end
-            .is_none_or(|t| last.ended.is_some_and(|e| e > t))
+            .is_none_or(|t| last.ended.is_some_and(|e| e >= t))
     {
         o.status = SyncState::Error;
         o.last_attempt_start = Some(last.started);
