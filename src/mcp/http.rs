@@ -201,6 +201,18 @@ fn check_jsonrpc(body: &[u8]) -> Result<(), Box<Response>> {
     Ok(())
 }
 
+/// Whether reading the body failed because it passed the limit (a typed check, not the message's words).
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
 async fn guard(State(opts): State<Arc<HttpOptions>>, req: Request, next: Next) -> Response {
     if let Err(r) = guard_check(&opts, req.headers()) {
         return *r;
@@ -213,7 +225,7 @@ async fn guard(State(opts): State<Arc<HttpOptions>>, req: Request, next: Next) -
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(b) => b,
-        Err(e) if format!("{e:#}").contains("length limit") => {
+        Err(e) if is_length_limit(&e) => {
             return error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload too large: the limit is 1 MiB",
