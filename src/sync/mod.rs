@@ -8,6 +8,8 @@
 //! |--------------------|---------------------------------------------------------------|
 //! | `conversations.rs` | the search → fetch → write pipeline and its checkpoint        |
 //! | `deletions.rs`     | the deleted-conversations feed and the reconciliation walk    |
+//! | `guard.rs`         | deletions only when Intercom confirms, at most a share a run  |
+//! | `stop.rs`          | SIGTERM/SIGINT stop a run at its next batch boundary          |
 //! | `contacts.rs`      | contacts: cursor walk first, day-granular search after        |
 //! | `directory.rs`     | admins, teams, tags (full refresh)                            |
 //! | `map.rs`           | Intercom models → store records                               |
