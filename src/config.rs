@@ -299,4 +299,27 @@ mod tests {
         let s = Settings::load_from(Path::new("/nonexistent/fastintercom.toml")).unwrap();
         assert!(s.file.db.is_none());
     }
+
+    #[test]
+    fn max_delete_percent_from_the_file_is_checked() {
+        // Only the file is used here: tests must not depend on (or set) the process environment.
+        if std::env::var_os("FASTINTERCOM_RECONCILE_MAX_DELETE_PERCENT").is_some() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        let with = |v: &str| {
+            std::fs::write(&p, format!("reconcile_max_delete_percent = {v}\n")).unwrap();
+            Settings::load_from(&p)
+        };
+        assert_eq!(with("25").unwrap().reconcile_max_delete_percent().unwrap(), 25);
+        let err = with("101").unwrap().reconcile_max_delete_percent().unwrap_err();
+        assert!(format!("{err}").contains("0 to 100"), "{err}");
+        assert!(with("300").is_err(), "out of u8 range is a file error");
+        let s = Settings::load_from(Path::new("/nonexistent/fastintercom.toml")).unwrap();
+        assert_eq!(
+            s.reconcile_max_delete_percent().unwrap(),
+            DEFAULT_MAX_DELETE_PERCENT
+        );
+    }
 }

@@ -180,6 +180,18 @@ fn jsonrpc_error(e: &super::jsonrpc::RpcError) -> Response {
     (status, axum::Json(e.to_json())).into_response()
 }
 
+/// Whether reading the body failed because it passed the limit (a typed check, not the message's words).
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
 /// `Accept: */*` (or `application/*`) accepts what rmcp insists be named: JSON and event streams.
 fn widen_accept(headers: &mut HeaderMap) {
     let any = headers
@@ -270,7 +282,7 @@ async fn with_checked_body(req: Request, next: Next) -> Response {
     let read = tokio::time::timeout(BODY_READ_TIMEOUT, axum::body::to_bytes(body, MAX_BODY_BYTES));
     let bytes = match read.await {
         Ok(Ok(b)) => b,
-        Ok(Err(e)) if format!("{e:#}").contains("length limit") => {
+        Ok(Err(e)) if is_length_limit(&e) => {
             return error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload too large: the limit is 1 MiB",

@@ -271,7 +271,7 @@ fn upsert_conversation(tx: &Transaction<'_>, c: &ConversationRecord, stats: &mut
         }
         let returned = c.parts.len() as i64;
         let truncated = c.parts_total.is_some_and(|t| t > returned)
-            || c.stats_parts.is_some_and(|s| s - 1 > PARTS_CAP)
+            || c.stats_parts.is_some_and(|s| s.saturating_sub(1) > PARTS_CAP)
             || (returned >= PARTS_CAP && c.parts_total.is_none_or(|t| t > PARTS_CAP));
         let stored: i64 = tx
             .prepare_cached("SELECT count(*) FROM conversation_parts WHERE conversation_id = ?1")?
@@ -658,6 +658,22 @@ mod tests {
             author_id: Some("7".into()),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn extreme_counts_and_times_from_intercom_are_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = open_rw(&dir.path().join("t.db")).unwrap();
+        for (i, (n, t)) in [(i64::MIN, i64::MIN), (i64::MAX, i64::MAX)]
+            .into_iter()
+            .enumerate()
+        {
+            let mut c = conv(&format!("x{i}"), t, vec![]);
+            c.stats_parts = Some(n);
+            c.parts_total = Some(n);
+            write_conversations(&mut conn, &[c], &[], |_| Ok(())).unwrap();
+        }
+        assert_eq!(count_rows(&conn, Table::Conversations).unwrap(), 2);
     }
 
     fn conv(id: &str, updated_at: i64, parts: Vec<PartRecord>) -> ConversationRecord {

@@ -8,6 +8,8 @@
 //! |--------------------|---------------------------------------------------------------|
 //! | `conversations.rs` | the search → fetch → write pipeline and its checkpoint        |
 //! | `deletions.rs`     | the deleted-conversations feed and the reconciliation walk    |
+//! | `guard.rs`         | deletions only when Intercom confirms, at most a share a run  |
+//! | `stop.rs`          | SIGTERM/SIGINT stop a run at its next batch boundary          |
 //! | `contacts.rs`      | contacts: cursor walk first, day-granular search after        |
 //! | `completeness.rs`  | stored vs Intercom's `total_count`; re-read and record a gap  |
 //! | `directory.rs`     | admins, teams, tags (full refresh)                            |

@@ -38,8 +38,15 @@ impl Stop {
                 _ = term.recv() => {}
                 _ = int.recv() => {}
             }
-            tracing::info!("stop requested; finishing the current batch");
+            tracing::info!("stop requested; finishing the current batch (signal again to stop at once)");
             s.request();
+            // A second signal: stop now. Safe too: every commit carries its own checkpoint.
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            tracing::warn!("second stop request; exiting without waiting for the batch");
+            std::process::exit(i32::from(EXIT_STOPPED));
         });
         Ok(stop)
     }
