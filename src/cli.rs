@@ -135,6 +135,7 @@ pub struct ServeArgs {
         long,
         value_name = "SECONDS",
         env = "FASTINTERCOM_MCP_CALL_TIMEOUT_SECONDS",
+        hide_env_values = true,
         default_value = "5",
         value_parser = parse_seconds
     )]
@@ -145,6 +146,7 @@ pub struct ServeArgs {
         long,
         value_name = "N",
         env = "FASTINTERCOM_MCP_MAX_CONNECTIONS",
+        hide_env_values = true,
         default_value_t = crate::mcp::connections::DEFAULT_MAX_CONNECTIONS
     )]
     pub max_connections: usize,
@@ -289,6 +291,14 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn help_never_shows_an_environment_variable_with_an_empty_value() {
+        for sub in Cli::command().get_subcommands_mut() {
+            let help = sub.render_long_help().to_string();
+            assert!(!help.contains("=]"), "{}: {help}", sub.get_name());
+        }
     }
 
     #[test]
