@@ -109,6 +109,7 @@ rm -rf "$GNUPGHOME" && mkdir -m 0700 "$GNUPGHOME"
 signer=e2e@fastintercom.invalid
 gpg --batch --passphrase '' --quick-gen-key "fastintercom e2e <$signer>" ed25519 sign 1d >"$logs/gpg.log" 2>&1 ||
     { cat "$logs/gpg.log"; echo "e2e-systemd: gpg could not make a key"; echo "0 passed, 1 failed"; exit 1; }
+gpgconf --kill gpg-agent # gpg starts it again when it signs; stopped after each use
 repo_dir=$work/repo
 rm -rf "$repo_dir" && mkdir -p "$repo_dir"
 
@@ -160,6 +161,7 @@ done
 REPO=http://127.0.0.1:$port
 check "repository server listening in the container ($REPO)" test -n "$port"
 packaging/build-apt-repo.sh --key "$signer" --url "$REPO" "$repo_dir" "$deb" >/dev/null 2>"$logs/apt-repo-1.log"
+gpgconf --kill gpg-agent
 check "build-apt-repo.sh: signed repository with $v1" test -s "$repo_dir/dists/stable/InRelease"
 # The container has no network (--private-network): its Debian archive entry could only fail `apt update`,
 # and everything fastintercom depends on is in the image already.
@@ -371,6 +373,7 @@ check "before the upgrade: fastintercom-mcp@acme.service running (PID $acme_pid_
 check "before the upgrade: fastintercom-sync@acme.timer not enabled (the admin never enabled it)" \
     test "$(cin systemctl is-enabled fastintercom-sync@acme.timer)" = disabled
 packaging/build-apt-repo.sh --key "$signer" --url "$REPO" "$repo_dir" "$deb2" >/dev/null 2>"$logs/apt-repo-2.log"
+gpgconf --kill gpg-agent
 check "build-apt-repo.sh: $v2 published next to $v1" test "$(ls "$repo_dir"/pool/main/f/fastintercom/*.deb | wc -l)" = 2
 log "apt update && apt upgrade (to $v2)"
 (cin env DEBIAN_FRONTEND=noninteractive sh -c 'apt update && apt upgrade --yes') >"$logs/apt-upgrade.log" 2>&1
