@@ -128,7 +128,7 @@ inner=""
 http=""
 shutdown() {
     [ -n "$http" ] && { kill "$http" 2>/dev/null; wait "$http" 2>/dev/null; http=""; }
-    gpgconf --kill gpg-agent >/dev/null 2>&1
+    [ -d "$GNUPGHOME" ] && { gpgconf --kill gpg-agent >/dev/null 2>&1; rm -rf "$GNUPGHOME"; }
     [ -n "$inner" ] && cin systemctl poweroff --no-block >/dev/null 2>&1
     for _ in $(seq 100); do kill -0 "$nspawn" 2>/dev/null || break; sleep 0.2; done
     kill "$nspawn" 2>/dev/null; wait "$nspawn" 2>/dev/null
