@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # End-to-end test of the Debian package under a real systemd (PID 1 in a systemd-nspawn container).
 #
-#   packaging/e2e-systemd.sh          (root; ~50 s with the cached rootfs, ~90 s cold)
+#   packaging/e2e-systemd.sh          (root; ~2 min 15 s with the release binary built and the rootfs
+#                                      cached: .deb + lintian ~55 s, the upgrade .deb ~20 s, container ~35 s)
 #
-# Builds the .deb (packaging/build-deb.sh; or uses $FASTINTERCOM_DEB), boots a debootstrapped Debian
-# bookworm (packaging/rootfs.sh, cached under target/e2e/) with --private-network, installs the .deb with
-# apt, runs `fastintercom simulate` inside the container as the fake Intercom, and checks what an admin
-# would see:
+# Builds the .deb (packaging/build-deb.sh; or uses $FASTINTERCOM_DEB) and a second, higher version of it
+# for the upgrade (the same binary repackaged: build-deb.sh with FASTINTERCOM_DEB_BIN/_VERSION, ~15 s
+# instead of a second cargo build), makes a throw-away signing key and a signed APT repository
+# (packaging/build-apt-repo.sh), boots a debootstrapped Debian bookworm (packaging/rootfs.sh, cached under
+# target/e2e/) with --private-network, serves the repository on the container's own loopback (python3
+# -m http.server on a free port, in the container's network namespace: nothing listens on the host),
+# installs with `apt update && apt install fastintercom`, runs `fastintercom simulate` inside the
+# container as the fake Intercom, and checks what an admin would see:
+#   - without the repository's key apt refuses it; with the key in /etc/apt/keyrings and the deb822
+#     .sources file (Signed-By:) it installs;
 #   - install starts and enables nothing; the user, config, man pages and completions are there;
 #   - the timer fires the sync (drop-in OnActiveSec=2s AccuracySec=1ms); the database appears in
 #     /var/lib/fastintercom owned by the service user;
@@ -17,13 +24,23 @@
 #   - a template instance (fastintercom-sync@acme) syncs into its own state directory;
 #   - a bad token makes the sync fail: `systemctl status` shows failed and the one-line reason;
 #   - systemd-analyze security inside the container (scores printed for BENCHMARKS.md);
-#   - `apt purge` removes the user, /var/lib/fastintercom and /etc/fastintercom.
+#   - `apt install ./file.deb --reinstall` keeps the admin's choices;
+#   - the higher version published to the repository: `apt update && apt upgrade` keeps the timer and
+#     sockets enabled (and the not-enabled ones not enabled), restarts the running MCP servers on the new
+#     binary, and the database (same file) and its data are served by the new version; a sync runs on it;
+#   - `apt purge` removes the user, /var/lib/fastintercom, /etc/fastintercom and every enable link,
+#     those of admin-enabled @instances too (nothing named fastintercom* stays in /etc/systemd/system).
 # Prints "N passed, N failed"; exit 1 on any failure. Prints SKIP and exits 0 when it cannot run here
 # (not root, no way to install systemd-nspawn/debootstrap, or FASTINTERCOM_E2E_SYSTEMD=0).
 #
 # The admin commands as README.md shows them (tests/e2e/90-readme.sh checks that each README line marked
 # "# e2e: systemd" appears here); this script runs each of them, without sudo, inside the container:
+#   sudo curl -fsSLo /etc/apt/keyrings/fastintercom.gpg "$REPO/fastintercom.gpg"
+#   sudo curl -fsSLo /etc/apt/sources.list.d/fastintercom.sources "$REPO/fastintercom.sources"
+#   sudo apt update
+#   sudo apt install fastintercom
 #   sudo apt install ./target/debian/fastintercom_0.1.0_amd64.deb
+#   sudo apt upgrade
 #   sudo install -m 0600 intercom-token /etc/fastintercom/intercom-token
 #   sudo systemctl enable --now fastintercom-sync.timer fastintercom-mcp.socket
 #   journalctl -u fastintercom-sync -o json
@@ -45,6 +62,9 @@ command -v bc >/dev/null || need+=(bc)
 command -v python3 >/dev/null || need+=(python3)
 command -v pgrep >/dev/null || need+=(procps)
 command -v nsenter >/dev/null || need+=(util-linux)
+command -v gpg >/dev/null || need+=(gpg)
+command -v gpg-agent >/dev/null || need+=(gpg-agent)
+command -v apt-ftparchive >/dev/null || need+=(apt-utils)
 if [ ${#need[@]} -gt 0 ]; then
     if ! command -v apt-get >/dev/null; then echo "SKIP e2e-systemd: no apt-get to install ${need[*]}"; exit 0; fi
     log "installing ${need[*]}"
@@ -73,6 +93,28 @@ fi
 debname=$(basename "$deb")
 log "package: $deb"
 
+# The upgrade: the same binary packaged again under a higher version, from the same debian/ (its
+# maintainer scripts are what runs on the upgrade). No second cargo build: dpkg-buildpackage only, with
+# gzip instead of xz for this throw-away package (~15 s instead of ~50 s on 2 busy cores).
+v1=$(dpkg-deb -f "$deb" Version)
+v2=$v1+upgrade1
+rm -rf "$work/v2" && mkdir -p "$work/v2/x"
+dpkg-deb -x "$deb" "$work/v2/x"
+deb2=$(DPKG_DEB_COMPRESSOR_TYPE=gzip FASTINTERCOM_DEB_BIN="$work/v2/x/usr/bin/fastintercom" FASTINTERCOM_DEB_VERSION="$v2" \
+    FASTINTERCOM_DEB_OUT="$work/v2" FASTINTERCOM_DEB_LINTIAN=0 packaging/build-deb.sh 2>"$logs/build-deb-v2.log" | tail -1)
+if [ ! -f "$deb2" ]; then tail -30 "$logs/build-deb-v2.log"; echo "e2e-systemd: building $v2 failed"; echo "0 passed, 1 failed"; exit 1; fi
+log "upgrade package: $deb2"
+
+# A throw-away signing key (nothing secret leaves target/e2e/; the agent is stopped at the end).
+export GNUPGHOME=$work/gnupg
+rm -rf "$GNUPGHOME" && mkdir -m 0700 "$GNUPGHOME"
+signer=e2e@fastintercom.invalid
+gpg --batch --passphrase '' --quick-gen-key "fastintercom e2e <$signer>" ed25519 sign 1d >"$logs/gpg.log" 2>&1 ||
+    { cat "$logs/gpg.log"; echo "e2e-systemd: gpg could not make a key"; echo "0 passed, 1 failed"; exit 1; }
+gpgconf --kill gpg-agent # gpg starts it again when it signs; stopped after each use
+repo_dir=$work/repo
+rm -rf "$repo_dir" && mkdir -p "$repo_dir"
+
 # 2. The container.
 root=$work/root
 packaging/rootfs.sh "$root" >/dev/null || { echo "e2e-systemd: rootfs failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -83,7 +125,10 @@ systemd-nspawn -D "$root" --boot --keep-unit --register=no --private-network --s
     -M "$machine" >"$logs/console.log" 2>&1 </dev/null &
 nspawn=$!
 inner=""
+http=""
 shutdown() {
+    [ -n "$http" ] && { kill "$http" 2>/dev/null; wait "$http" 2>/dev/null; http=""; }
+    [ -d "$GNUPGHOME" ] && { gpgconf --kill gpg-agent >/dev/null 2>&1; rm -rf "$GNUPGHOME"; }
     [ -n "$inner" ] && cin systemctl poweroff --no-block >/dev/null 2>&1
     for _ in $(seq 100); do kill -0 "$nspawn" 2>/dev/null || break; sleep 0.2; done
     kill "$nspawn" 2>/dev/null; wait "$nspawn" 2>/dev/null
@@ -106,10 +151,34 @@ case "$state" in initializing|starting) state=$(cin timeout 60 systemctl is-syst
 log "container up (PID 1 = host PID $inner): $state"
 case "$state" in running|degraded) ok "container boots systemd ($state)" ;; *) bad "container boot: $state"; cat "$logs/console.log"; echo "$passed passed, $failed failed"; exit 1 ;; esac
 
-# 3. Install: nothing may start or be enabled without a token.
-log "apt install"
-(cd "$root/root" && cin sh -c "cd /root && DEBIAN_FRONTEND=noninteractive apt install ./target/debian/$debname --yes") >"$logs/apt-install.log" 2>&1
-check "apt install ./$debname" cin dpkg -s fastintercom
+# 3. The signed repository, served on the container's loopback (its network namespace; the host's ports,
+# 8765 included, are not touched), and the install from it.
+nsenter -t "$inner" -n python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$repo_dir" >"$logs/http.log" 2>&1 &
+http=$!
+port=""
+for _ in $(seq 50); do
+    port=$(sed -n 's/^Serving HTTP on 127.0.0.1 port \([0-9]*\).*/\1/p' "$logs/http.log")
+    [ -n "$port" ] && break; sleep 0.1
+done
+REPO=http://127.0.0.1:$port
+check "repository server listening in the container ($REPO)" test -n "$port"
+packaging/build-apt-repo.sh --key "$signer" --url "$REPO" "$repo_dir" "$deb" >/dev/null 2>"$logs/apt-repo-1.log"
+gpgconf --kill gpg-agent
+check "build-apt-repo.sh: signed repository with $v1" test -s "$repo_dir/dists/stable/InRelease"
+# The container has no network (--private-network): its Debian archive entry could only fail `apt update`,
+# and everything fastintercom depends on is in the image already.
+cin mv /etc/apt/sources.list /root/sources.list.debian
+log "apt update && apt install fastintercom (from $REPO)"
+cin env REPO="$REPO" sh -c 'curl -fsSLo /etc/apt/sources.list.d/fastintercom.sources "$REPO/fastintercom.sources"'
+cin env DEBIAN_FRONTEND=noninteractive apt update >"$logs/apt-update-nokey.log" 2>&1
+check "without the key in /etc/apt/keyrings, apt update refuses the repository" \
+    grep -q "NO_PUBKEY" "$logs/apt-update-nokey.log"
+check "... and fastintercom is not installable" not cin apt-get install --simulate fastintercom
+cin env REPO="$REPO" sh -c 'curl -fsSLo /etc/apt/keyrings/fastintercom.gpg "$REPO/fastintercom.gpg"'
+(cin env DEBIAN_FRONTEND=noninteractive sh -c 'apt update && apt install fastintercom --yes') >"$logs/apt-install.log" 2>&1
+check "apt update && apt install fastintercom" cin dpkg -s fastintercom
+check "apt update: no warning or error" not grep -E '^(W|E|Err):' "$logs/apt-install.log"
+check "installed $v1 from the repository" grep -q "$REPO" <<<"$(cin apt-cache policy fastintercom)"
 check "user fastintercom created (sysusers)" cin getent passwd fastintercom
 check "default config is a conffile" grep -q /etc/fastintercom/fastintercom.toml <<<"$(cin dpkg-query -W -f='${Conffiles}' fastintercom)"
 check "man page fastintercom-sync(1) installed" test -f "$root/usr/share/man/man1/fastintercom-sync.1.gz"
@@ -266,8 +335,8 @@ for u in fastintercom-sync.service fastintercom-mcp.service; do
     check "$u exposure <= 2.0 as installed" awk -v s="${s%% *}" 'BEGIN { exit !(s != "" && s <= 2.0) }'
 done
 
-# 11. Upgrade path (reinstall runs postinst configure with the old version): the admin's choices stay.
-log "apt reinstall"
+# 11. The local-file way (a reinstall runs postinst configure with the old version): the admin's choices stay.
+log "apt install ./$debname --reinstall"
 cin sh -c "cd /root && DEBIAN_FRONTEND=noninteractive apt install ./target/debian/$debname --reinstall --yes" >"$logs/apt-reinstall.log" 2>&1
 check "reinstall: fastintercom-sync.timer still enabled and active" cin systemctl is-active --quiet fastintercom-sync.timer
 check "reinstall: fastintercom-mcp.socket still enabled and active" cin systemctl is-active --quiet fastintercom-mcp.socket
@@ -275,9 +344,73 @@ check "reinstall: the edited config is kept" grep -q 127.0.0.1:8780 "$root/etc/f
 a=$(mcp_call http://127.0.0.1:8765/mcp)
 check "reinstall: MCP still answers" answer_ok "$a"
 
-# 12. Purge removes everything.
+# 12. The upgrade: publish the higher version, `apt update && apt upgrade`.
+conversations() { # the conversations row_count in a get_sync_status answer (JSON or SSE)
+    python3 -c '
+import json, sys
+for line in sys.stdin:
+    line = line.strip()
+    if line.startswith("data:"): line = line[5:].strip()
+    if not line.startswith("{"): continue
+    m = json.loads(line)
+    rows = (m.get("result") or {}).get("structuredContent", {}).get("rows", [])
+    for r in rows:
+        if r.get("resource") == "conversations": print(r["row_count"]); sys.exit(0)
+sys.exit(1)' <<<"$1"
+}
+exe_of() { cin readlink "/proc/$(cin systemctl show -P MainPID "$1")/exe"; }
+printf '%s\n' "$sim_token" >"$root/etc/fastintercom/intercom-token" # the good token again (step 9 broke it)
+# The MCP server must be running when the upgrade comes: no idle exit in this part.
+printf '[Service]\nExecStart=\nExecStart=/usr/bin/fastintercom serve --idle-exit 600\n' >"$root/etc/systemd/system/fastintercom-mcp.service.d/e2e.conf"
+cin systemctl daemon-reload
+cin systemctl stop fastintercom-mcp.service 2>/dev/null
+a=$(mcp_call http://127.0.0.1:8765/mcp)
+conv_before=$(conversations "$a")
+a=$(mcp_call --unix-socket /run/fastintercom/acme.sock http://localhost/mcp)
+pid_before=$(cin systemctl show -P MainPID fastintercom-mcp.service)
+acme_pid_before=$(cin systemctl show -P MainPID fastintercom-mcp@acme.service)
+db_before=$(stat -c %i "$root/var/lib/fastintercom/fastintercom.db")
+check "before the upgrade: MCP service running (PID $pid_before), $conv_before conversations" \
+    test "$pid_before" != 0 -a -n "$conv_before"
+check "before the upgrade: fastintercom-mcp@acme.service running (PID $acme_pid_before)" test "$acme_pid_before" != 0
+check "before the upgrade: fastintercom-sync@acme.timer not enabled (the admin never enabled it)" \
+    test "$(cin systemctl is-enabled fastintercom-sync@acme.timer)" = disabled
+packaging/build-apt-repo.sh --key "$signer" --url "$REPO" "$repo_dir" "$deb2" >/dev/null 2>"$logs/apt-repo-2.log"
+gpgconf --kill gpg-agent
+check "build-apt-repo.sh: $v2 published next to $v1" test "$(ls "$repo_dir"/pool/main/f/fastintercom/*.deb | wc -l)" = 2
+log "apt update && apt upgrade (to $v2)"
+(cin env DEBIAN_FRONTEND=noninteractive sh -c 'apt update && apt upgrade --yes') >"$logs/apt-upgrade.log" 2>&1
+check "apt update && apt upgrade installs $v2" test "$(cin dpkg-query -W -f='${Version}' fastintercom)" = "$v2"
+check "apt upgrade: no warning or error" not grep -E '^(W|E|Err):' "$logs/apt-upgrade.log"
+for u in fastintercom-sync.timer fastintercom-mcp.socket fastintercom-mcp@acme.socket; do
+    check "upgrade: $u still enabled" test "$(cin systemctl is-enabled $u)" = enabled
+    check "upgrade: $u still active" cin systemctl is-active --quiet $u
+done
+check "upgrade: fastintercom-sync@acme.timer still not enabled" test "$(cin systemctl is-enabled fastintercom-sync@acme.timer)" = disabled
+for _ in $(seq 50); do cin systemctl is-active --quiet fastintercom-mcp.service && break; sleep 0.1; done
+pid_after=$(cin systemctl show -P MainPID fastintercom-mcp.service)
+check "upgrade: the running MCP service was restarted (PID $pid_before -> $pid_after)" \
+    test "$pid_after" != 0 -a "$pid_after" != "$pid_before"
+check "upgrade: it runs the new /usr/bin/fastintercom (not the deleted old file)" test "$(exe_of fastintercom-mcp.service)" = /usr/bin/fastintercom
+acme_pid_after=$(cin systemctl show -P MainPID fastintercom-mcp@acme.service)
+check "upgrade: the running fastintercom-mcp@acme.service was restarted (PID $acme_pid_before -> $acme_pid_after)" \
+    test "$acme_pid_after" != 0 -a "$acme_pid_after" != "$acme_pid_before"
+check "upgrade: fastintercom-mcp@acme.service runs the new binary" test "$(exe_of fastintercom-mcp@acme.service)" = /usr/bin/fastintercom
+check "upgrade: the database is the same file (inode $db_before)" test "$(stat -c %i "$root/var/lib/fastintercom/fastintercom.db")" = "$db_before"
+a=$(mcp_call http://127.0.0.1:8765/mcp); echo "$a" >"$logs/mcp-answer-upgraded.txt"
+conv_after=$(conversations "$a")
+check "upgrade: the new version serves the same data ($conv_after conversations)" test -n "$conv_after" -a "$conv_after" = "$conv_before"
+a=$(mcp_call --unix-socket /run/fastintercom/acme.sock http://localhost/mcp)
+check "upgrade: fastintercom-mcp@acme answers" answer_ok "$a"
+check "upgrade: the edited config is kept" grep -q 127.0.0.1:8780 "$root/etc/fastintercom/fastintercom.toml"
+check "upgrade: the token is kept, mode 0600" test "$(stat -c %a "$root/etc/fastintercom/intercom-token")" = 600
+cin systemctl start fastintercom-sync.service >/dev/null 2>&1
+check "upgrade: a sync on the new version succeeds" test "$(cin systemctl show -P Result fastintercom-sync.service)" = success
+check "upgrade: fastintercom status (as a group member) on the new version" cin runuser -u alice -- fastintercom status
+
+# 13. Purge removes everything, with the timer, the sockets and the acme instance still enabled.
 log "apt purge"
-cin systemctl disable --now fastintercom-sync.timer fastintercom-mcp.socket >/dev/null 2>&1
+rm -rf "$root"/etc/systemd/system/fastintercom-*.d # the test's own drop-ins
 cin env DEBIAN_FRONTEND=noninteractive apt purge fastintercom --yes >"$logs/apt-purge.log" 2>&1
 check "apt purge fastintercom" not cin dpkg -s fastintercom
 check "purge removed the user" not cin getent passwd fastintercom
@@ -285,6 +418,11 @@ check "purge removed the group" not cin getent group fastintercom
 check "purge removed /var/lib/fastintercom" test ! -e "$root/var/lib/fastintercom"
 check "purge removed /etc/fastintercom" test ! -e "$root/etc/fastintercom"
 check "purge removed the units" test ! -e "$root/lib/systemd/system/fastintercom-sync.service"
+left=$(cd "$root" && find etc/systemd/system var/lib/systemd/deb-systemd-helper-enabled \
+    var/lib/systemd/deb-systemd-helper-masked -name 'fastintercom*' 2>/dev/null)
+check "purge removed every enable link, the admin-enabled fastintercom-mcp@acme.socket too${left:+ (left: $left)}" test -z "$left"
+dangling=$(cd "$root" && find -L etc/systemd -type l 2>/dev/null)
+check "no dangling links in /etc/systemd${dangling:+ (found: $dangling)}" test -z "$dangling"
 
 log "done; logs in $logs"
 if [ "$failed" -eq 0 ]; then shutdown; trap - EXIT; rm -rf "$root"; fi # 250 MB; the tarball stays cached
