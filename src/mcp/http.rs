@@ -260,10 +260,44 @@ async fn guard(State(opts): State<Arc<HttpOptions>>, mut req: Request, next: Nex
     resp
 }
 
+/// Bodies up to this size are read freely (the connection cap bounds them); larger ones, and bodies of
+/// unknown length, take their size from [`LARGE_BODY_BUDGET`] until their request is answered.
+const SMALL_BODY_BYTES: usize = 64 * 1024;
+/// Bytes of large request bodies held at once (16 bodies of the 1 MiB maximum).
+pub const LARGE_BODY_BUDGET: usize = 16 * MAX_BODY_BYTES;
+static LARGE_BODIES: tokio::sync::Semaphore =
+    tokio::sync::Semaphore::const_new(LARGE_BODY_BUDGET / SMALL_BODY_BYTES);
+
+async fn body_budget(
+    headers: &HeaderMap,
+) -> Result<Option<tokio::sync::SemaphorePermit<'static>>, Box<Response>> {
+    let len = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let need = match len {
+        Some(n) if n <= SMALL_BODY_BYTES => return Ok(None),
+        Some(n) => n.min(MAX_BODY_BYTES).div_ceil(SMALL_BODY_BYTES),
+        None => MAX_BODY_BYTES / SMALL_BODY_BYTES,
+    };
+    match tokio::time::timeout(BODY_READ_TIMEOUT, LARGE_BODIES.acquire_many(need as u32)).await {
+        Ok(Ok(p)) => Ok(Some(p)),
+        _ => Err(Box::new(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server busy: too many large requests at once; retry in a moment",
+        ))),
+    }
+}
+
 async fn with_checked_body(req: Request, next: Next) -> Response {
     if req.method() != axum::http::Method::POST {
         return next.run(req).await;
     }
+    // Large bodies are held (and parsed) within a shared budget, so many at once cannot run memory up.
+    let _budget = match body_budget(req.headers()).await {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
     // Read the body here (bounded in size and time, whatever the transfer encoding) so that malformed
     // JSON-RPC gets a JSON-RPC error rather than rmcp's 415.
     let (parts, body) = req.into_parts();
