@@ -368,6 +368,27 @@ pub fn app(db: Arc<Db>, opts: HttpOptions, activity: Arc<Activity>) -> Router {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn large_bodies_share_a_budget() {
+        let mut h = HeaderMap::new();
+        h.insert(header::CONTENT_LENGTH, "1000".parse().unwrap());
+        assert!(body_budget(&h).await.unwrap().is_none(), "small bodies are free");
+        h.insert(
+            header::CONTENT_LENGTH,
+            MAX_BODY_BYTES.to_string().parse().unwrap(),
+        );
+        let permits = LARGE_BODY_BUDGET / MAX_BODY_BYTES;
+        let mut held = Vec::new();
+        for _ in 0..permits {
+            held.push(body_budget(&h).await.unwrap().unwrap());
+        }
+        assert_eq!(LARGE_BODIES.available_permits(), 0);
+        drop(held);
+        // Unknown length (chunked) counts as the maximum.
+        let p = body_budget(&HeaderMap::new()).await.unwrap().unwrap();
+        assert_eq!(p.num_permits(), MAX_BODY_BYTES / SMALL_BODY_BYTES);
+    }
+
     #[test]
     fn accept_any_means_json_and_event_streams() {
         for (given, widened) in [
