@@ -272,10 +272,44 @@ async fn guard(State(opts): State<Arc<HttpOptions>>, mut req: Request, next: Nex
     resp
 }
 
+/// Bodies up to this size are read freely (the connection cap bounds them); larger ones, and bodies of
+/// unknown length, take their size from [`LARGE_BODY_BUDGET`] until their request is answered.
+const SMALL_BODY_BYTES: usize = 64 * 1024;
+/// Bytes of large request bodies held at once (16 bodies of the 1 MiB maximum).
+pub const LARGE_BODY_BUDGET: usize = 16 * MAX_BODY_BYTES;
+static LARGE_BODIES: tokio::sync::Semaphore =
+    tokio::sync::Semaphore::const_new(LARGE_BODY_BUDGET / SMALL_BODY_BYTES);
+
+async fn body_budget(
+    headers: &HeaderMap,
+) -> Result<Option<tokio::sync::SemaphorePermit<'static>>, Box<Response>> {
+    let len = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let need = match len {
+        Some(n) if n <= SMALL_BODY_BYTES => return Ok(None),
+        Some(n) => n.min(MAX_BODY_BYTES).div_ceil(SMALL_BODY_BYTES),
+        None => MAX_BODY_BYTES / SMALL_BODY_BYTES,
+    };
+    match tokio::time::timeout(BODY_READ_TIMEOUT, LARGE_BODIES.acquire_many(need as u32)).await {
+        Ok(Ok(p)) => Ok(Some(p)),
+        _ => Err(Box::new(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server busy: too many large requests at once; retry in a moment",
+        ))),
+    }
+}
+
 async fn with_checked_body(req: Request, next: Next) -> Response {
     if req.method() != axum::http::Method::POST {
         return next.run(req).await;
     }
+    // Large bodies are held (and parsed) within a shared budget, so many at once cannot run memory up.
+    let _budget = match body_budget(req.headers()).await {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
     // Read the body here (bounded in size and time, whatever the transfer encoding) so that malformed
     // JSON-RPC gets a JSON-RPC error rather than rmcp's 415.
     let (parts, body) = req.into_parts();
@@ -345,6 +379,27 @@ pub fn app(db: Arc<Db>, opts: HttpOptions, activity: Arc<Activity>) -> Router {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn large_bodies_share_a_budget() {
+        let mut h = HeaderMap::new();
+        h.insert(header::CONTENT_LENGTH, "1000".parse().unwrap());
+        assert!(body_budget(&h).await.unwrap().is_none(), "small bodies are free");
+        h.insert(
+            header::CONTENT_LENGTH,
+            MAX_BODY_BYTES.to_string().parse().unwrap(),
+        );
+        let permits = LARGE_BODY_BUDGET / MAX_BODY_BYTES;
+        let mut held = Vec::new();
+        for _ in 0..permits {
+            held.push(body_budget(&h).await.unwrap().unwrap());
+        }
+        assert_eq!(LARGE_BODIES.available_permits(), 0);
+        drop(held);
+        // Unknown length (chunked) counts as the maximum.
+        let p = body_budget(&HeaderMap::new()).await.unwrap().unwrap();
+        assert_eq!(p.num_permits(), MAX_BODY_BYTES / SMALL_BODY_BYTES);
+    }
 
     #[test]
     fn accept_any_means_json_and_event_streams() {

@@ -37,7 +37,8 @@ pub struct IntercomTools {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct SearchConversationsArgs {
     /// Full-text words to look for in titles, messages and replies (all words must match; punctuation
-    /// and search operators are treated as plain text). Omit or leave empty to list by filters only.
+    /// and search operators are treated as plain text; repeated words are ignored and at most the first 16
+    /// distinct words are used, with a note). Omit or leave empty to list by filters only.
     #[serde(default)]
     pub query: Option<String>,
     /// Start of the time window: YYYY-MM-DD, Unix seconds, RFC 3339, or relative like `7d`, `24h`, `2w`.

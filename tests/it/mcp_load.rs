@@ -1,7 +1,7 @@
 //! The short form of the MCP load test (benches/load/mod.rs; the long form is `cargo bench --bench
 //! mcp_load`): ordinary clients stay served, with a bounded p99, while hostile clients paste 1,000- and
 //! 10,000-word queries and hang up and half-open connections pile up; the server's peak RSS stays under
-//! 200 MB; SIGTERM exits within 6 s (3 s grace + 1 s to close, plus slack for a busy machine).
+//! 100 MB; SIGTERM exits within 6 s (3 s grace + 1 s to close, plus slack for a busy machine).
 
 #[path = "../../benches/load/mod.rs"]
 mod load;
@@ -34,6 +34,6 @@ async fn ordinary_clients_are_served_under_hostile_load() {
         r.half_open_held >= 100,
         "the half-open connections were not piling up: {r:?}"
     );
-    assert!(r.peak_rss_mb < 200.0, "{r:?}");
+    assert!(r.peak_rss_mb < 100.0, "{r:?}");
     assert!(r.sigterm_exit < Duration::from_secs(6), "{r:?}");
 }
