@@ -21,8 +21,12 @@ use std::time::{Duration, Instant};
 
 const TOKEN: &str = "bench-token";
 
+/// The binary under test: cargo's build for this profile, or `FASTINTERCOM_BENCH_BIN` (e.g. a release
+/// binary driven by a debug build of this harness, which only starts processes and polls them).
 fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_fastintercom"))
+    std::env::var_os("FASTINTERCOM_BENCH_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_fastintercom")))
 }
 
 fn unix_now() -> f64 {
