@@ -25,6 +25,8 @@ pub const MAX_LIMIT: u64 = 100;
 const CONTACT_RECENT: usize = 10;
 const CONTACT_SEARCH_RECENT: usize = 3;
 
+/// What a tool method returns. The `#[tool]` macro derives `outputSchema` only from a literal
+/// `Result<Json<T>, E>` return type, so the tool methods spell it out instead of using this alias.
 type ToolResult<T> = Result<Json<Answer<T>>, String>;
 
 /// The tool set over one database.
@@ -231,7 +233,7 @@ contact, tags, snippet) and `next_cursor` for the next page. Use get_conversatio
     pub async fn search_conversations(
         &self,
         Parameters(a): Parameters<SearchConversationsArgs>,
-    ) -> ToolResult<SearchResult> {
+    ) -> Result<Json<Answer<SearchResult>>, String> {
         let now = now();
         let mut notes = Vec::new();
         let limit = clamp_limit(a.limit, &mut notes);
@@ -295,7 +297,7 @@ and event in order, with authors' names and bodies as plain text (very long bodi
     pub async fn get_conversation(
         &self,
         Parameters(a): Parameters<GetConversationArgs>,
-    ) -> ToolResult<ConversationDetail> {
+    ) -> Result<Json<Answer<ConversationDetail>>, String> {
         let id = a.conversation_id.trim().to_string();
         if id.is_empty() {
             return Err("`conversation_id` is empty".into());
@@ -316,7 +318,10 @@ and event in order, with authors' names and bodies as plain text (very long bodi
 their 10 most recently updated conversations.",
         annotations(title = "Get contact", read_only_hint = true, open_world_hint = false)
     )]
-    pub async fn get_contact(&self, Parameters(a): Parameters<GetContactArgs>) -> ToolResult<ContactDetail> {
+    pub async fn get_contact(
+        &self,
+        Parameters(a): Parameters<GetContactArgs>,
+    ) -> Result<Json<Answer<ContactDetail>>, String> {
         let (id, email) = (nonempty(a.contact_id), nonempty(a.email));
         if id.is_none() && email.is_none() {
             return Err("give `contact_id` or `email`".into());
@@ -338,7 +343,7 @@ most recently updated first, each with their 3 most recent conversations.",
     pub async fn search_contacts(
         &self,
         Parameters(a): Parameters<SearchContactsArgs>,
-    ) -> ToolResult<ContactList> {
+    ) -> Result<Json<Answer<ContactList>>, String> {
         let mut notes = Vec::new();
         let limit = clamp_limit(a.limit, &mut notes);
         let query = a.query.trim().to_string();
@@ -357,7 +362,7 @@ most recently updated first, each with their 3 most recent conversations.",
 Use the ids for `admin_id` filters.",
         annotations(title = "List admins", read_only_hint = true, open_world_hint = false)
     )]
-    pub async fn list_admins(&self) -> ToolResult<AdminList> {
+    pub async fn list_admins(&self) -> Result<Json<Answer<AdminList>>, String> {
         self.answer(Vec::new(), |conn, _| {
             Ok(AdminList {
                 admins: read::directory::admins(conn)?,
@@ -370,7 +375,7 @@ Use the ids for `admin_id` filters.",
         description = "List the workspace's teams with their members. Use the ids for `team_id` filters.",
         annotations(title = "List teams", read_only_hint = true, open_world_hint = false)
     )]
-    pub async fn list_teams(&self) -> ToolResult<TeamList> {
+    pub async fn list_teams(&self) -> Result<Json<Answer<TeamList>>, String> {
         self.answer(Vec::new(), |conn, _| {
             Ok(TeamList {
                 teams: read::directory::teams(conn)?,
@@ -383,7 +388,7 @@ Use the ids for `admin_id` filters.",
         description = "List the workspace's tags with how many cached conversations carry each.",
         annotations(title = "List tags", read_only_hint = true, open_world_hint = false)
     )]
-    pub async fn list_tags(&self) -> ToolResult<TagList> {
+    pub async fn list_tags(&self) -> Result<Json<Answer<TagList>>, String> {
         self.answer(Vec::new(), |conn, _| {
             Ok(TagList {
                 tags: read::directory::tags(conn)?,
@@ -406,7 +411,7 @@ conversations per team this week = {\"since\": \"7d\", \"group_by\": \"team\", \
     pub async fn conversation_stats(
         &self,
         Parameters(a): Parameters<ConversationStatsArgs>,
-    ) -> ToolResult<Stats> {
+    ) -> Result<Json<Answer<Stats>>, String> {
         let now = now();
         let group_by = match nonempty(a.group_by) {
             None => GroupBy::State,
