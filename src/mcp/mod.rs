@@ -4,7 +4,8 @@
 //!   [`answer`]: the envelopes (freshness on every answer, paging cursor); [`server`]: identity and
 //!   instructions; [`resources`]: `intercom://conversation/{id}`.
 //! - [`jsonrpc`]: the JSON-RPC checks both transports make before rmcp parses a message.
-//! - [`ids`]: id arguments given as JSON strings or numbers.
+//! - [`args`]: tool arguments (input schemas with enums and ranges, strict checks); [`ids`]: id
+//!   arguments given as JSON strings or numbers.
 //! - [`pool`]: pooled read-only connections, used on the blocking thread pool.
 //! - [`http`]: Streamable HTTP (stateless, JSON responses) behind Origin/bearer/body-size checks.
 //! - [`connections`]: the HTTP connection loop: header/idle timeouts, a connection cap, bounded drain.
@@ -16,6 +17,7 @@
 
 pub mod activation;
 pub mod answer;
+pub mod args;
 pub mod connections;
 pub mod http;
 pub mod ids;

@@ -4,9 +4,9 @@ use super::pool::{LANE, Lane};
 use super::tools::IntercomTools;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, ListResourceTemplatesResult,
-    ListResourcesResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
-    ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListResourceTemplatesResult, ListResourcesResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
@@ -36,13 +36,14 @@ impl ServerHandler for IntercomTools {
         .with_instructions(INSTRUCTIONS)
     }
 
-    /// Like the generated one, but an unknown tool's error names it and lists the real ones.
+    /// Like the generated one, but an unknown tool's error names it and lists the real ones, and an
+    /// unknown argument is a tool error naming the valid ones.
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        if self.tool_router.get(&request.name).is_none() {
+        let Some(tool) = self.tool_router.get(&request.name) else {
             let mut names: Vec<String> = self
                 .tool_router
                 .list_all()
@@ -58,6 +59,14 @@ impl ServerHandler for IntercomTools {
                 ),
                 None,
             ));
+        };
+        // A misspelt or invented argument would otherwise be ignored and the answer silently wrong.
+        if let Some(reason) =
+            super::args::unknown_fields(&request.name, &tool.input_schema, request.arguments.as_ref())
+        {
+            return Ok(CallToolResponse::Complete(CallToolResult::error(vec![
+                ContentBlock::text(reason),
+            ])));
         }
         let lane = match request.name.as_ref() {
             "search_conversations" | "search_contacts" | "conversation_stats" => Lane::Heavy,

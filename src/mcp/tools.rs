@@ -6,21 +6,22 @@
 use super::answer::{
     AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, decode_cursor, encode_cursor, now,
 };
+use super::args::{
+    ConversationStatsArgs, GetContactArgs, GetConversationArgs, SearchContactsArgs, SearchConversationsArgs,
+    check_limit, nonempty, parse_date_field, parse_group_by, parse_sort, parse_state, parse_window,
+};
 use super::pool::Db;
 use crate::model::{ContactDetail, ConversationDetail, SearchResult, Stats};
 use crate::store::metadata;
 use crate::store::read::conversations::{SearchQuery, Sort};
 use crate::store::read::stats::{GroupBy, StatsQuery};
 use crate::store::read::{self, DateField};
+
 use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
 use rmcp::{Json, tool, tool_router};
-use schemars::JsonSchema;
-use serde::Deserialize;
 use std::sync::Arc;
 
-/// Default and maximum page sizes.
-pub const DEFAULT_LIMIT: u64 = 20;
-pub const MAX_LIMIT: u64 = 100;
+pub use super::args::{DEFAULT_LIMIT, MAX_LIMIT};
 /// Recent conversations listed with a contact.
 const CONTACT_RECENT: usize = 10;
 const CONTACT_SEARCH_RECENT: usize = 3;
@@ -34,140 +35,6 @@ type ToolResult<T> = Result<Json<Answer<T>>, String>;
 pub struct IntercomTools {
     pub(super) db: Arc<Db>,
     pub(super) tool_router: ToolRouter<Self>,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct SearchConversationsArgs {
-    /// Full-text words to look for in titles, messages and replies (all words must match; punctuation
-    /// and search operators are treated as plain text). Omit or leave empty to list by filters only.
-    #[serde(default)]
-    pub query: Option<String>,
-    /// Start of the time window: YYYY-MM-DD, Unix seconds, RFC 3339, or relative like `7d`, `24h`, `2w`.
-    #[serde(default)]
-    pub since: Option<String>,
-    /// End of the time window (exclusive), same forms as `since`.
-    #[serde(default)]
-    pub until: Option<String>,
-    /// Which timestamp the window applies to: `updated_at` (default, last activity) or `created_at`.
-    #[serde(default)]
-    pub date_field: Option<String>,
-    /// Only conversations in this state: `open`, `closed` or `snoozed`.
-    #[serde(default)]
-    pub state: Option<String>,
-    /// Only conversations assigned to this admin id (`none` = no admin assigned). See `list_admins`.
-    #[serde(default, deserialize_with = "super::ids::opt_id")]
-    #[schemars(schema_with = "super::ids::opt_id_schema")]
-    pub admin_id: Option<String>,
-    /// Only conversations assigned to this team id (`none` = no team). See `list_teams`.
-    #[serde(default, deserialize_with = "super::ids::opt_id")]
-    #[schemars(schema_with = "super::ids::opt_id_schema")]
-    pub team_id: Option<String>,
-    /// Only conversations with this tag (tag name, case-insensitive, or tag id). See `list_tags`.
-    #[serde(default, deserialize_with = "super::ids::opt_id")]
-    #[schemars(schema_with = "super::ids::opt_id_schema")]
-    pub tag: Option<String>,
-    /// Only conversations with the contact having this email address.
-    #[serde(default)]
-    pub contact_email: Option<String>,
-    /// `relevance` (default with a query), `updated_desc` (default without), `updated_asc`, `created_desc`.
-    #[serde(default)]
-    pub sort: Option<String>,
-    /// Results per page, default 20, at most 100 (larger values are reduced to 100, with a note).
-    #[serde(default)]
-    pub limit: Option<u64>,
-    /// `next_cursor` from the previous page, to get the next one (same other arguments).
-    #[serde(default)]
-    pub cursor: Option<String>,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct GetConversationArgs {
-    /// The conversation id (as in search results).
-    #[serde(deserialize_with = "super::ids::id")]
-    #[schemars(schema_with = "super::ids::id_schema")]
-    pub conversation_id: String,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct GetContactArgs {
-    /// The contact id. Give this or `email`.
-    #[serde(default, deserialize_with = "super::ids::opt_id")]
-    #[schemars(schema_with = "super::ids::opt_id_schema")]
-    pub contact_id: Option<String>,
-    /// The contact's email address (case-insensitive). Give this or `contact_id`.
-    #[serde(default)]
-    pub email: Option<String>,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct SearchContactsArgs {
-    /// Text contained in the contact's name or email address (case-insensitive).
-    pub query: String,
-    /// Results, default 20, at most 100.
-    #[serde(default)]
-    pub limit: Option<u64>,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct ConversationStatsArgs {
-    /// Start of the window: YYYY-MM-DD, Unix seconds, RFC 3339, or relative like `7d`. Omit for all time.
-    #[serde(default)]
-    pub since: Option<String>,
-    /// End of the window (exclusive), same forms. Omit for up to now.
-    #[serde(default)]
-    pub until: Option<String>,
-    /// Which timestamp the window applies to: `created_at` (default) or `updated_at`.
-    #[serde(default)]
-    pub date_field: Option<String>,
-    /// Group counts by `state` (default), `team`, `admin`, `tag` or `day`.
-    #[serde(default)]
-    pub group_by: Option<String>,
-    /// Only count conversations in this state: `open`, `closed` or `snoozed`.
-    #[serde(default)]
-    pub state: Option<String>,
-}
-
-fn nonempty(s: Option<String>) -> Option<String> {
-    s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
-}
-
-fn parse_when(name: &str, v: Option<String>, now: i64) -> Result<Option<i64>, String> {
-    nonempty(v)
-        .map(|s| crate::timespec::parse_time(&s, now).map_err(|e| format!("bad `{name}`: {e}")))
-        .transpose()
-}
-
-fn parse_state(v: Option<String>) -> Result<Option<String>, String> {
-    match nonempty(v).map(|s| s.to_ascii_lowercase()) {
-        Some(s) if !matches!(s.as_str(), "open" | "closed" | "snoozed") => {
-            Err(format!("bad `state` {s:?}: use open, closed or snoozed"))
-        }
-        other => Ok(other),
-    }
-}
-
-fn parse_date_field(v: Option<String>, default: DateField) -> Result<DateField, String> {
-    match nonempty(v) {
-        None => Ok(default),
-        Some(s) => DateField::parse(&s)
-            .ok_or_else(|| format!("bad `date_field` {s:?}: use created_at or updated_at")),
-    }
-}
-
-/// Clamp a page size to 1..=MAX_LIMIT, saying so in `notes` when the request was changed.
-fn clamp_limit(limit: Option<u64>, notes: &mut Vec<String>) -> usize {
-    match limit {
-        None => DEFAULT_LIMIT as usize,
-        Some(0) => {
-            notes.push("limit 0 was raised to 1".into());
-            1
-        }
-        Some(n) if n > MAX_LIMIT => {
-            notes.push(format!("limit {n} was reduced to the maximum of {MAX_LIMIT}"));
-            MAX_LIMIT as usize
-        }
-        Some(n) => n as usize,
-    }
 }
 
 impl IntercomTools {
@@ -236,7 +103,7 @@ contact, tags, snippet) and `next_cursor` for the next page. Use get_conversatio
     ) -> Result<Json<Answer<SearchResult>>, String> {
         let now = now();
         let mut notes = Vec::new();
-        let limit = clamp_limit(a.limit, &mut notes);
+        let limit = check_limit(a.limit, &mut notes)?;
         let text = nonempty(a.query);
         if let Some(t) = &text {
             let terms = read::QueryTerms::parse(t);
@@ -245,12 +112,10 @@ contact, tags, snippet) and `next_cursor` for the next page. Use get_conversatio
             }
             notes.extend(terms.note());
         }
-        let sort = match nonempty(a.sort) {
+        let sort = match parse_sort(a.sort)? {
             None if text.is_some() => Sort::Relevance,
             None => Sort::UpdatedDesc,
-            Some(s) => Sort::parse(&s).ok_or_else(|| {
-                format!("bad `sort` {s:?}: use relevance, updated_desc, updated_asc or created_desc")
-            })?,
+            Some(s) => Sort::parse(&s).ok_or("unreachable: sort names are checked")?,
         };
         let offset = match nonempty(a.cursor) {
             None => 0,
@@ -259,10 +124,11 @@ contact, tags, snippet) and `next_cursor` for the next page. Use get_conversatio
                  `next_cursor` exactly as given, or omit it for the first page",
             )?,
         };
+        let (since, until) = parse_window(a.since, a.until, now)?;
         let q = SearchQuery {
             text,
-            since: parse_when("since", a.since, now)?,
-            until: parse_when("until", a.until, now)?,
+            since,
+            until,
             date_field: parse_date_field(a.date_field, DateField::UpdatedAt)?,
             state: parse_state(a.state)?,
             admin_id: nonempty(a.admin_id),
@@ -345,7 +211,7 @@ most recently updated first, each with their 3 most recent conversations.",
         Parameters(a): Parameters<SearchContactsArgs>,
     ) -> Result<Json<Answer<ContactList>>, String> {
         let mut notes = Vec::new();
-        let limit = clamp_limit(a.limit, &mut notes);
+        let limit = check_limit(a.limit, &mut notes)?;
         let query = a.query.trim().to_string();
         if query.is_empty() {
             return Err("`query` is empty: give part of a name or email".into());
@@ -413,14 +279,14 @@ conversations per team this week = {\"since\": \"7d\", \"group_by\": \"team\", \
         Parameters(a): Parameters<ConversationStatsArgs>,
     ) -> Result<Json<Answer<Stats>>, String> {
         let now = now();
-        let group_by = match nonempty(a.group_by) {
+        let group_by = match parse_group_by(a.group_by)? {
             None => GroupBy::State,
-            Some(g) => GroupBy::parse(&g)
-                .ok_or_else(|| format!("bad `group_by` {g:?}: use state, team, admin, tag or day"))?,
+            Some(g) => GroupBy::parse(&g).ok_or("unreachable: group_by names are checked")?,
         };
+        let (since, until) = parse_window(a.since, a.until, now)?;
         let q = StatsQuery {
-            since: parse_when("since", a.since, now)?,
-            until: parse_when("until", a.until, now)?,
+            since,
+            until,
             date_field: parse_date_field(a.date_field, DateField::CreatedAt)?,
             group_by,
             state: parse_state(a.state)?,

@@ -374,7 +374,50 @@ async fn bad_input_gets_a_clear_error_and_the_server_keeps_serving() {
         (
             "conversation_stats",
             json!({"since": "2026-02-01", "until": "2026-01-01"}),
-            "since is after until",
+            "inverted window",
+        ),
+        // Strict arguments: nothing misspelt or invented is silently ignored.
+        (
+            "search_conversations",
+            json!({"status": "closed"}),
+            "unknown argument `status` for search_conversations: its arguments are `admin_id`",
+        ),
+        (
+            "search_conversations",
+            json!({"text": "refund"}),
+            "unknown argument `text`",
+        ),
+        (
+            "list_tags",
+            json!({"limit": 5}),
+            "unknown argument `limit` for list_tags",
+        ),
+        (
+            "get_conversation",
+            json!({"conversation_id": "9002", "id": "9002"}),
+            "its arguments are `conversation_id`",
+        ),
+        (
+            "search_conversations",
+            json!({"since": "7d", "until": "30d"}),
+            "inverted window: `since`",
+        ),
+        (
+            "search_conversations",
+            json!({"since": "2026-01-01", "until": "2026-01-01"}),
+            "empty window",
+        ),
+        ("search_conversations", json!({"limit": 0}), "bad `limit` 0"),
+        ("search_contacts", json!({"query": "a", "limit": 0}), "1 to 100"),
+        (
+            "conversation_stats",
+            json!({"state": "archived"}),
+            "use one of open, closed, snoozed",
+        ),
+        (
+            "conversation_stats",
+            json!({"date_field": "closed_at"}),
+            "use one of created_at, updated_at",
         ),
     ];
     for (tool, args, want) in checks {

@@ -2,6 +2,8 @@
 
 - Every tool declares an `outputSchema`, and every structured answer (typical and edge calls) validates
   against it with a real JSON Schema validator (`jsonschema`, Draft 2020-12).
+- Strict arguments: enums in the input schemas; unknown arguments, bad enum values, inverted or empty
+  windows and bad limits are tool errors (isError) with a one-line reason.
 
 Usage: test_answers.py --bin fastintercom --db X.db
 Run by tests/e2e/20-mcp-python.sh. Plain asserts; exits non-zero on the first failure.
@@ -23,6 +25,7 @@ class Tools:
     def __init__(self, client: Client):
         self.client = client
         self.schemas: dict[str, dict] = {}
+        self.inputs: dict[str, dict] = {}
         self.validated = 0
 
     async def load(self) -> None:
@@ -32,6 +35,7 @@ class Tools:
             assert t.output_schema.get("type") == "object", f"{t.name}: outputSchema root must be an object"
             jsonschema.Draft202012Validator.check_schema(t.output_schema)
             self.schemas[t.name] = t.output_schema
+            self.inputs[t.name] = t.input_schema
 
     async def raw(self, name: str, args: dict | None = None):
         return await self.client.call_tool(name, args or {})
@@ -85,6 +89,30 @@ async def check_schemas(t: Tools) -> None:
     await t.ok("conversation_stats", {"state": "closed", "date_field": "updated_at"})
 
 
+async def check_strict(t: Tools) -> None:
+    """Enums are declared; unknown arguments, bad values and inverted windows are refused with a reason."""
+    search = t.inputs["search_conversations"]["properties"]
+    assert search["state"]["enum"] == ["open", "closed", "snoozed"], search["state"]
+    assert "relevance" in search["sort"]["enum"] and "created_at" in search["date_field"]["enum"]
+    assert search["limit"]["minimum"] == 1 and search["limit"]["maximum"] == 100, search["limit"]
+    stats = t.inputs["conversation_stats"]["properties"]
+    assert set(stats["group_by"]["enum"]) >= {"state", "team", "admin", "tag", "day"}, stats["group_by"]
+    # The calls an assistant makes when it guesses an argument name: refused, never silently ignored.
+    msg = await t.err("search_conversations", {"status": "closed"}, "unknown argument `status`", "`state`")
+    assert "\n" not in msg, msg
+    await t.err("search_conversations", {"text": "refund"}, "unknown argument `text`", "`query`")
+    await t.err("list_admins", {"team": "1"}, "unknown argument `team`", "takes no arguments")
+    await t.err("search_conversations", {"state": "pending"}, "bad `state`", "open, closed, snoozed")
+    await t.err("search_conversations", {"sort": "oldest"}, "bad `sort`", "updated_asc")
+    await t.err("conversation_stats", {"group_by": "weekday"}, "bad `group_by`")
+    await t.err("conversation_stats", {"date_field": "closed_at"}, "bad `date_field`")
+    await t.err("search_conversations", {"since": "7d", "until": "30d"}, "inverted window")
+    await t.err("conversation_stats", {"since": "2026-01-01", "until": "2026-01-01"}, "empty window")
+    await t.err("search_conversations", {"limit": 0}, "bad `limit`")
+    # The session carries on.
+    await t.ok("search_conversations", {"since": "30d", "until": "7d", "state": "open"})
+
+
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.environ.get("FASTINTERCOM_BIN", "target/debug/fastintercom"))
@@ -96,6 +124,7 @@ async def main() -> None:
         t = Tools(client)
         await t.load()
         await check_schemas(t)
+        await check_strict(t)
         print(f"ok: {len(t.schemas)} tools declare an outputSchema; {t.validated} answers validate against it")
     print("all answer checks passed")
 

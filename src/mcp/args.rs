@@ -1,0 +1,310 @@
+//! Tool arguments: their input schemas (schemars, with enums and ranges an assistant can read), and the
+//! checks that turn them into queries. Unknown fields are refused (see [`unknown_fields`]); bad values,
+//! inverted or empty windows and out-of-range limits are refused with a one-line reason.
+
+use crate::store::read::DateField;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::Deserialize;
+
+/// Default and maximum page sizes.
+pub const DEFAULT_LIMIT: u64 = 20;
+pub const MAX_LIMIT: u64 = 100;
+
+pub const STATES: &[&str] = &["open", "closed", "snoozed"];
+pub const SORTS: &[&str] = &["relevance", "updated_desc", "updated_asc", "created_desc"];
+pub const GROUP_BYS: &[&str] = &["state", "team", "admin", "tag", "day"];
+pub const DATE_FIELDS: &[&str] = &["created_at", "updated_at"];
+
+fn enum_schema(values: &[&str]) -> Schema {
+    json_schema!({"type": "string", "enum": values})
+}
+fn state_schema(_: &mut SchemaGenerator) -> Schema {
+    enum_schema(STATES)
+}
+fn sort_schema(_: &mut SchemaGenerator) -> Schema {
+    enum_schema(SORTS)
+}
+fn group_by_schema(_: &mut SchemaGenerator) -> Schema {
+    enum_schema(GROUP_BYS)
+}
+fn date_field_schema(_: &mut SchemaGenerator) -> Schema {
+    enum_schema(DATE_FIELDS)
+}
+fn limit_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT})
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchConversationsArgs {
+    /// Full-text words to look for in titles, messages and replies (all words must match; punctuation
+    /// and search operators are treated as plain text). Omit or leave empty to list by filters only.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// Start of the time window: YYYY-MM-DD, Unix seconds, RFC 3339, or relative like `7d`, `24h`, `2w`.
+    #[serde(default)]
+    pub since: Option<String>,
+    /// End of the time window (exclusive), same forms as `since`; must be after `since`.
+    #[serde(default)]
+    pub until: Option<String>,
+    /// Which timestamp the window applies to: `updated_at` (default, last activity) or `created_at`.
+    #[serde(default)]
+    #[schemars(schema_with = "date_field_schema")]
+    pub date_field: Option<String>,
+    /// Only conversations in this state.
+    #[serde(default)]
+    #[schemars(schema_with = "state_schema")]
+    pub state: Option<String>,
+    /// Only conversations assigned to this admin id (`none` = no admin assigned). See `list_admins`.
+    #[serde(default, deserialize_with = "super::ids::opt_id")]
+    #[schemars(schema_with = "super::ids::opt_id_schema")]
+    pub admin_id: Option<String>,
+    /// Only conversations assigned to this team id (`none` = no team). See `list_teams`.
+    #[serde(default, deserialize_with = "super::ids::opt_id")]
+    #[schemars(schema_with = "super::ids::opt_id_schema")]
+    pub team_id: Option<String>,
+    /// Only conversations with this tag (tag name, case-insensitive, or tag id). See `list_tags`.
+    #[serde(default, deserialize_with = "super::ids::opt_id")]
+    #[schemars(schema_with = "super::ids::opt_id_schema")]
+    pub tag: Option<String>,
+    /// Only conversations with the contact having this email address.
+    #[serde(default)]
+    pub contact_email: Option<String>,
+    /// `relevance` (default with a query), `updated_desc` (default without), `updated_asc`, `created_desc`.
+    #[serde(default)]
+    #[schemars(schema_with = "sort_schema")]
+    pub sort: Option<String>,
+    /// Results per page, default 20, at most 100 (larger values are reduced to 100, with a note).
+    #[serde(default)]
+    #[schemars(schema_with = "limit_schema")]
+    pub limit: Option<u64>,
+    /// `next_cursor` from the previous page, to get the next one (same other arguments).
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetConversationArgs {
+    /// The conversation id (as in search results).
+    #[serde(deserialize_with = "super::ids::id")]
+    #[schemars(schema_with = "super::ids::id_schema")]
+    pub conversation_id: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetContactArgs {
+    /// The contact id. Give this or `email`.
+    #[serde(default, deserialize_with = "super::ids::opt_id")]
+    #[schemars(schema_with = "super::ids::opt_id_schema")]
+    pub contact_id: Option<String>,
+    /// The contact's email address (case-insensitive). Give this or `contact_id`.
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchContactsArgs {
+    /// Text contained in the contact's name or email address (case-insensitive).
+    pub query: String,
+    /// Results, default 20, at most 100.
+    #[serde(default)]
+    #[schemars(schema_with = "limit_schema")]
+    pub limit: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConversationStatsArgs {
+    /// Start of the window: YYYY-MM-DD, Unix seconds, RFC 3339, or relative like `7d`. Omit for all time.
+    #[serde(default)]
+    pub since: Option<String>,
+    /// End of the window (exclusive), same forms; must be after `since`. Omit for up to now.
+    #[serde(default)]
+    pub until: Option<String>,
+    /// Which timestamp the window applies to: `created_at` (default) or `updated_at`.
+    #[serde(default)]
+    #[schemars(schema_with = "date_field_schema")]
+    pub date_field: Option<String>,
+    /// Group counts by `state` (default), `team`, `admin`, `tag` or `day`.
+    #[serde(default)]
+    #[schemars(schema_with = "group_by_schema")]
+    pub group_by: Option<String>,
+    /// Only count conversations in this state.
+    #[serde(default)]
+    #[schemars(schema_with = "state_schema")]
+    pub state: Option<String>,
+}
+
+/// A one-line reason when `args` has a field the tool's input schema does not declare, naming the valid
+/// ones. Checked before the arguments are read, so a misspelt filter is never silently ignored.
+pub fn unknown_fields(
+    tool: &str,
+    schema: &serde_json::Map<String, serde_json::Value>,
+    args: Option<&serde_json::Map<String, serde_json::Value>>,
+) -> Option<String> {
+    let props = schema.get("properties").and_then(|p| p.as_object());
+    let known = |k: &str| props.is_some_and(|p| p.contains_key(k));
+    let unknown: Vec<&str> = args?.keys().map(String::as_str).filter(|k| !known(k)).collect();
+    if unknown.is_empty() {
+        return None;
+    }
+    let mut valid: Vec<&str> = props
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    valid.sort_unstable();
+    let list = |v: &[&str]| v.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+    let valid = if valid.is_empty() {
+        "it takes no arguments".to_string()
+    } else {
+        format!("its arguments are {}", list(&valid))
+    };
+    Some(format!(
+        "unknown argument{} {} for {tool}: {valid}",
+        if unknown.len() == 1 { "" } else { "s" },
+        list(&unknown)
+    ))
+}
+
+pub fn nonempty(s: Option<String>) -> Option<String> {
+    s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+fn parse_when(name: &str, v: Option<String>, now: i64) -> Result<Option<i64>, String> {
+    nonempty(v)
+        .map(|s| crate::timespec::parse_time(&s, now).map_err(|e| format!("bad `{name}`: {e}")))
+        .transpose()
+}
+
+/// `since` and `until` read and checked: an inverted or empty window is refused.
+pub fn parse_window(
+    since: Option<String>,
+    until: Option<String>,
+    now: i64,
+) -> Result<(Option<i64>, Option<i64>), String> {
+    let since = parse_when("since", since, now)?;
+    let until = parse_when("until", until, now)?;
+    if let (Some(s), Some(u)) = (since, until)
+        && s >= u
+    {
+        let (fs, fu) = (crate::timespec::fmt_time(s), crate::timespec::fmt_time(u));
+        let what = if s == u { "empty" } else { "inverted" };
+        return Err(format!(
+            "{what} window: `since` ({fs}) must be before `until` ({fu}); relative times count back from \
+             now, so the larger one (e.g. 30d) is the earlier `since`"
+        ));
+    }
+    Ok((since, until))
+}
+
+fn one_of(name: &str, v: Option<String>, allowed: &[&str]) -> Result<Option<String>, String> {
+    match nonempty(v).map(|s| s.to_ascii_lowercase()) {
+        Some(s) if !allowed.contains(&s.as_str()) => {
+            Err(format!("bad `{name}` {s:?}: use one of {}", allowed.join(", ")))
+        }
+        other => Ok(other),
+    }
+}
+
+pub fn parse_state(v: Option<String>) -> Result<Option<String>, String> {
+    one_of("state", v, STATES)
+}
+
+pub fn parse_sort(v: Option<String>) -> Result<Option<String>, String> {
+    one_of("sort", v, SORTS)
+}
+
+pub fn parse_group_by(v: Option<String>) -> Result<Option<String>, String> {
+    one_of("group_by", v, GROUP_BYS)
+}
+
+pub fn parse_date_field(v: Option<String>, default: DateField) -> Result<DateField, String> {
+    match nonempty(v) {
+        None => Ok(default),
+        Some(s) => DateField::parse(&s)
+            .ok_or_else(|| format!("bad `date_field` {s:?}: use one of {}", DATE_FIELDS.join(", "))),
+    }
+}
+
+/// A page size in 1..=MAX_LIMIT: 0 is refused, larger values are reduced (with a note).
+pub fn check_limit(limit: Option<u64>, notes: &mut Vec<String>) -> Result<usize, String> {
+    match limit {
+        None => Ok(DEFAULT_LIMIT as usize),
+        Some(0) => Err(format!(
+            "bad `limit` 0: give 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})"
+        )),
+        Some(n) if n > MAX_LIMIT => {
+            notes.push(format!("limit {n} was reduced to the maximum of {MAX_LIMIT}"));
+            Ok(MAX_LIMIT as usize)
+        }
+        Some(n) => Ok(n as usize),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn unknown_fields_name_the_valid_ones() {
+        let schema = json!({"type": "object", "properties": {"query": {}, "state": {}}});
+        let schema = schema.as_object().unwrap();
+        let args = json!({"status": "closed", "query": "x"});
+        let msg = unknown_fields("search_conversations", schema, args.as_object()).unwrap();
+        assert_eq!(
+            msg,
+            "unknown argument `status` for search_conversations: its arguments are `query`, `state`"
+        );
+        assert_eq!(unknown_fields("t", schema, json!({"query": 1}).as_object()), None);
+        assert_eq!(unknown_fields("t", schema, None), None);
+        let none = json!({"type": "object"});
+        let msg = unknown_fields(
+            "list_tags",
+            none.as_object().unwrap(),
+            json!({"a": 1, "b": 2}).as_object(),
+        );
+        assert_eq!(
+            msg.unwrap(),
+            "unknown arguments `a`, `b` for list_tags: it takes no arguments"
+        );
+    }
+
+    #[test]
+    fn windows_must_not_be_inverted_or_empty() {
+        let now = 1_800_000_000;
+        let w = |s: &str, u: &str| parse_window(Some(s.into()), Some(u.into()), now);
+        assert!(w("7d", "30d").unwrap_err().starts_with("inverted window"));
+        assert!(
+            w("2026-01-01", "2026-01-01")
+                .unwrap_err()
+                .starts_with("empty window")
+        );
+        assert_eq!(
+            w("30d", "7d").unwrap(),
+            (Some(now - 30 * 86_400), Some(now - 7 * 86_400))
+        );
+        assert_eq!(parse_window(None, Some("7d".into()), now).unwrap().0, None);
+    }
+
+    #[test]
+    fn limits_and_enums_are_checked() {
+        let mut notes = Vec::new();
+        assert!(check_limit(Some(0), &mut notes).unwrap_err().contains("1 to 100"));
+        assert_eq!(check_limit(Some(500), &mut notes), Ok(100));
+        assert_eq!(notes.len(), 1);
+        assert_eq!(parse_state(Some(" Open ".into())), Ok(Some("open".into())));
+        assert!(
+            parse_sort(Some("random".into()))
+                .unwrap_err()
+                .contains("relevance")
+        );
+        assert!(
+            parse_group_by(Some("week".into()))
+                .unwrap_err()
+                .contains("state, team")
+        );
+    }
+}
