@@ -58,19 +58,45 @@ impl std::fmt::Display for SyncState {
     }
 }
 
-/// How fresh the data behind an answer is, from the `sync_metadata` table.
+/// How fresh the data behind an answer is, from the `sync_metadata` table (and, for the MCP server, the
+/// sync's lock file, so a killed sync reads as `interrupted`, not `running`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Freshness {
+    /// Where the answer came from: `cache` (the local SQLite copy; the MCP server never calls Intercom).
+    #[serde(default = "cache_source")]
+    pub source: String,
     /// End of the last successful sync (Unix seconds); None if the cache was never synced.
     pub data_as_of: Option<i64>,
+    /// `data_as_of` as ISO-8601 UTC (`2026-12-01T06:30:00Z`).
+    #[serde(default)]
+    pub data_as_of_utc: Option<String>,
     /// Seconds between `data_as_of` and the moment the answer was produced.
     pub staleness_seconds: Option<i64>,
+    /// `staleness_seconds` as people say it ("12 min", "3 h").
+    #[serde(default)]
+    pub age: Option<String>,
+    /// True when the data is older than `max_staleness_seconds` (or was never synced).
+    #[serde(default)]
+    pub stale: bool,
+    /// The staleness allowed for this answer (`max_staleness` argument, else
+    /// FASTINTERCOM_MAX_STALENESS_MINUTES, default 60 minutes).
+    #[serde(default)]
+    pub max_staleness_seconds: Option<i64>,
     /// Status of the last sync run.
     pub sync_status: SyncState,
     /// Objects updated at or after this time are in the cache (Unix seconds).
     pub coverage_start: Option<i64>,
     /// The last sync error, if the last run failed.
     pub last_error: Option<String>,
+}
+
+fn cache_source() -> String {
+    "cache".into()
+}
+
+/// Unix seconds as ISO-8601 UTC (`2026-12-01T06:30:00Z`); None outside chrono's range.
+pub fn iso_utc(ts: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp(ts, 0).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
 /// A reference to a person (admin, team, contact) with the name resolved when known.

@@ -29,6 +29,10 @@ pub struct SyncStatus {
     pub freshness: Freshness,
     /// The server's clock (Unix seconds) when it answered.
     pub now: i64,
+    /// What an assistant should know before trusting the cache (failed, interrupted or incomplete sync,
+    /// data older than allowed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -30,6 +30,9 @@ fn group_by_schema(_: &mut SchemaGenerator) -> Schema {
 fn date_field_schema(_: &mut SchemaGenerator) -> Schema {
     enum_schema(DATE_FIELDS)
 }
+fn max_staleness_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": ["string", "integer"], "examples": ["30m", "2h", 90]})
+}
 fn limit_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT})
 }
@@ -81,6 +84,11 @@ pub struct SearchConversationsArgs {
     /// `next_cursor` from the previous page, to get the next one (same other arguments).
     #[serde(default)]
     pub cursor: Option<String>,
+    /// Staleness allowed for this answer before it is flagged `stale`, with a note: minutes (e.g. 30) or
+    /// a duration like `30m`, `2h`, `1d`. Default: the server's FASTINTERCOM_MAX_STALENESS_MINUTES (60).
+    #[serde(default, deserialize_with = "super::ids::opt_id")]
+    #[schemars(schema_with = "max_staleness_schema")]
+    pub max_staleness: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -90,6 +98,11 @@ pub struct GetConversationArgs {
     #[serde(deserialize_with = "super::ids::id")]
     #[schemars(schema_with = "super::ids::id_schema")]
     pub conversation_id: String,
+    /// Staleness allowed for this answer before it is flagged `stale`, with a note: minutes (e.g. 30) or
+    /// a duration like `30m`, `2h`, `1d`. Default: the server's FASTINTERCOM_MAX_STALENESS_MINUTES (60).
+    #[serde(default, deserialize_with = "super::ids::opt_id")]
+    #[schemars(schema_with = "max_staleness_schema")]
+    pub max_staleness: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -102,6 +115,11 @@ pub struct GetContactArgs {
     /// The contact's email address (case-insensitive). Give this or `contact_id`.
     #[serde(default)]
     pub email: Option<String>,
+    /// Staleness allowed for this answer before it is flagged `stale`, with a note: minutes (e.g. 30) or
+    /// a duration like `30m`, `2h`, `1d`. Default: the server's FASTINTERCOM_MAX_STALENESS_MINUTES (60).
+    #[serde(default, deserialize_with = "super::ids::opt_id")]
+    #[schemars(schema_with = "max_staleness_schema")]
+    pub max_staleness: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -113,6 +131,11 @@ pub struct SearchContactsArgs {
     #[serde(default)]
     #[schemars(schema_with = "limit_schema")]
     pub limit: Option<u64>,
+    /// Staleness allowed for this answer before it is flagged `stale`, with a note: minutes (e.g. 30) or
+    /// a duration like `30m`, `2h`, `1d`. Default: the server's FASTINTERCOM_MAX_STALENESS_MINUTES (60).
+    #[serde(default, deserialize_with = "super::ids::opt_id")]
+    #[schemars(schema_with = "max_staleness_schema")]
+    pub max_staleness: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -136,6 +159,22 @@ pub struct ConversationStatsArgs {
     #[serde(default)]
     #[schemars(schema_with = "state_schema")]
     pub state: Option<String>,
+    /// Staleness allowed for this answer before it is flagged `stale`, with a note: minutes (e.g. 30) or
+    /// a duration like `30m`, `2h`, `1d`. Default: the server's FASTINTERCOM_MAX_STALENESS_MINUTES (60).
+    #[serde(default, deserialize_with = "super::ids::opt_id")]
+    #[schemars(schema_with = "max_staleness_schema")]
+    pub max_staleness: Option<String>,
+}
+
+/// The arguments of a tool that only reads (lists, sync status): just the freshness it needs.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FreshnessArgs {
+    /// Staleness allowed for this answer before it is flagged `stale`, with a note: minutes (e.g. 30) or
+    /// a duration like `30m`, `2h`, `1d`. Default: the server's FASTINTERCOM_MAX_STALENESS_MINUTES (60).
+    #[serde(default, deserialize_with = "super::ids::opt_id")]
+    #[schemars(schema_with = "max_staleness_schema")]
+    pub max_staleness: Option<String>,
 }
 
 /// A one-line reason when `args` has a field the tool's input schema does not declare, naming the valid

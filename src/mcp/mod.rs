@@ -19,6 +19,7 @@ pub mod activation;
 pub mod answer;
 pub mod args;
 pub mod connections;
+pub mod freshness;
 pub mod http;
 pub mod ids;
 pub mod jsonrpc;
@@ -43,6 +44,10 @@ pub async fn run_cli(a: ServeArgs) -> Result<u8> {
     let settings = Settings::load()?;
     let db_path = settings.db_path(a.db.db.as_deref());
     let db = Db::with_call_timeout(&db_path, a.call_timeout);
+    match settings.max_staleness_minutes(None) {
+        Ok(m) => db.set_max_staleness_minutes(m),
+        Err(e) => tracing::warn!("{e:#}; answers are flagged stale after the default 60 minutes"),
+    }
     if let Err(e) = db.check() {
         // Keep serving: tools answer with this error until `sync` creates or migrates the database.
         tracing::warn!("{e:#}; tools will report this until it is fixed");

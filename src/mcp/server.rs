@@ -14,8 +14,10 @@ use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
 /// What the model is told about this server when it connects.
 pub const INSTRUCTIONS: &str = "Read-only access to a local cache of an Intercom workspace (customer support \
 conversations, contacts, teammates, teams, tags). The cache is synced from Intercom periodically: every \
-answer has a `freshness` object whose `data_as_of` (Unix seconds) and `staleness_seconds` say how current it \
-is; mention it when recency matters, and call get_sync_status for details. Tools: search_conversations \
+answer has a `freshness` object (`source: cache`, `data_as_of` in Unix seconds and `data_as_of_utc`, `age`, and \
+`stale` when older than allowed; pass `max_staleness` to change that) and `notes` when the answer should not be \
+taken as current or complete (stale data, a failed or interrupted sync, a window before the cache's coverage): \
+pass those on when they matter, and call get_sync_status for details. Tools: search_conversations \
 (full text + filters, paged with next_cursor), get_conversation (full thread by id), get_contact / \
 search_contacts, list_admins, list_teams, list_tags (ids for filters), conversation_stats (counts per state, \
 team, admin, tag or day in a time window), get_sync_status. Resources: intercom://conversation/{id} is one conversation as JSON. Times are Unix seconds (UTC); time arguments \

@@ -1,15 +1,18 @@
 //! The MCP tools: argument schemas (schemars), descriptions an LLM can act on, validation, and the call
 //! into [`crate::store::read`] on the connection pool. Every answer is structured content carrying the
-//! cache's [`Freshness`](crate::model::Freshness). Bad arguments become tool errors (`isError: true`) with a one-line reason;
+//! cache's [`Freshness`](crate::model::Freshness) and notes (see [`super::freshness`]). Bad arguments become tool
+//! errors (`isError: true`) with a one-line reason;
 //! arguments of the wrong JSON type are rejected by rmcp as JSON-RPC "invalid params".
 
 use super::answer::{
     AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, decode_cursor, encode_cursor, now,
 };
 use super::args::{
-    ConversationStatsArgs, GetContactArgs, GetConversationArgs, SearchContactsArgs, SearchConversationsArgs,
-    check_limit, nonempty, parse_date_field, parse_group_by, parse_sort, parse_state, parse_window,
+    ConversationStatsArgs, FreshnessArgs, GetContactArgs, GetConversationArgs, SearchContactsArgs,
+    SearchConversationsArgs, check_limit, nonempty, parse_date_field, parse_group_by, parse_sort,
+    parse_state, parse_window,
 };
+use super::freshness::{self, Ask, parse_max_staleness};
 use super::pool::Db;
 use crate::model::{ContactDetail, ConversationDetail, SearchResult, Stats};
 use crate::store::metadata;
@@ -46,17 +49,22 @@ impl IntercomTools {
     }
 
     /// Run a read with the freshness stamp from the same connection; the read may add notes.
-    async fn answer<T, F>(&self, notes: Vec<String>, f: F) -> ToolResult<T>
+    /// Run a read with the freshness stamp (and its notes) from the same connection; the read may add
+    /// notes of its own.
+    async fn answer<T, F>(&self, notes: Vec<String>, ask: Ask, f: F) -> ToolResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&rusqlite::Connection, &mut Vec<String>) -> anyhow::Result<T> + Send + 'static,
     {
         let now = now();
         let mut notes = notes;
+        let path = self.db.path().to_path_buf();
+        let max = self.db.max_staleness_seconds();
         self.db
             .run(move |conn| {
                 let result = f(conn, &mut notes)?;
-                let freshness = metadata::freshness(conn, now)?;
+                let (freshness, fresh_notes) = freshness::stamp(conn, &path, now, max, ask)?;
+                notes.extend(fresh_notes);
                 Ok(Answer {
                     result,
                     freshness,
@@ -125,6 +133,10 @@ contact, tags, snippet) and `next_cursor` for the next page. Use get_conversatio
             )?,
         };
         let (since, until) = parse_window(a.since, a.until, now)?;
+        let ask = Ask {
+            max_staleness: parse_max_staleness(a.max_staleness, now)?,
+            window_start: since,
+        };
         let q = SearchQuery {
             text,
             since,
@@ -139,7 +151,7 @@ contact, tags, snippet) and `next_cursor` for the next page. Use get_conversatio
             limit,
             offset,
         };
-        self.answer(notes, move |conn, notes| {
+        self.answer(notes, ask, move |conn, notes| {
             let page = read::conversations::search(conn, &q)?;
             if let Some(n) = page.broad_matches {
                 notes.push(format!(
@@ -168,9 +180,15 @@ and event in order, with authors' names and bodies as plain text (very long bodi
         if id.is_empty() {
             return Err("`conversation_id` is empty".into());
         }
+        let ask = Ask {
+            max_staleness: parse_max_staleness(a.max_staleness, now())?,
+            ..Ask::default()
+        };
         let id2 = id.clone();
         let r = self
-            .answer(Vec::new(), move |conn, _| read::conversations::get(conn, &id2))
+            .answer(Vec::new(), ask, move |conn, _| {
+                read::conversations::get(conn, &id2)
+            })
             .await;
         found(r, || {
             format!(
@@ -192,9 +210,13 @@ their 10 most recently updated conversations.",
         if id.is_none() && email.is_none() {
             return Err("give `contact_id` or `email`".into());
         }
+        let ask = Ask {
+            max_staleness: parse_max_staleness(a.max_staleness, now())?,
+            ..Ask::default()
+        };
         let what = id.clone().or(email.clone()).unwrap_or_default();
         let r = self
-            .answer(Vec::new(), move |conn, _| {
+            .answer(Vec::new(), ask, move |conn, _| {
                 read::contacts::get(conn, id.as_deref(), email.as_deref(), CONTACT_RECENT)
             })
             .await;
@@ -216,7 +238,11 @@ most recently updated first, each with their 3 most recent conversations.",
         if query.is_empty() {
             return Err("`query` is empty: give part of a name or email".into());
         }
-        self.answer(notes, move |conn, _| {
+        let ask = Ask {
+            max_staleness: parse_max_staleness(a.max_staleness, now())?,
+            ..Ask::default()
+        };
+        self.answer(notes, ask, move |conn, _| {
             let (contacts, more) = read::contacts::search(conn, &query, limit, CONTACT_SEARCH_RECENT)?;
             Ok(ContactList { contacts, more })
         })
@@ -228,8 +254,15 @@ most recently updated first, each with their 3 most recent conversations.",
 Use the ids for `admin_id` filters.",
         annotations(title = "List admins", read_only_hint = true, open_world_hint = false)
     )]
-    pub async fn list_admins(&self) -> Result<Json<Answer<AdminList>>, String> {
-        self.answer(Vec::new(), |conn, _| {
+    pub async fn list_admins(
+        &self,
+        Parameters(a): Parameters<FreshnessArgs>,
+    ) -> Result<Json<Answer<AdminList>>, String> {
+        let ask = Ask {
+            max_staleness: parse_max_staleness(a.max_staleness, now())?,
+            ..Ask::default()
+        };
+        self.answer(Vec::new(), ask, |conn, _| {
             Ok(AdminList {
                 admins: read::directory::admins(conn)?,
             })
@@ -241,8 +274,15 @@ Use the ids for `admin_id` filters.",
         description = "List the workspace's teams with their members. Use the ids for `team_id` filters.",
         annotations(title = "List teams", read_only_hint = true, open_world_hint = false)
     )]
-    pub async fn list_teams(&self) -> Result<Json<Answer<TeamList>>, String> {
-        self.answer(Vec::new(), |conn, _| {
+    pub async fn list_teams(
+        &self,
+        Parameters(a): Parameters<FreshnessArgs>,
+    ) -> Result<Json<Answer<TeamList>>, String> {
+        let ask = Ask {
+            max_staleness: parse_max_staleness(a.max_staleness, now())?,
+            ..Ask::default()
+        };
+        self.answer(Vec::new(), ask, |conn, _| {
             Ok(TeamList {
                 teams: read::directory::teams(conn)?,
             })
@@ -254,8 +294,15 @@ Use the ids for `admin_id` filters.",
         description = "List the workspace's tags with how many cached conversations carry each.",
         annotations(title = "List tags", read_only_hint = true, open_world_hint = false)
     )]
-    pub async fn list_tags(&self) -> Result<Json<Answer<TagList>>, String> {
-        self.answer(Vec::new(), |conn, _| {
+    pub async fn list_tags(
+        &self,
+        Parameters(a): Parameters<FreshnessArgs>,
+    ) -> Result<Json<Answer<TagList>>, String> {
+        let ask = Ask {
+            max_staleness: parse_max_staleness(a.max_staleness, now())?,
+            ..Ask::default()
+        };
+        self.answer(Vec::new(), ask, |conn, _| {
             Ok(TagList {
                 tags: read::directory::tags(conn)?,
             })
@@ -291,7 +338,11 @@ conversations per team this week = {\"since\": \"7d\", \"group_by\": \"team\", \
             group_by,
             state: parse_state(a.state)?,
         };
-        self.answer(Vec::new(), move |conn, _| read::stats::stats(conn, &q))
+        let ask = Ask {
+            max_staleness: parse_max_staleness(a.max_staleness, now)?,
+            window_start: Some(since.unwrap_or(i64::MIN)),
+        };
+        self.answer(Vec::new(), ask, move |conn, _| read::stats::stats(conn, &q))
             .await
     }
 
@@ -300,14 +351,27 @@ conversations per team this week = {\"since\": \"7d\", \"group_by\": \"team\", \
 admins, teams, tags) with status, last success, coverage window, row counts and the last error.",
         annotations(title = "Sync status", read_only_hint = true, open_world_hint = false)
     )]
-    pub async fn get_sync_status(&self) -> Result<Json<SyncStatus>, String> {
+    pub async fn get_sync_status(
+        &self,
+        Parameters(a): Parameters<FreshnessArgs>,
+    ) -> Result<Json<SyncStatus>, String> {
         let now = now();
+        let ask = Ask {
+            max_staleness: parse_max_staleness(a.max_staleness, now)?,
+            ..Ask::default()
+        };
+        let path = self.db.path().to_path_buf();
+        let max = self.db.max_staleness_seconds();
         self.db
             .run(move |conn| {
+                let mut rows = metadata::read_all(conn)?;
+                crate::status::apply_probe(&mut rows, crate::sync::lock::probe(&path).as_ref());
+                let (freshness, notes) = freshness::stamp(conn, &path, now, max, ask)?;
                 Ok(SyncStatus {
-                    rows: metadata::read_all(conn)?,
-                    freshness: metadata::freshness(conn, now)?,
+                    rows,
+                    freshness,
                     now,
+                    notes,
                 })
             })
             .await

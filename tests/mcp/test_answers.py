@@ -101,7 +101,7 @@ async def check_strict(t: Tools) -> None:
     msg = await t.err("search_conversations", {"status": "closed"}, "unknown argument `status`", "`state`")
     assert "\n" not in msg, msg
     await t.err("search_conversations", {"text": "refund"}, "unknown argument `text`", "`query`")
-    await t.err("list_admins", {"team": "1"}, "unknown argument `team`", "takes no arguments")
+    await t.err("list_admins", {"team": "1"}, "unknown argument `team`", "its arguments are `max_staleness`")
     await t.err("search_conversations", {"state": "pending"}, "bad `state`", "open, closed, snoozed")
     await t.err("search_conversations", {"sort": "oldest"}, "bad `sort`", "updated_asc")
     await t.err("conversation_stats", {"group_by": "weekday"}, "bad `group_by`")
