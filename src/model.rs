@@ -202,3 +202,70 @@ pub struct Stats {
     pub total: i64,
     pub buckets: Vec<StatsBucket>,
 }
+
+/// One part in a [`ConversationPage`]: the author is a key into the page's `authors`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PartView {
+    pub id: String,
+    pub part_type: String,
+    pub created_at: i64,
+    /// Key into `authors` (`type:id`), None for parts without an author.
+    pub author: Option<String>,
+    /// The body as plain text; None for events without a body.
+    pub body: Option<String>,
+    /// True when the body was shortened (it ends with a `[truncated…]` marker): ask `get_conversation`
+    /// with this part's id as `part_id` for the whole text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+    pub assigned_to: Option<String>,
+}
+
+/// A page of one conversation as `get_conversation` answers it: the summary, the opening message (first
+/// page only), the parts of this page, and each of their authors once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ConversationPage {
+    #[serde(flatten)]
+    pub summary: ConversationSummary,
+    /// The opening message as plain text; on the first page only (None on later pages).
+    pub body: Option<String>,
+    /// Key into `authors` of the opening message's author.
+    pub author: Option<String>,
+    /// Everyone who wrote the opening message or a part on this page, keyed `type:id`.
+    pub authors: std::collections::BTreeMap<String, PersonRef>,
+    /// `oldest_first` or `newest_first`.
+    pub order: String,
+    /// Stored parts in the whole conversation.
+    pub parts_total: usize,
+    /// Position of this page's first part in `order` (0-based).
+    pub parts_offset: usize,
+    pub parts: Vec<PartView>,
+    /// Pass back as `cursor` (with the same `order`) for the next parts; None when this page ends the
+    /// conversation.
+    pub next_cursor: Option<String>,
+    /// True when Intercom's 500-part cap hid older parts from us.
+    pub parts_truncated: bool,
+}
+
+impl PersonRef {
+    /// The key a [`ConversationPage`] lists this person under.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.kind, self.id)
+    }
+}
+
+impl ConversationPage {
+    /// The parts of this page with their authors filled in, as [`ConversationDetail`] has them.
+    pub fn parts_with_authors(&self) -> Vec<ConversationPart> {
+        self.parts
+            .iter()
+            .map(|p| ConversationPart {
+                id: p.id.clone(),
+                part_type: p.part_type.clone(),
+                created_at: p.created_at,
+                author: p.author.as_ref().and_then(|k| self.authors.get(k).cloned()),
+                body: p.body.clone(),
+                assigned_to: p.assigned_to.clone(),
+            })
+            .collect()
+    }
+}

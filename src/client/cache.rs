@@ -6,7 +6,7 @@
 //! cache does not hold is `Ok(None)`, not an error.
 
 use super::{CacheSource, SearchRequest, StatsRequest};
-use crate::model::{ContactDetail, ConversationDetail, SearchResult, Stats};
+use crate::model::{ContactDetail, ConversationDetail, ConversationPage, SearchResult, Stats};
 use crate::store::metadata::{self, OVERALL, SyncMeta};
 use crate::store::read::{self, DateField};
 use anyhow::{Context, Result, anyhow, bail};
@@ -118,9 +118,32 @@ impl Cache {
                 l.run(move |c| read::conversations::get(c, &id)).await
             }
             Cache::Mcp(m) => {
+                // The tool answers a page at a time (within its answer budget): follow the cursors.
                 let mut args = Map::new();
                 args.insert("conversation_id".into(), json!(id));
-                m.call_opt("get_conversation", args).await
+                args.insert("max_bytes".into(), json!(crate::mcp::budget::HARD_CAP));
+                let Some(first) = m
+                    .call_opt::<ConversationPage>("get_conversation", args.clone())
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let mut parts = first.parts_with_authors();
+                let mut next = first.next_cursor.clone();
+                while let Some(c) = next {
+                    args.insert("cursor".into(), json!(c));
+                    let page: ConversationPage = m.call("get_conversation", args.clone()).await?;
+                    parts.extend(page.parts_with_authors());
+                    next = page.next_cursor;
+                }
+                let author = first.author.as_ref().and_then(|k| first.authors.get(k).cloned());
+                Ok(Some(ConversationDetail {
+                    summary: first.summary,
+                    body: first.body.unwrap_or_default(),
+                    author,
+                    parts,
+                    parts_truncated: first.parts_truncated,
+                }))
             }
         }
     }

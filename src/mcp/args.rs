@@ -33,6 +33,13 @@ fn date_field_schema(_: &mut SchemaGenerator) -> Schema {
 fn max_staleness_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": ["string", "integer"], "examples": ["30m", "2h", 90]})
 }
+fn order_schema(_: &mut SchemaGenerator) -> Schema {
+    enum_schema(super::budget::Order::NAMES)
+}
+fn max_bytes_schema(_: &mut SchemaGenerator) -> Schema {
+    use super::budget::{DEFAULT_BUDGET, HARD_CAP, MIN_BUDGET};
+    json_schema!({"type": "integer", "minimum": MIN_BUDGET, "maximum": HARD_CAP, "default": DEFAULT_BUDGET})
+}
 fn limit_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT})
 }
@@ -84,6 +91,11 @@ pub struct SearchConversationsArgs {
     /// `next_cursor` from the previous page, to get the next one (same other arguments).
     #[serde(default)]
     pub cursor: Option<String>,
+    /// Answer budget in bytes of JSON text: default 32768 (about 8k tokens), from 4096 up to a hard cap of
+    /// 131072. Lists stop at the budget with `next_cursor` and a note.
+    #[serde(default)]
+    #[schemars(schema_with = "max_bytes_schema")]
+    pub max_bytes: Option<u64>,
     /// Staleness allowed for this answer before it is flagged `stale`, with a note: minutes (e.g. 30) or
     /// a duration like `30m`, `2h`, `1d`. Default: the server's FASTINTERCOM_MAX_STALENESS_MINUTES (60).
     #[serde(default, deserialize_with = "super::ids::opt_id")]
@@ -98,6 +110,23 @@ pub struct GetConversationArgs {
     #[serde(deserialize_with = "super::ids::id")]
     #[schemars(schema_with = "super::ids::id_schema")]
     pub conversation_id: String,
+    /// `oldest_first` (default: the thread as it happened) or `newest_first` (the latest replies first).
+    #[serde(default)]
+    #[schemars(schema_with = "order_schema")]
+    pub order: Option<String>,
+    /// `next_cursor` from the previous page of this conversation (same `order`), for the next parts.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// One part's id: answer only that part, its body whole (up to 30,000 characters) instead of cut at
+    /// 4,000 characters.
+    #[serde(default, deserialize_with = "super::ids::opt_id")]
+    #[schemars(schema_with = "super::ids::opt_id_schema")]
+    pub part_id: Option<String>,
+    /// Answer budget in bytes of JSON text: default 32768 (about 8k tokens), from 4096 up to a hard cap of
+    /// 131072. Lists stop at the budget with `next_cursor` and a note.
+    #[serde(default)]
+    #[schemars(schema_with = "max_bytes_schema")]
+    pub max_bytes: Option<u64>,
     /// Staleness allowed for this answer before it is flagged `stale`, with a note: minutes (e.g. 30) or
     /// a duration like `30m`, `2h`, `1d`. Default: the server's FASTINTERCOM_MAX_STALENESS_MINUTES (60).
     #[serde(default, deserialize_with = "super::ids::opt_id")]
@@ -131,6 +160,17 @@ pub struct SearchContactsArgs {
     #[serde(default)]
     #[schemars(schema_with = "limit_schema")]
     pub limit: Option<u64>,
+    /// Also list each contact's 3 most recently updated conversations (default false: contacts only).
+    #[serde(default)]
+    pub include_conversations: Option<bool>,
+    /// `next_cursor` from the previous page, to get the next one (same other arguments).
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Answer budget in bytes of JSON text: default 32768 (about 8k tokens), from 4096 up to a hard cap of
+    /// 131072. Lists stop at the budget with `next_cursor` and a note.
+    #[serde(default)]
+    #[schemars(schema_with = "max_bytes_schema")]
+    pub max_bytes: Option<u64>,
     /// Staleness allowed for this answer before it is flagged `stale`, with a note: minutes (e.g. 30) or
     /// a duration like `30m`, `2h`, `1d`. Default: the server's FASTINTERCOM_MAX_STALENESS_MINUTES (60).
     #[serde(default, deserialize_with = "super::ids::opt_id")]
@@ -257,6 +297,25 @@ pub fn parse_sort(v: Option<String>) -> Result<Option<String>, String> {
 
 pub fn parse_group_by(v: Option<String>) -> Result<Option<String>, String> {
     one_of("group_by", v, GROUP_BYS)
+}
+
+pub fn parse_order(v: Option<String>) -> Result<super::budget::Order, String> {
+    use super::budget::Order;
+    Ok(one_of("order", v, Order::NAMES)?
+        .and_then(|o| Order::parse(&o))
+        .unwrap_or(Order::OldestFirst))
+}
+
+/// A `cursor` argument: the offset it carries, 0 when absent.
+pub fn parse_cursor(v: Option<String>) -> Result<usize, String> {
+    match nonempty(v) {
+        None => Ok(0),
+        Some(c) => super::answer::decode_cursor(&c).ok_or_else(|| {
+            "bad `cursor`: it is not one this server made (or its offset is out of range): pass back \
+             `next_cursor` exactly as given, or omit it for the first page"
+                .to_string()
+        }),
+    }
 }
 
 pub fn parse_date_field(v: Option<String>, default: DateField) -> Result<DateField, String> {

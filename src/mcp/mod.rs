@@ -18,6 +18,7 @@
 pub mod activation;
 pub mod answer;
 pub mod args;
+pub mod budget;
 pub mod connections;
 pub mod freshness;
 pub mod http;

@@ -70,13 +70,20 @@ pub(crate) fn push_window_and_state(
 
 /// HTML to text, cut to [`MAX_BODY_CHARS`] with a marker.
 pub fn body_text(html: &str) -> String {
+    body_text_cut(html, MAX_BODY_CHARS)
+}
+
+/// HTML to text, cut to `max_chars` with [`TRUNCATION_MARKER`].
+pub fn body_text_cut(html: &str, max_chars: usize) -> String {
     let text = crate::text::html_to_text(html);
-    if text.chars().count() <= MAX_BODY_CHARS {
-        return text;
+    match text.char_indices().nth(max_chars) {
+        None => text,
+        Some((at, _)) => {
+            let mut cut = text[..at].to_string();
+            cut.push_str(TRUNCATION_MARKER);
+            cut
+        }
     }
-    let mut cut: String = text.chars().take(MAX_BODY_CHARS).collect();
-    cut.push_str(TRUNCATION_MARKER);
-    cut
 }
 
 /// Most distinct words a full-text query keeps; the rest are dropped (with a note in the answer). Each

@@ -1,7 +1,7 @@
 //! Conversation reads: search (FTS5 + filters + sort + paging), one conversation with its parts, and
 //! summaries by primary key (shared with contacts).
 
-use super::{DateField, body_text, fts_query};
+use super::{DateField, MAX_BODY_CHARS, body_text, body_text_cut, fts_query};
 use crate::model::{ConversationDetail, ConversationPart, ConversationSummary, PersonRef};
 use anyhow::Result;
 use rusqlite::types::Value;
@@ -294,7 +294,7 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<ConversationDetail>> {
     if let Some(a) = author.as_mut() {
         resolve_person(conn, a)?;
     }
-    let parts = parts(conn, &row.summary.id)?;
+    let parts = parts(conn, &row.summary.id, None, MAX_BODY_CHARS)?;
     Ok(Some(ConversationDetail {
         body: row.source_body.as_deref().map(body_text).unwrap_or_default(),
         author,
@@ -322,16 +322,37 @@ fn resolve_person(conn: &Connection, p: &mut PersonRef) -> Result<()> {
     Ok(())
 }
 
-fn parts(conn: &Connection, conversation_id: &str) -> Result<Vec<ConversationPart>> {
+/// One part of a conversation with its body cut at `max_chars` (not [`MAX_BODY_CHARS`]); None when the
+/// conversation has no such part.
+pub fn part(
+    conn: &Connection,
+    conversation_id: &str,
+    part_id: &str,
+    max_chars: usize,
+) -> Result<Option<ConversationPart>> {
+    Ok(
+        parts(conn, conversation_id.trim(), Some(part_id.trim()), max_chars)?
+            .into_iter()
+            .next(),
+    )
+}
+
+fn parts(
+    conn: &Connection,
+    conversation_id: &str,
+    part_id: Option<&str>,
+    max_chars: usize,
+) -> Result<Vec<ConversationPart>> {
     let mut stmt = conn.prepare_cached(
         "SELECT p.id, p.part_type, p.body, p.created_at, p.author_type, p.author_id, p.author_name, \
          p.author_email, p.assigned_to_id, a.name, a.email, k.name, k.email \
          FROM conversation_parts p \
          LEFT JOIN admins a ON p.author_type IN ('admin', 'bot') AND a.id = p.author_id \
          LEFT JOIN contacts k ON p.author_type IN ('user', 'lead', 'contact') AND k.id = p.author_id \
-         WHERE p.conversation_id = ?1 ORDER BY p.created_at, length(p.id), p.id",
+         WHERE p.conversation_id = ?1 AND (?2 IS NULL OR p.id = ?2) \
+         ORDER BY p.created_at, length(p.id), p.id",
     )?;
-    let rows = stmt.query_map([conversation_id], |r| {
+    let rows = stmt.query_map(rusqlite::params![conversation_id, part_id], |r| {
         let body: Option<String> = r.get(2)?;
         let author_id: Option<String> = r.get(5)?;
         let name = r.get::<_, Option<String>>(9)?.or(r.get(11)?).or(r.get(6)?);
@@ -347,7 +368,9 @@ fn parts(conn: &Connection, conversation_id: &str) -> Result<Vec<ConversationPar
                 name,
                 email,
             }),
-            body: body.filter(|b| !b.trim().is_empty()).map(|b| body_text(&b)),
+            body: body
+                .filter(|b| !b.trim().is_empty())
+                .map(|b| body_text_cut(&b, max_chars)),
             assigned_to: r.get(8)?,
         })
     })?;
