@@ -129,6 +129,22 @@ pub struct ConversationSummary {
     pub tags: Vec<String>,
     /// The opening message as plain text, cut to about 200 characters.
     pub snippet: String,
+    /// For a full-text search: where it matched best (passage, part, author, time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<SearchMatch>,
+}
+
+/// Where a full-text search matched in a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SearchMatch {
+    /// The best-matching passage as plain text, the matched words in «guillemets».
+    pub passage: String,
+    /// The part the passage is in; None when it is in the title or the opening message.
+    pub part_id: Option<String>,
+    /// Who wrote that part (or the opening message).
+    pub author: Option<PersonRef>,
+    /// When that part (or the opening message) was written (Unix seconds).
+    pub created_at: Option<i64>,
 }
 
 /// One part (reply, note, assignment, close...) of a conversation, as readable text.
@@ -180,6 +196,13 @@ pub struct SearchResult {
     pub conversations: Vec<ConversationSummary>,
     /// Pass back as `cursor` to get the next page; None on the last page.
     pub next_cursor: Option<String>,
+    /// How many conversations match the query and filters in all, counted up to 1000 (see
+    /// `total_is_lower_bound`). None when not counted.
+    #[serde(default)]
+    pub total: Option<i64>,
+    /// True when more conversations match than `total` says ("more than 1000").
+    #[serde(default)]
+    pub total_is_lower_bound: bool,
 }
 
 /// One bucket of a `conversation_stats` answer.

@@ -92,6 +92,8 @@ impl Cache {
                     next_cursor: page
                         .has_more
                         .then(|| crate::mcp::answer::encode_cursor(req.page_size() as usize)),
+                    total: page.total,
+                    total_is_lower_bound: page.total_is_lower_bound,
                 })
             }
             Cache::Mcp(m) => {

@@ -127,6 +127,8 @@ impl Rest {
             Ok(SearchResult {
                 conversations: self.summaries(&page.items).await?,
                 next_cursor: page.next,
+                total: None,
+                total_is_lower_bound: false,
             })
         })
         .await
@@ -414,6 +416,7 @@ fn summary(c: &Conversation, dir: &Directory, contacts: &HashMap<String, Contact
         contact,
         tags,
         snippet,
+        matched: None,
     }
 }
 

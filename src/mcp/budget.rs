@@ -200,6 +200,7 @@ mod tests {
                 contact: None,
                 tags: vec![],
                 snippet: String::new(),
+                matched: None,
             },
             body: "hello".into(),
             author: Some(person(1)),

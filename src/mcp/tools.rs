@@ -102,7 +102,8 @@ impl IntercomTools {
     #[tool(
         description = "Search cached Intercom conversations by full text and/or filters (time window, state, \
 assignee admin or team, tag, contact email). Returns conversation summaries (id, title, state, assignees, \
-contact, tags, snippet) and `next_cursor` for the next page. Answers stay within about 32 KB (`max_bytes`, up \
+contact, tags, snippet; with a query also `matched`: the best-matching passage with its part id, author and \
+time), `total` matches (counted up to 1000) and `next_cursor` for the next page. Answers stay within about 32 KB (`max_bytes`, up \
 to 128 KB): when fewer results than `limit` fit, a note says so and `next_cursor` continues. Use \
 get_conversation for the full thread.",
         annotations(
@@ -171,6 +172,8 @@ get_conversation for the full thread.",
             Ok(SearchResult {
                 next_cursor: (page.has_more || cut).then(|| encode_cursor(q.offset + kept)),
                 conversations,
+                total: page.total,
+                total_is_lower_bound: page.total_is_lower_bound,
             })
         })
         .await

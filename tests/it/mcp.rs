@@ -125,6 +125,27 @@ async fn every_tool_answers_from_the_cache_with_freshness() {
     assert_eq!(c["team_assignee"]["name"], "Billing");
     assert_eq!(c["contact"]["email"], "carol@example.com");
     assert_eq!(c["snippet"], "I was charged twice for my plan & want a refund.");
+    // The passage that matched, with the part it is in, its author and time; and the match count.
+    assert!(
+        c["matched"]["passage"].as_str().unwrap().contains("«refund»"),
+        "{c}"
+    );
+    assert_eq!(c["matched"]["part_id"], "p2", "{c}");
+    assert_eq!(c["matched"]["author"]["name"], "Ada Admin", "{c}");
+    assert_eq!(c["matched"]["created_at"], 1767227000, "{c}");
+    assert_eq!(
+        (r["total"].clone(), r["total_is_lower_bound"].clone()),
+        (json!(1), json!(false))
+    );
+    let opening = call(&url, "search_conversations", json!({"query": "charged"})).await;
+    let m = &opening["conversations"][0]["matched"];
+    assert_eq!(m["part_id"], Value::Null, "in the opening message: {m}");
+    let passage = m["passage"].as_str().unwrap().to_lowercase();
+    assert!(passage.contains("«charged»"), "{m}");
+    assert_eq!(m["author"]["id"], "c1", "{m}");
+    let all = call(&url, "search_conversations", json!({"limit": 1})).await;
+    assert_eq!(all["total"], 3, "{all}");
+    assert_eq!(all["conversations"][0].get("matched"), None, "no query, no match");
 
     let all = call(&url, "search_conversations", json!({})).await;
     assert_eq!(ids(&all), ["9003", "9002", "9001"]);

@@ -88,6 +88,10 @@ async def check_schemas(t: Tools) -> None:
     assert page["conversations"], page
     await t.ok("search_conversations", {"limit": 100, "sort": "updated_asc"})
     await t.ok("search_conversations", {"query": "zzzznotaword", "limit": 1})
+    hits = await t.ok("search_conversations", {"query": "refund", "sort": "relevance"})
+    assert hits["conversations"] and hits["total"] >= len(hits["conversations"]), hits.get("total")
+    for c in hits["conversations"]:  # the passage that matched, not just the opening message
+        assert "«" in c["matched"]["passage"], c["matched"]
     await t.ok("search_conversations", {"query": "the", "state": "open", "sort": "relevance"})
     await t.ok("search_conversations", {"limit": 5, "cursor": page["next_cursor"]})
     await t.ok("search_conversations", {"admin_id": "none", "team_id": "none", "since": "3650d"})

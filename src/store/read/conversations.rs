@@ -2,7 +2,7 @@
 //! summaries by primary key (shared with contacts).
 
 use super::{DateField, MAX_BODY_CHARS, body_text, body_text_cut, fts_query};
-use crate::model::{ConversationDetail, ConversationPart, ConversationSummary, PersonRef};
+use crate::model::{ConversationDetail, ConversationPart, ConversationSummary, PersonRef, SearchMatch};
 use anyhow::Result;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
@@ -58,7 +58,14 @@ pub struct SearchPage {
     /// Set (to the number of full-text matches) when relevance order was asked for but the text matched
     /// more than [`BROAD_MATCHES`] conversations, so the results are most recently updated first.
     pub broad_matches: Option<i64>,
+    /// Conversations matching the text and filters, counted up to [`MAX_COUNT`].
+    pub total: Option<i64>,
+    /// More than `total` match.
+    pub total_is_lower_bound: bool,
 }
+
+/// A search counts its matches up to this many (a larger count costs time and helps nobody).
+pub const MAX_COUNT: i64 = 1000;
 
 /// Above this many full-text matches, ranking by relevance (bm25 over every match, about 1 µs each)
 /// gives way to recency, and the index of the sort column drives the query instead of the text.
@@ -88,6 +95,8 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
             conversations: Vec::new(),
             has_more: false,
             broad_matches: None,
+            total: Some(0),
+            total_is_lower_bound: false,
         });
     }
     let broad = matches.is_some_and(|n| n > BROAD_MATCHES);
@@ -165,6 +174,14 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
     } else {
         format!("WHERE {}", conds.join(" AND "))
     };
+    // The count, bounded: the same rows, at most MAX_COUNT + 1 of them.
+    let count_sql = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM {from} {where_} LIMIT {})",
+        MAX_COUNT + 1
+    );
+    let counted: i64 = conn
+        .prepare_cached(&count_sql)?
+        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
     // Saturating: a huge offset must mean "past the end", never wrap to a negative OFFSET (page one).
     let sql_int = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     args.push(Value::Integer(sql_int(q.limit).saturating_add(1)));
@@ -180,11 +197,111 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
         .collect::<rusqlite::Result<_>>()?;
     let has_more = pks.len() > q.limit;
     pks.truncate(q.limit);
+    let mut conversations = summaries(conn, &pks)?;
+    if let Some(m) = &fts {
+        for (c, pk) in conversations.iter_mut().zip(&pks) {
+            c.matched = best_match(conn, m, *pk, &c.id)?;
+        }
+    }
     Ok(SearchPage {
-        conversations: summaries(conn, &pks)?,
+        conversations,
         has_more,
         broad_matches: matches.filter(|_| broad && q.sort == Sort::Relevance),
+        total: Some(counted.min(MAX_COUNT)),
+        total_is_lower_bound: counted > MAX_COUNT,
     })
+}
+
+/// Where `fts` matched conversation `pk` best: FTS5's snippet of the best column, and the part (or the
+/// opening message) holding the highlighted words.
+fn best_match(conn: &Connection, fts: &str, pk: i64, id: &str) -> Result<Option<SearchMatch>> {
+    let passage: Option<String> = conn
+        .prepare_cached(
+            "SELECT snippet(conversation_fts, -1, '«', '»', '…', 24) FROM conversation_fts \
+             WHERE conversation_fts MATCH ?1 AND rowid = ?2",
+        )?
+        .query_row(rusqlite::params![fts, pk], |r| r.get(0))
+        .optional()?;
+    let Some(passage) = passage else {
+        return Ok(None);
+    };
+    // The highlighted words, as they appear in the text.
+    let words: Vec<String> = passage
+        .split('«')
+        .skip(1)
+        .filter_map(|s| s.split_once('»').map(|(w, _)| w.to_string()))
+        .collect();
+    let mut m = SearchMatch {
+        passage,
+        part_id: None,
+        author: None,
+        created_at: None,
+    };
+    if !words.is_empty() {
+        let mut conds = vec!["p.conversation_id = ?1".to_string()];
+        let mut args = vec![Value::Text(id.to_string())];
+        for w in words.iter().take(4) {
+            args.push(Value::Text(super::like_pattern(w)));
+            conds.push(format!("p.body LIKE ?{} ESCAPE '\\'", args.len()));
+        }
+        let sql = format!(
+            "SELECT p.id, p.created_at, p.author_type, p.author_id, \
+             coalesce(a.name, k.name, p.author_name), coalesce(a.email, k.email, p.author_email) \
+             FROM conversation_parts p \
+             LEFT JOIN admins a ON p.author_type IN ('admin', 'bot') AND a.id = p.author_id \
+             LEFT JOIN contacts k ON p.author_type IN ('user', 'lead', 'contact') AND k.id = p.author_id \
+             WHERE {} ORDER BY p.created_at DESC LIMIT 1",
+            conds.join(" AND ")
+        );
+        let part = conn
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(args), |r| {
+                let author_id: Option<String> = r.get(3)?;
+                let kind: Option<String> = r.get(2)?;
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    author_id.map(|id| PersonRef {
+                        id,
+                        kind: kind.unwrap_or_else(|| "unknown".into()),
+                        name: r.get(4).ok().flatten(),
+                        email: r.get(5).ok().flatten(),
+                    }),
+                ))
+            })
+            .optional()?;
+        match part {
+            Some((pid, at, author)) => {
+                m.part_id = Some(pid);
+                m.created_at = Some(at);
+                m.author = author;
+            }
+            None => {
+                // In the title or the opening message.
+                let opening: Option<(i64, Option<PersonRef>)> = conn
+                    .prepare_cached(
+                        "SELECT created_at, source_author_type, source_author_id, source_author_name, \
+                         source_author_email FROM conversations WHERE pk = ?1",
+                    )?
+                    .query_row([pk], |r| {
+                        let kind: Option<String> = r.get(1)?;
+                        let author = r.get::<_, Option<String>>(2)?.map(|id| PersonRef {
+                            id,
+                            kind: kind.unwrap_or_else(|| "unknown".into()),
+                            name: r.get(3).ok().flatten(),
+                            email: r.get(4).ok().flatten(),
+                        });
+                        Ok((r.get(0)?, author))
+                    })
+                    .optional()?;
+                if let Some((at, author)) = opening {
+                    m.created_at = Some(at);
+                    m.author = author;
+                }
+            }
+        }
+    }
+    Ok(Some(m))
 }
 
 const SUMMARY_SQL: &str = "SELECT c.id, c.title, c.state, c.priority, c.created_at, c.updated_at, \
@@ -265,6 +382,7 @@ fn conv_row(r: &Row<'_>) -> rusqlite::Result<ConvRow> {
             contact: person(contact_id, &contact_kind, contact_name, contact_email),
             tags,
             snippet,
+            matched: None,
         },
         source_body,
         author,
