@@ -129,6 +129,13 @@ pub struct ConversationSummary {
     pub tags: Vec<String>,
     /// The opening message as plain text, cut to about 200 characters.
     pub snippet: String,
+    /// Since when the conversation has waited for a teammate's reply (Unix seconds); None when it is not
+    /// waiting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_since: Option<i64>,
+    /// The customer's rating (CSAT, 1-5), if they gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<i64>,
     /// For a full-text search: where it matched best (passage, part, author, time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matched: Option<SearchMatch>,

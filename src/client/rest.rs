@@ -417,6 +417,8 @@ fn summary(c: &Conversation, dir: &Directory, contacts: &HashMap<String, Contact
         tags,
         snippet,
         matched: None,
+        waiting_since: None,
+        rating: None,
     }
 }
 

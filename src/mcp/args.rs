@@ -11,7 +11,13 @@ pub const DEFAULT_LIMIT: u64 = 20;
 pub const MAX_LIMIT: u64 = 100;
 
 pub const STATES: &[&str] = &["open", "closed", "snoozed"];
-pub const SORTS: &[&str] = &["relevance", "updated_desc", "updated_asc", "created_desc"];
+pub const SORTS: &[&str] = &[
+    "relevance",
+    "updated_desc",
+    "updated_asc",
+    "created_desc",
+    "waiting_longest",
+];
 pub const GROUP_BYS: &[&str] = &["state", "team", "admin", "tag", "day"];
 pub const DATE_FIELDS: &[&str] = &["created_at", "updated_at"];
 
@@ -39,6 +45,9 @@ fn order_schema(_: &mut SchemaGenerator) -> Schema {
 fn max_bytes_schema(_: &mut SchemaGenerator) -> Schema {
     use super::budget::{DEFAULT_BUDGET, HARD_CAP, MIN_BUDGET};
     json_schema!({"type": "integer", "minimum": MIN_BUDGET, "maximum": HARD_CAP, "default": DEFAULT_BUDGET})
+}
+fn rating_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": "integer", "minimum": 1, "maximum": 5})
 }
 fn limit_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT})
@@ -80,7 +89,27 @@ pub struct SearchConversationsArgs {
     /// Only conversations with the contact having this email address.
     #[serde(default)]
     pub contact_email: Option<String>,
-    /// `relevance` (default with a query), `updated_desc` (default without), `updated_asc`, `created_desc`.
+    /// Only conversations with this priority (as Intercom stores it, case-insensitive: e.g. `priority`,
+    /// `not_priority`, or `urgent`, `high`, `medium`, `low`, `none`).
+    #[serde(default)]
+    pub priority: Option<String>,
+    /// true: only conversations waiting for a teammate's reply (unanswered); false: only those not waiting.
+    #[serde(default)]
+    pub waiting: Option<bool>,
+    /// Only conversations the customer rated at least this (CSAT, 1-5).
+    #[serde(default)]
+    #[schemars(schema_with = "rating_schema")]
+    pub min_rating: Option<i64>,
+    /// Only conversations the customer rated at most this (CSAT, 1-5).
+    #[serde(default)]
+    #[schemars(schema_with = "rating_schema")]
+    pub max_rating: Option<i64>,
+    /// Only conversations started on this channel (Intercom's `source.type`, e.g. `conversation`, `email`,
+    /// `push`, `facebook`, `twitter`).
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// `relevance` (default with a query), `updated_desc` (default without), `updated_asc`, `created_desc`,
+    /// `waiting_longest` (waiting for a reply longest first).
     #[serde(default)]
     #[schemars(schema_with = "sort_schema")]
     pub sort: Option<String>,
@@ -323,6 +352,14 @@ pub fn parse_date_field(v: Option<String>, default: DateField) -> Result<DateFie
         None => Ok(default),
         Some(s) => DateField::parse(&s)
             .ok_or_else(|| format!("bad `date_field` {s:?}: use one of {}", DATE_FIELDS.join(", "))),
+    }
+}
+
+/// A rating bound in 1..=5.
+pub fn check_rating(name: &str, v: Option<i64>) -> Result<Option<i64>, String> {
+    match v {
+        Some(r) if !(1..=5).contains(&r) => Err(format!("bad `{name}` {r}: ratings are 1 to 5")),
+        other => Ok(other),
     }
 }
 

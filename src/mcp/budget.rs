@@ -201,6 +201,8 @@ mod tests {
                 tags: vec![],
                 snippet: String::new(),
                 matched: None,
+                waiting_since: None,
+                rating: None,
             },
             body: "hello".into(),
             author: Some(person(1)),

@@ -7,8 +7,8 @@
 use super::answer::{AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, encode_cursor, now};
 use super::args::{
     ConversationStatsArgs, FreshnessArgs, GetContactArgs, GetConversationArgs, SearchContactsArgs,
-    SearchConversationsArgs, check_limit, nonempty, parse_cursor, parse_date_field, parse_group_by,
-    parse_order, parse_sort, parse_state, parse_window,
+    SearchConversationsArgs, check_limit, check_rating, nonempty, parse_cursor, parse_date_field,
+    parse_group_by, parse_order, parse_sort, parse_state, parse_window,
 };
 use super::budget::{RESERVE, WHOLE_PART_CHARS, check_budget, cut_note, fitting, page_conversation};
 use super::freshness::{self, Ask, parse_max_staleness};
@@ -101,7 +101,8 @@ fn found<T>(r: ToolResult<Option<T>>, what: impl FnOnce() -> String) -> ToolResu
 impl IntercomTools {
     #[tool(
         description = "Search cached Intercom conversations by full text and/or filters (time window, state, \
-assignee admin or team, tag, contact email). Returns conversation summaries (id, title, state, assignees, \
+assignee admin or team, tag, contact email, priority, channel, rating, waiting for a reply). Example: open \
+conversations waiting longest for a reply = {\"state\": \"open\", \"waiting\": true, \"sort\": \"waiting_longest\"}. Returns conversation summaries (id, title, state, assignees, \
 contact, tags, snippet; with a query also `matched`: the best-matching passage with its part id, author and \
 time), `total` matches (counted up to 1000) and `next_cursor` for the next page. Answers stay within about 32 KB (`max_bytes`, up \
 to 128 KB): when fewer results than `limit` fit, a note says so and `next_cursor` continues. Use \
@@ -149,6 +150,11 @@ get_conversation for the full thread.",
             team_id: nonempty(a.team_id),
             tag: nonempty(a.tag),
             contact_email: nonempty(a.contact_email),
+            priority: nonempty(a.priority),
+            waiting: a.waiting,
+            min_rating: check_rating("min_rating", a.min_rating)?,
+            max_rating: check_rating("max_rating", a.max_rating)?,
+            channel: nonempty(a.channel),
             sort,
             limit,
             offset,

@@ -173,6 +173,27 @@ async def check_budget(t: Tools, db: str) -> None:
           f"{max(s for _, _, s in t.sizes)} bytes (cap {HARD_CAP})")
 
 
+async def check_filters(t: Tools, db: str) -> None:
+    """What is stored is reachable: waiting for a reply, priority, rating, channel; against the database."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    want = [r[0] for r in con.execute(
+        "SELECT id FROM conversations WHERE state = 'open' AND waiting_since IS NOT NULL "
+        "ORDER BY waiting_since, pk LIMIT 10")]
+    r = await t.ok("search_conversations", {"state": "open", "waiting": True, "sort": "waiting_longest",
+                                            "limit": 10})
+    assert [c["id"] for c in r["conversations"]] == want, "open conversations waiting longest first"
+    assert all(c["waiting_since"] for c in r["conversations"])
+    n = con.execute("SELECT count(*) FROM conversations WHERE rating >= 4").fetchone()[0]
+    r = await t.ok("search_conversations", {"min_rating": 4, "limit": 100})
+    assert r["total"] == n and all(c["rating"] >= 4 for c in r["conversations"]), (r["total"], n)
+    r = await t.ok("search_conversations", {"max_rating": 2, "priority": "URGENT"})
+    assert all(c["rating"] <= 2 and c["priority"] == "urgent" for c in r["conversations"])
+    n = con.execute("SELECT count(*) FROM conversations WHERE source_type = 'conversation'").fetchone()[0]
+    r = await t.ok("search_conversations", {"channel": "conversation", "limit": 1})
+    assert r["total"] == min(n, 1000), (r["total"], n)
+    await t.err("search_conversations", {"min_rating": 6}, "bad `min_rating`")
+
+
 async def check_strict(t: Tools) -> None:
     """Enums are declared; unknown arguments, bad values and inverted windows are refused with a reason."""
     search = t.inputs["search_conversations"]["properties"]
@@ -210,6 +231,7 @@ async def main() -> None:
         await check_schemas(t)
         await check_strict(t)
         await check_budget(t, a.db)
+        await check_filters(t, a.db)
         if os.environ.get("ANSWER_SIZES"):
             for name, args, size in t.sizes:
                 print(f"{size:>8}  {name} {args}")

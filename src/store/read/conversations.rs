@@ -15,6 +15,8 @@ pub enum Sort {
     UpdatedDesc,
     UpdatedAsc,
     CreatedDesc,
+    /// Waiting longest for a teammate's reply first (conversations not waiting last).
+    WaitingLongest,
 }
 
 impl Sort {
@@ -24,6 +26,7 @@ impl Sort {
             "updated_desc" => Some(Sort::UpdatedDesc),
             "updated_asc" => Some(Sort::UpdatedAsc),
             "created_desc" => Some(Sort::CreatedDesc),
+            "waiting_longest" => Some(Sort::WaitingLongest),
             _ => None,
         }
     }
@@ -45,6 +48,15 @@ pub struct SearchQuery {
     /// Tag id or name (case-insensitive).
     pub tag: Option<String>,
     pub contact_email: Option<String>,
+    /// Priority as stored (case-insensitive), e.g. `urgent`, `priority`.
+    pub priority: Option<String>,
+    /// Some(true): only conversations waiting for a teammate's reply; Some(false): only those not waiting.
+    pub waiting: Option<bool>,
+    /// Rating (CSAT) at least / at most.
+    pub min_rating: Option<i64>,
+    pub max_rating: Option<i64>,
+    /// The channel the conversation started on (`source.type`, e.g. `conversation`, `email`).
+    pub channel: Option<String>,
     pub sort: Sort,
     pub limit: usize,
     pub offset: usize,
@@ -163,11 +175,31 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
                (SELECT id FROM contacts WHERE email = ?{n} COLLATE NOCASE))"
         ));
     }
+    if let Some(p) = &q.priority {
+        args.push(Value::Text(p.trim().to_string()));
+        conds.push(format!("c.priority = ?{} COLLATE NOCASE", args.len()));
+    }
+    if let Some(ch) = &q.channel {
+        args.push(Value::Text(ch.trim().to_string()));
+        conds.push(format!("c.source_type = ?{} COLLATE NOCASE", args.len()));
+    }
+    match q.waiting {
+        Some(true) => conds.push("c.waiting_since IS NOT NULL".into()),
+        Some(false) => conds.push("c.waiting_since IS NULL".into()),
+        None => {}
+    }
+    for (bound, op) in [(q.min_rating, ">="), (q.max_rating, "<=")] {
+        if let Some(r) = bound {
+            args.push(Value::Integer(r));
+            conds.push(format!("c.rating {op} ?{}", args.len()));
+        }
+    }
     let order = match (sort, fts.is_some() && !broad) {
         (Sort::Relevance, true) => "conversation_fts.rank, conversation_fts.rowid DESC",
         (Sort::Relevance, false) | (Sort::UpdatedDesc, _) => "c.updated_at DESC, c.pk DESC",
         (Sort::UpdatedAsc, _) => "c.updated_at ASC, c.pk ASC",
         (Sort::CreatedDesc, _) => "c.created_at DESC, c.pk DESC",
+        (Sort::WaitingLongest, _) => "c.waiting_since IS NULL, c.waiting_since ASC, c.pk ASC",
     };
     let where_ = if conds.is_empty() {
         String::new()
@@ -310,7 +342,7 @@ const SUMMARY_SQL: &str = "SELECT c.id, c.title, c.state, c.priority, c.created_
     c.source_author_type, c.source_author_id, c.source_author_name, c.source_author_email, \
     (SELECT group_concat(coalesce(g.name, x.tag_id), char(31)) FROM conversation_tags x \
         LEFT JOIN tags g ON g.id = x.tag_id WHERE x.conversation_id = c.id), \
-    c.parts_truncated \
+    c.parts_truncated, c.waiting_since, c.rating \
     FROM conversations c \
     LEFT JOIN admins a ON a.id = c.admin_assignee_id \
     LEFT JOIN teams t ON t.id = c.team_assignee_id \
@@ -383,6 +415,8 @@ fn conv_row(r: &Row<'_>) -> rusqlite::Result<ConvRow> {
             tags,
             snippet,
             matched: None,
+            waiting_since: r.get(23)?,
+            rating: r.get(24)?,
         },
         source_body,
         author,
@@ -510,6 +544,11 @@ mod tests {
             team_id: None,
             tag: None,
             contact_email: None,
+            priority: None,
+            waiting: None,
+            min_rating: None,
+            max_rating: None,
+            channel: None,
             sort,
             limit: 5,
             offset: 0,
