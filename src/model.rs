@@ -213,13 +213,29 @@ pub struct SearchResult {
 }
 
 /// One bucket of a `conversation_stats` answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StatsBucket {
-    /// The group key: a state, an admin/team/tag id, or a day (YYYY-MM-DD). "none" for unassigned.
+    /// The group key: a state, an admin/team/tag id, a day or week start (YYYY-MM-DD) or a month (YYYY-MM).
+    /// "none" for unassigned.
     pub key: String,
     /// A readable name for the key (admin, team or tag name) when there is one.
     pub label: Option<String>,
     pub count: i64,
+    /// With `figures`: conversations the customer rated, and their average rating (CSAT, 1-5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rated: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csat_average: Option<f64>,
+    /// With `figures`: seconds from the opening message to the first teammate reply, median and p90.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_response_median_s: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_response_p90_s: Option<i64>,
+    /// With `figures`: seconds from the opening message to the first close, median and p90.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_to_close_median_s: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_to_close_p90_s: Option<i64>,
 }
 
 /// Counts of conversations in a time window, grouped.

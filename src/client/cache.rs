@@ -184,6 +184,7 @@ impl Cache {
                     until: req.until,
                     date_field: req.field(),
                     group_by: req.group_by,
+                    figures: false,
                     state: req.state.clone(),
                 };
                 l.run(move |c| read::stats::stats(c, &q)).await

@@ -18,7 +18,7 @@ pub const SORTS: &[&str] = &[
     "created_desc",
     "waiting_longest",
 ];
-pub const GROUP_BYS: &[&str] = &["state", "team", "admin", "tag", "day"];
+pub const GROUP_BYS: &[&str] = &["state", "team", "admin", "tag", "day", "week", "month"];
 pub const DATE_FIELDS: &[&str] = &["created_at", "updated_at"];
 
 fn enum_schema(values: &[&str]) -> Schema {
@@ -220,7 +220,8 @@ pub struct ConversationStatsArgs {
     #[serde(default)]
     #[schemars(schema_with = "date_field_schema")]
     pub date_field: Option<String>,
-    /// Group counts by `state` (default), `team`, `admin`, `tag` or `day`.
+    /// Group counts by `state` (default), `team`, `admin`, `tag`, or by `day`, `week` (starting Monday) or
+    /// `month` (at most 400 buckets, with a note when there are more).
     #[serde(default)]
     #[schemars(schema_with = "group_by_schema")]
     pub group_by: Option<String>,
@@ -228,6 +229,10 @@ pub struct ConversationStatsArgs {
     #[serde(default)]
     #[schemars(schema_with = "state_schema")]
     pub state: Option<String>,
+    /// Also give per bucket: CSAT (`rated`, `csat_average`) and response times in seconds (median and p90
+    /// first response, median and p90 time to close). Slower on large windows.
+    #[serde(default)]
+    pub figures: Option<bool>,
     /// Staleness allowed for this answer before it is flagged `stale`, with a note: minutes (e.g. 30) or
     /// a duration like `30m`, `2h`, `1d`. Default: the server's FASTINTERCOM_MAX_STALENESS_MINUTES (60).
     #[serde(default, deserialize_with = "super::ids::opt_id")]

@@ -27,6 +27,8 @@ pub use super::args::{DEFAULT_LIMIT, MAX_LIMIT};
 /// Recent conversations listed with a contact.
 const CONTACT_RECENT: usize = 10;
 const CONTACT_SEARCH_RECENT: usize = 3;
+/// Most buckets a `conversation_stats` answer lists.
+const MAX_BUCKETS: usize = 400;
 
 /// What a tool method returns. The `#[tool]` macro derives `outputSchema` only from a literal
 /// `Result<Json<T>, E>` return type, so the tool methods spell it out instead of using this alias.
@@ -368,7 +370,8 @@ Use the ids for `admin_id` filters.",
 
     #[tool(
         description = "Count cached conversations in a time window (on created_at unless `date_field` says \
-updated_at), grouped by state, team, admin, tag or day, optionally only one state. Example: open \
+updated_at), grouped by state, team, admin, tag, day, week or month, optionally only one state; with \
+`figures: true` also CSAT and median/p90 first response and time to close per bucket. Example: open \
 conversations per team this week = {\"since\": \"7d\", \"group_by\": \"team\", \"state\": \"open\"}. \
 `none` buckets are unassigned or untagged conversations.",
         annotations(
@@ -393,13 +396,25 @@ conversations per team this week = {\"since\": \"7d\", \"group_by\": \"team\", \
             date_field: parse_date_field(a.date_field, DateField::CreatedAt)?,
             group_by,
             state: parse_state(a.state)?,
+            figures: a.figures.unwrap_or(false),
         };
         let ask = Ask {
             max_staleness: parse_max_staleness(a.max_staleness, now)?,
             window_start: Some(since.unwrap_or(i64::MIN)),
         };
-        self.answer(Vec::new(), ask, move |conn, _| read::stats::stats(conn, &q))
-            .await
+        self.answer(Vec::new(), ask, move |conn, notes| {
+            let mut stats = read::stats::stats(conn, &q)?;
+            if stats.buckets.len() > MAX_BUCKETS {
+                notes.push(format!(
+                    "{} buckets; only the first {MAX_BUCKETS} are listed (the total counts them all): \
+                     narrow the window or group by a longer period",
+                    stats.buckets.len()
+                ));
+                stats.buckets.truncate(MAX_BUCKETS);
+            }
+            Ok(stats)
+        })
+        .await
     }
 
     #[tool(

@@ -193,6 +193,27 @@ async def check_filters(t: Tools, db: str) -> None:
     assert r["total"] == min(n, 1000), (r["total"], n)
     await t.err("search_conversations", {"min_rating": 6}, "bad `min_rating`")
 
+    # Stats by week and month, with CSAT and response times, against the database.
+    import datetime
+    weeks = await t.ok("conversation_stats", {"group_by": "week", "since": "3650d", "figures": True})
+    assert weeks["total"] == con.execute("SELECT count(*) FROM conversations").fetchone()[0]
+    for b in weeks["buckets"]:
+        assert datetime.date.fromisoformat(b["key"]).weekday() == 0, b["key"]
+    months = await t.ok("conversation_stats", {"group_by": "month", "since": "3650d"})
+    assert sum(b["count"] for b in months["buckets"]) == months["total"]
+    by_state = await t.ok("conversation_stats", {"group_by": "state", "figures": True, "since": "3650d"})
+    for b in by_state["buckets"]:
+        ratings = [r[0] for r in con.execute(
+            "SELECT rating FROM conversations WHERE state = ? AND rating IS NOT NULL", (b["key"],))]
+        assert b["rated"] == len(ratings), (b, len(ratings))
+        if ratings:
+            assert abs(b["csat_average"] - sum(ratings) / len(ratings)) < 0.01, b
+        firsts = sorted(r[0] for r in con.execute(
+            "SELECT json_extract(raw, '$.statistics.time_to_admin_reply') AS v FROM conversations "
+            "WHERE state = ? AND v IS NOT NULL", (b["key"],)))
+        if firsts:
+            assert b["first_response_median_s"] == firsts[int((len(firsts) - 1) * 0.5 + 0.5)], b
+
 
 async def check_strict(t: Tools) -> None:
     """Enums are declared; unknown arguments, bad values and inverted windows are refused with a reason."""
