@@ -32,7 +32,7 @@ const MAX_BUCKETS: usize = 400;
 
 /// What a tool method returns. The `#[tool]` macro derives `outputSchema` only from a literal
 /// `Result<Json<T>, E>` return type, so the tool methods spell it out instead of using this alias.
-type ToolResult<T> = Result<Json<Answer<T>>, String>;
+pub(super) type ToolResult<T> = Result<Json<Answer<T>>, String>;
 
 /// The tool set over one database.
 #[derive(Clone)]
@@ -45,14 +45,14 @@ impl IntercomTools {
     pub fn new(db: Arc<Db>) -> Self {
         IntercomTools {
             db,
-            tool_router: Self::tool_router(),
+            tool_router: Self::tool_router() + Self::connector_router(),
         }
     }
 
     /// Run a read with the freshness stamp from the same connection; the read may add notes.
     /// Run a read with the freshness stamp (and its notes) from the same connection; the read may add
     /// notes of its own.
-    async fn answer<T, F>(&self, notes: Vec<String>, ask: Ask, f: F) -> ToolResult<T>
+    pub(super) async fn answer<T, F>(&self, notes: Vec<String>, ask: Ask, f: F) -> ToolResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&rusqlite::Connection, &mut Vec<String>) -> anyhow::Result<T> + Send + 'static,
@@ -87,7 +87,7 @@ fn notes_len(notes: &[String]) -> usize {
 }
 
 /// Turn "not found" into a tool error after the read.
-fn found<T>(r: ToolResult<Option<T>>, what: impl FnOnce() -> String) -> ToolResult<T> {
+pub(super) fn found<T>(r: ToolResult<Option<T>>, what: impl FnOnce() -> String) -> ToolResult<T> {
     let Json(a) = r?;
     match a.result {
         Some(result) => Ok(Json(Answer {

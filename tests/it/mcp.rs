@@ -103,12 +103,14 @@ async fn every_tool_answers_from_the_cache_with_freshness() {
         names,
         [
             "conversation_stats",
+            "fetch",
             "get_contact",
             "get_conversation",
             "get_sync_status",
             "list_admins",
             "list_tags",
             "list_teams",
+            "search",
             "search_contacts",
             "search_conversations"
         ]

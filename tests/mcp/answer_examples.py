@@ -55,6 +55,8 @@ async def main() -> None:
             ("list_tags", {}),
             ("conversation_stats", {"since": "30d", "group_by": "team"}),
             ("get_sync_status", {}),
+            ("search", {"query": "refund"}),
+            ("fetch", {"id": conv_id}),
         ]
         out = [HEAD]
         for name, args in examples:
@@ -76,7 +78,9 @@ async def main() -> None:
             ("search_contacts", {"query": "@", "limit": 100, "include_conversations": True, "max_bytes": 131072}),
             ("list_admins", {}), ("list_teams", {}), ("list_tags", {}),
             ("conversation_stats", {}), ("conversation_stats", {"group_by": "day", "since": "3650d"}),
+            ("conversation_stats", {"group_by": "week", "since": "3650d", "figures": True}),
             ("get_sync_status", {}),
+            ("search", {"query": "refund"}), ("fetch", {"id": longest}),
         ]
         pages, cursor = 0, None
         while True:

@@ -106,6 +106,13 @@ async def check_schemas(t: Tools) -> None:
     for group_by in ("state", "team", "admin", "tag", "day"):
         await t.ok("conversation_stats", {"group_by": group_by, "since": "3650d"})
     await t.ok("conversation_stats", {"state": "closed", "date_field": "updated_at"})
+    # The connector shapes: search -> results of {id, title, url}; fetch -> {id, title, text, url, metadata}.
+    hits = await t.ok("search", {"query": "refund"})
+    assert hits["results"] and all(set(h) == {"id", "title", "url"} for h in hits["results"]), hits["results"][:2]
+    doc = await t.ok("fetch", {"id": hits["results"][0]["id"]})
+    assert doc["id"] == hits["results"][0]["id"] and doc["text"] and doc["url"] == hits["results"][0]["url"]
+    assert doc["metadata"]["state"] in ("open", "closed", "snoozed"), doc["metadata"]
+    await t.err("fetch", {"id": "no-such-conversation"}, "not in the cache")
 
 
 async def read_whole(t: Tools, conv_id: str, order: str, max_bytes: int | None = None) -> list[dict]:
