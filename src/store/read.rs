@@ -4,12 +4,14 @@
 //!
 //! - [`conversations`] holds `search_conversations`, `get_conversation`, summaries by primary key.
 //! - [`contacts`] holds `get_contact`, `search_contacts`.
+//! - [`passage`] finds where a full-text hit matched (passage, part, author, time).
 //! - [`directory`] holds `list_admins`, `list_teams`, `list_tags`.
 //! - [`stats`] holds `conversation_stats`.
 
 pub mod contacts;
 pub mod conversations;
 pub mod directory;
+pub mod passage;
 pub mod stats;
 
 /// Longest part or message body returned, in characters; longer ones end with [`TRUNCATION_MARKER`].
