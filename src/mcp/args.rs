@@ -442,7 +442,7 @@ mod tests {
                 .contains("relevance")
         );
         assert!(
-            parse_group_by(Some("week".into()))
+            parse_group_by(Some("weekday".into()))
                 .unwrap_err()
                 .contains("state, team")
         );
