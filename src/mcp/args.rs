@@ -46,6 +46,10 @@ fn max_bytes_schema(_: &mut SchemaGenerator) -> Schema {
     use super::budget::{DEFAULT_BUDGET, HARD_CAP, MIN_BUDGET};
     json_schema!({"type": "integer", "minimum": MIN_BUDGET, "maximum": HARD_CAP, "default": DEFAULT_BUDGET})
 }
+pub const SLA_STATUSES: &[&str] = &["hit", "missed", "cleared", "active"];
+fn sla_schema(_: &mut SchemaGenerator) -> Schema {
+    enum_schema(SLA_STATUSES)
+}
 fn rating_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": "integer", "minimum": 1, "maximum": 5})
 }
@@ -108,6 +112,17 @@ pub struct SearchConversationsArgs {
     /// `push`, `facebook`, `twitter`).
     #[serde(default)]
     pub channel: Option<String>,
+    /// Only conversations whose custom attribute equals a value: `name=value` (value case-insensitive),
+    /// e.g. `Plan=enterprise`. Reads each candidate's stored JSON: combine with a window or filter.
+    #[serde(default)]
+    pub custom_attribute: Option<String>,
+    /// Only conversations whose applied SLA has this status.
+    #[serde(default)]
+    #[schemars(schema_with = "sla_schema")]
+    pub sla_status: Option<String>,
+    /// true: only conversations Fin (Intercom's AI agent) took part in; false: only the others.
+    #[serde(default)]
+    pub ai_participated: Option<bool>,
     /// `relevance` (default with a query), `updated_desc` (default without), `updated_asc`, `created_desc`,
     /// `waiting_longest` (waiting for a reply longest first).
     #[serde(default)]
@@ -357,6 +372,23 @@ pub fn parse_date_field(v: Option<String>, default: DateField) -> Result<DateFie
         None => Ok(default),
         Some(s) => DateField::parse(&s)
             .ok_or_else(|| format!("bad `date_field` {s:?}: use one of {}", DATE_FIELDS.join(", "))),
+    }
+}
+
+pub fn parse_sla(v: Option<String>) -> Result<Option<String>, String> {
+    one_of("sla_status", v, SLA_STATUSES)
+}
+
+/// A `custom_attribute` argument: `name=value`.
+pub fn parse_attribute(v: Option<String>) -> Result<Option<(String, String)>, String> {
+    let Some(s) = nonempty(v) else {
+        return Ok(None);
+    };
+    match s.split_once('=') {
+        Some((k, val)) if !k.trim().is_empty() => Ok(Some((k.trim().to_string(), val.trim().to_string()))),
+        _ => Err(format!(
+            "bad `custom_attribute` {s:?}: write name=value, e.g. Plan=enterprise"
+        )),
     }
 }
 

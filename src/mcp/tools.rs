@@ -7,8 +7,8 @@
 use super::answer::{AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, encode_cursor, now};
 use super::args::{
     ConversationStatsArgs, FreshnessArgs, GetContactArgs, GetConversationArgs, SearchContactsArgs,
-    SearchConversationsArgs, check_limit, check_rating, nonempty, parse_cursor, parse_date_field,
-    parse_group_by, parse_order, parse_sort, parse_state, parse_window,
+    SearchConversationsArgs, check_limit, check_rating, nonempty, parse_attribute, parse_cursor,
+    parse_date_field, parse_group_by, parse_order, parse_sla, parse_sort, parse_state, parse_window,
 };
 use super::budget::{RESERVE, WHOLE_PART_CHARS, check_budget, cut_note, fitting, page_conversation};
 use super::freshness::{self, Ask, parse_max_staleness};
@@ -103,7 +103,8 @@ pub(super) fn found<T>(r: ToolResult<Option<T>>, what: impl FnOnce() -> String) 
 impl IntercomTools {
     #[tool(
         description = "Search cached Intercom conversations by full text and/or filters (time window, state, \
-assignee admin or team, tag, contact email, priority, channel, rating, waiting for a reply). Example: open \
+assignee admin or team, tag, contact email, priority, channel, rating, waiting for a reply, SLA status, custom \
+attribute, Fin/AI participation). Example: open \
 conversations waiting longest for a reply = {\"state\": \"open\", \"waiting\": true, \"sort\": \"waiting_longest\"}. Returns conversation summaries (id, title, state, assignees, \
 contact, tags, snippet; with a query also `matched`: the best-matching passage with its part id, author and \
 time), `total` matches (counted up to 1000) and `next_cursor` for the next page. Answers stay within about 32 KB (`max_bytes`, up \
@@ -157,6 +158,9 @@ get_conversation for the full thread.",
             min_rating: check_rating("min_rating", a.min_rating)?,
             max_rating: check_rating("max_rating", a.max_rating)?,
             channel: nonempty(a.channel),
+            custom_attribute: parse_attribute(a.custom_attribute)?,
+            sla_status: parse_sla(a.sla_status)?,
+            ai_participated: a.ai_participated,
             sort,
             limit,
             offset,

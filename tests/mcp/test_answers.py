@@ -199,6 +199,20 @@ async def check_filters(t: Tools, db: str) -> None:
     r = await t.ok("search_conversations", {"channel": "conversation", "limit": 1})
     assert r["total"] == min(n, 1000), (r["total"], n)
     await t.err("search_conversations", {"min_rating": 6}, "bad `min_rating`")
+    n = con.execute("SELECT count(*) FROM conversations "
+                    "WHERE json_extract(raw, '$.custom_attributes.Plan') = 'starter'").fetchone()[0]
+    assert n > 0, "the simulator sets the Plan attribute"
+    r = await t.ok("search_conversations", {"custom_attribute": "Plan=Starter", "limit": 100})
+    assert r["total"] == n, (r["total"], n)
+    for sla in ("hit", "missed"):
+        n = con.execute("SELECT count(*) FROM conversations "
+                        "WHERE json_extract(raw, '$.sla_applied.sla_status') = ?", (sla,)).fetchone()[0]
+        assert (await t.ok("search_conversations", {"sla_status": sla}))["total"] == n
+    n = con.execute("SELECT count(*) FROM conversations "
+                    "WHERE coalesce(json_extract(raw, '$.ai_agent_participated'), 0) != 1").fetchone()[0]
+    assert (await t.ok("search_conversations", {"ai_participated": False}))["total"] == min(n, 1000)
+    await t.err("search_conversations", {"custom_attribute": "Plan"}, "name=value")
+    await t.err("search_conversations", {"sla_status": "late"}, "hit, missed, cleared, active")
 
     # Stats by week and month, with CSAT and response times, against the database.
     import datetime

@@ -57,6 +57,12 @@ pub struct SearchQuery {
     pub max_rating: Option<i64>,
     /// The channel the conversation started on (`source.type`, e.g. `conversation`, `email`).
     pub channel: Option<String>,
+    /// A custom attribute equal to a value: (name, value).
+    pub custom_attribute: Option<(String, String)>,
+    /// The applied SLA's status (`hit`, `missed`, `cleared`, `active`).
+    pub sla_status: Option<String>,
+    /// Some(true): only conversations Fin / an AI agent took part in; Some(false): only the others.
+    pub ai_participated: Option<bool>,
     pub sort: Sort,
     pub limit: usize,
     pub offset: usize,
@@ -182,6 +188,31 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
     if let Some(ch) = &q.channel {
         args.push(Value::Text(ch.trim().to_string()));
         conds.push(format!("c.source_type = ?{} COLLATE NOCASE", args.len()));
+    }
+    // These read the stored JSON of each candidate row: slower than the indexed filters.
+    if let Some((k, v)) = &q.custom_attribute {
+        args.push(Value::Text(format!(
+            "$.custom_attributes.\"{}\"",
+            k.replace('"', "")
+        )));
+        args.push(Value::Text(v.clone()));
+        conds.push(format!(
+            "CAST(json_extract(c.raw, ?{}) AS TEXT) = ?{} COLLATE NOCASE",
+            args.len() - 1,
+            args.len()
+        ));
+    }
+    if let Some(s) = &q.sla_status {
+        args.push(Value::Text(s.clone()));
+        conds.push(format!(
+            "json_extract(c.raw, '$.sla_applied.sla_status') = ?{}",
+            args.len()
+        ));
+    }
+    match q.ai_participated {
+        Some(true) => conds.push("coalesce(json_extract(c.raw, '$.ai_agent_participated'), 0) = 1".into()),
+        Some(false) => conds.push("coalesce(json_extract(c.raw, '$.ai_agent_participated'), 0) != 1".into()),
+        None => {}
     }
     match q.waiting {
         Some(true) => conds.push("c.waiting_since IS NOT NULL".into()),
@@ -457,6 +488,9 @@ mod tests {
             min_rating: None,
             max_rating: None,
             channel: None,
+            custom_attribute: None,
+            sla_status: None,
+            ai_participated: None,
             sort,
             limit: 5,
             offset: 0,
