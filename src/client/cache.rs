@@ -8,6 +8,7 @@
 use super::{CacheSource, SearchRequest, StatsRequest};
 use crate::model::{ContactDetail, ConversationDetail, ConversationPage, SearchResult, Stats};
 use crate::store::metadata::{self, OVERALL, SyncMeta};
+use crate::store::read::filters::Filters;
 use crate::store::read::{self, DateField};
 use anyhow::{Context, Result, anyhow, bail};
 use rmcp::model::{CallToolRequestParams, CallToolResult};
@@ -76,19 +77,10 @@ impl Cache {
                     since: req.since,
                     until: req.until,
                     date_field: req.field(),
-                    state: req.state.clone(),
-                    admin_id: None,
-                    team_id: None,
-                    tag: None,
-                    contact_email: None,
-                    priority: None,
-                    waiting: None,
-                    min_rating: None,
-                    max_rating: None,
-                    channel: None,
-                    custom_attribute: None,
-                    sla_status: None,
-                    ai_participated: None,
+                    filters: Filters {
+                        state: req.state.clone(),
+                        ..Filters::default()
+                    },
                     sort: read::conversations::Sort::UpdatedDesc,
                     limit: req.page_size() as usize,
                     offset: 0,
@@ -188,7 +180,10 @@ impl Cache {
                     date_field: req.field(),
                     group_by: req.group_by,
                     figures: false,
-                    state: req.state.clone(),
+                    filters: Filters {
+                        state: req.state.clone(),
+                        ..Filters::default()
+                    },
                 };
                 l.run(move |c| read::stats::stats(c, &q)).await
             }

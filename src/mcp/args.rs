@@ -3,6 +3,7 @@
 //! inverted or empty windows and out-of-range limits are refused with a one-line reason.
 
 use crate::store::read::DateField;
+use crate::store::read::filters::Filters;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 
@@ -57,23 +58,9 @@ fn limit_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT})
 }
 
+/// The filters `search_conversations` and `conversation_stats` share.
 #[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SearchConversationsArgs {
-    /// Full-text words to look for in titles, messages and replies (all words must match; punctuation
-    /// and search operators are treated as plain text). Omit or leave empty to list by filters only.
-    #[serde(default)]
-    pub query: Option<String>,
-    /// Start of the time window: YYYY-MM-DD, Unix seconds, RFC 3339, or relative like `7d`, `24h`, `2w`.
-    #[serde(default)]
-    pub since: Option<String>,
-    /// End of the time window (exclusive), same forms as `since`; must be after `since`.
-    #[serde(default)]
-    pub until: Option<String>,
-    /// Which timestamp the window applies to: `updated_at` (default, last activity) or `created_at`.
-    #[serde(default)]
-    #[schemars(schema_with = "date_field_schema")]
-    pub date_field: Option<String>,
+pub struct FilterArgs {
     /// Only conversations in this state.
     #[serde(default)]
     #[schemars(schema_with = "state_schema")]
@@ -123,6 +110,48 @@ pub struct SearchConversationsArgs {
     /// true: only conversations Fin (Intercom's AI agent) took part in; false: only the others.
     #[serde(default)]
     pub ai_participated: Option<bool>,
+}
+
+impl FilterArgs {
+    /// The checked filters.
+    pub fn check(self) -> Result<Filters, String> {
+        Ok(Filters {
+            state: parse_state(self.state)?,
+            admin_id: nonempty(self.admin_id),
+            team_id: nonempty(self.team_id),
+            tag: nonempty(self.tag),
+            contact_email: nonempty(self.contact_email),
+            priority: nonempty(self.priority),
+            waiting: self.waiting,
+            min_rating: check_rating("min_rating", self.min_rating)?,
+            max_rating: check_rating("max_rating", self.max_rating)?,
+            channel: nonempty(self.channel),
+            custom_attribute: parse_attribute(self.custom_attribute)?,
+            sla_status: parse_sla(self.sla_status)?,
+            ai_participated: self.ai_participated,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct SearchConversationsArgs {
+    /// Full-text words to look for in titles, messages and replies (all words must match; punctuation
+    /// and search operators are treated as plain text). Omit or leave empty to list by filters only.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// Start of the time window: YYYY-MM-DD, Unix seconds, RFC 3339, or relative like `7d`, `24h`, `2w`.
+    #[serde(default)]
+    pub since: Option<String>,
+    /// End of the time window (exclusive), same forms as `since`; must be after `since`.
+    #[serde(default)]
+    pub until: Option<String>,
+    /// Which timestamp the window applies to: `updated_at` (default, last activity) or `created_at`.
+    #[serde(default)]
+    #[schemars(schema_with = "date_field_schema")]
+    pub date_field: Option<String>,
+    #[serde(flatten)]
+    pub filters: FilterArgs,
     /// `relevance` (default with a query), `updated_desc` (default without), `updated_asc`, `created_desc`,
     /// `waiting_longest` (waiting for a reply longest first).
     #[serde(default)]
@@ -223,7 +252,7 @@ pub struct SearchContactsArgs {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(extend("additionalProperties" = false))]
 pub struct ConversationStatsArgs {
     /// Start of the window: YYYY-MM-DD, Unix seconds, RFC 3339, or relative like `7d`. Omit for all time.
     #[serde(default)]
@@ -240,10 +269,8 @@ pub struct ConversationStatsArgs {
     #[serde(default)]
     #[schemars(schema_with = "group_by_schema")]
     pub group_by: Option<String>,
-    /// Only count conversations in this state.
-    #[serde(default)]
-    #[schemars(schema_with = "state_schema")]
-    pub state: Option<String>,
+    #[serde(flatten)]
+    pub filters: FilterArgs,
     /// Also give per bucket: CSAT (`rated`, `csat_average`) and response times in seconds (median and p90
     /// first response, median and p90 time to close). Slower on large windows.
     #[serde(default)]

@@ -7,6 +7,7 @@ use super::answer::{Answer, encode_cursor};
 use super::budget::{DEFAULT_BUDGET, Order, RESERVE, page_conversation};
 use super::freshness::Ask;
 use super::tools::IntercomTools;
+use crate::store::read::filters::Filters;
 use crate::store::read::{self, DateField, conversations::SearchQuery, conversations::Sort};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{Json, tool, tool_router};
@@ -84,19 +85,7 @@ has filters, passages and paging.",
             since: None,
             until: None,
             date_field: DateField::UpdatedAt,
-            state: None,
-            admin_id: None,
-            team_id: None,
-            tag: None,
-            contact_email: None,
-            priority: None,
-            waiting: None,
-            min_rating: None,
-            max_rating: None,
-            channel: None,
-            custom_attribute: None,
-            sla_status: None,
-            ai_participated: None,
+            filters: Filters::default(),
             sort: Sort::Relevance,
             limit: SEARCH_RESULTS,
             offset: 0,

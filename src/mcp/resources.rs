@@ -5,6 +5,7 @@ use super::answer::{Answer, encode_cursor, now};
 use super::budget::{HARD_CAP, Order, page_conversation};
 use super::pool::Db;
 use crate::store::metadata;
+use crate::store::read::filters::Filters;
 use crate::store::read::{self, DateField, conversations::SearchQuery, conversations::Sort};
 use rmcp::ErrorData;
 use rmcp::model::{
@@ -38,19 +39,7 @@ pub async fn list(db: &Arc<Db>) -> Result<ListResourcesResult, ErrorData> {
         since: None,
         until: None,
         date_field: DateField::UpdatedAt,
-        state: None,
-        admin_id: None,
-        team_id: None,
-        tag: None,
-        contact_email: None,
-        priority: None,
-        waiting: None,
-        min_rating: None,
-        max_rating: None,
-        channel: None,
-        custom_attribute: None,
-        sla_status: None,
-        ai_participated: None,
+        filters: Filters::default(),
         sort: Sort::UpdatedDesc,
         limit: LISTED,
         offset: 0,

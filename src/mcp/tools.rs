@@ -7,8 +7,8 @@
 use super::answer::{AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, encode_cursor, now};
 use super::args::{
     ConversationStatsArgs, FreshnessArgs, GetContactArgs, GetConversationArgs, SearchContactsArgs,
-    SearchConversationsArgs, check_limit, check_rating, nonempty, parse_attribute, parse_cursor,
-    parse_date_field, parse_group_by, parse_order, parse_sla, parse_sort, parse_state, parse_window,
+    SearchConversationsArgs, check_limit, nonempty, parse_cursor, parse_date_field, parse_group_by,
+    parse_order, parse_sort, parse_window,
 };
 use super::budget::{RESERVE, WHOLE_PART_CHARS, check_budget, cut_note, fitting, page_conversation};
 use super::freshness::{self, Ask, parse_max_staleness};
@@ -139,6 +139,7 @@ get_conversation for the full thread.",
         };
         let offset = parse_cursor(a.cursor)?;
         let (since, until) = parse_window(a.since, a.until, now)?;
+        let filters = a.filters.check()?;
         let ask = Ask {
             max_staleness: parse_max_staleness(a.max_staleness, now)?,
             window_start: since,
@@ -148,19 +149,7 @@ get_conversation for the full thread.",
             since,
             until,
             date_field: parse_date_field(a.date_field, DateField::UpdatedAt)?,
-            state: parse_state(a.state)?,
-            admin_id: nonempty(a.admin_id),
-            team_id: nonempty(a.team_id),
-            tag: nonempty(a.tag),
-            contact_email: nonempty(a.contact_email),
-            priority: nonempty(a.priority),
-            waiting: a.waiting,
-            min_rating: check_rating("min_rating", a.min_rating)?,
-            max_rating: check_rating("max_rating", a.max_rating)?,
-            channel: nonempty(a.channel),
-            custom_attribute: parse_attribute(a.custom_attribute)?,
-            sla_status: parse_sla(a.sla_status)?,
-            ai_participated: a.ai_participated,
+            filters,
             sort,
             limit,
             offset,
@@ -375,7 +364,8 @@ Use the ids for `admin_id` filters.",
     #[tool(
         description = "Count cached conversations in a time window (on created_at unless `date_field` says \
 updated_at), grouped by state, team, admin, tag, day, week or month, optionally only one state; with \
-`figures: true` also CSAT and median/p90 first response and time to close per bucket. Example: open \
+`figures: true` also CSAT and median/p90 first response and time to close per bucket. Takes the same \
+filters as search_conversations (assignee, tag, priority, rating, waiting, SLA, custom attribute...). Example: open \
 conversations per team this week = {\"since\": \"7d\", \"group_by\": \"team\", \"state\": \"open\"}. \
 `none` buckets are unassigned or untagged conversations.",
         annotations(
@@ -399,7 +389,7 @@ conversations per team this week = {\"since\": \"7d\", \"group_by\": \"team\", \
             until,
             date_field: parse_date_field(a.date_field, DateField::CreatedAt)?,
             group_by,
-            state: parse_state(a.state)?,
+            filters: a.filters.check()?,
             figures: a.figures.unwrap_or(false),
         };
         let ask = Ask {

@@ -4,6 +4,7 @@
 //!
 //! - [`conversations`] holds `search_conversations`, `get_conversation`, summaries by primary key.
 //! - [`contacts`] holds `get_contact`, `search_contacts`.
+//! - [`filters`] holds the conversation filters search and stats share.
 //! - [`passage`] finds where a full-text hit matched (passage, part, author, time).
 //! - [`directory`] holds `list_admins`, `list_teams`, `list_tags`.
 //! - [`stats`] holds `conversation_stats`.
@@ -11,6 +12,7 @@
 pub mod contacts;
 pub mod conversations;
 pub mod directory;
+pub mod filters;
 pub mod passage;
 pub mod stats;
 
@@ -44,15 +46,14 @@ impl DateField {
     }
 }
 
-/// The filters search and stats share: `since <= date_field < until` and one state. Appends numbered
-/// placeholders (`?N`) to `conds` and their values to `args`.
-pub(crate) fn push_window_and_state(
+/// The time window search and stats share: `since <= date_field < until` (the other filters are in
+/// [`filters`]). Appends numbered placeholders (`?N`) to `conds` and their values to `args`.
+pub(crate) fn push_window(
     args: &mut Vec<rusqlite::types::Value>,
     conds: &mut Vec<String>,
     date_field: DateField,
     since: Option<i64>,
     until: Option<i64>,
-    state: Option<&str>,
 ) {
     use rusqlite::types::Value;
     let col = date_field.column();
@@ -63,10 +64,6 @@ pub(crate) fn push_window_and_state(
     if let Some(u) = until {
         args.push(Value::Integer(u));
         conds.push(format!("{col} < ?{}", args.len()));
-    }
-    if let Some(s) = state {
-        args.push(Value::Text(s.trim().to_ascii_lowercase()));
-        conds.push(format!("c.state = ?{}", args.len()));
     }
 }
 

@@ -214,6 +214,15 @@ async def check_filters(t: Tools, db: str) -> None:
     await t.err("search_conversations", {"custom_attribute": "Plan"}, "name=value")
     await t.err("search_conversations", {"sla_status": "late"}, "hit, missed, cleared, active")
 
+    # Stats take the same filters as search.
+    for args, where in (({"priority": "urgent"}, "priority = 'urgent'"),
+                        ({"waiting": True, "state": "open"}, "waiting_since IS NOT NULL AND state = 'open'"),
+                        ({"min_rating": 4}, "rating >= 4"),
+                        ({"custom_attribute": "Plan=starter"}, "json_extract(raw, '$.custom_attributes.Plan') = 'starter'")):
+        n = con.execute(f"SELECT count(*) FROM conversations WHERE {where}").fetchone()[0]
+        r = await t.ok("conversation_stats", {**args, "group_by": "team", "since": "3650d"})
+        assert r["total"] == n, (args, r["total"], n)
+
     # Stats by week and month, with CSAT and response times, against the database.
     import datetime
     weeks = await t.ok("conversation_stats", {"group_by": "week", "since": "3650d", "figures": True})

@@ -1,6 +1,7 @@
 //! Conversation reads: search (FTS5 + filters + sort + paging), one conversation with its parts, and
 //! summaries by primary key (shared with contacts).
 
+use super::filters::Filters;
 use super::{DateField, MAX_BODY_CHARS, body_text, body_text_cut, fts_query};
 use crate::model::{ConversationDetail, ConversationPart, ConversationSummary, PersonRef};
 use anyhow::Result;
@@ -40,29 +41,8 @@ pub struct SearchQuery {
     pub since: Option<i64>,
     pub until: Option<i64>,
     pub date_field: DateField,
-    pub state: Option<String>,
-    /// Admin assignee id; `none` matches unassigned.
-    pub admin_id: Option<String>,
-    /// Team assignee id; `none` matches unassigned.
-    pub team_id: Option<String>,
-    /// Tag id or name (case-insensitive).
-    pub tag: Option<String>,
-    pub contact_email: Option<String>,
-    /// Priority as stored (case-insensitive), e.g. `urgent`, `priority`.
-    pub priority: Option<String>,
-    /// Some(true): only conversations waiting for a teammate's reply; Some(false): only those not waiting.
-    pub waiting: Option<bool>,
-    /// Rating (CSAT) at least / at most.
-    pub min_rating: Option<i64>,
-    pub max_rating: Option<i64>,
-    /// The channel the conversation started on (`source.type`, e.g. `conversation`, `email`).
-    pub channel: Option<String>,
-    /// A custom attribute equal to a value: (name, value).
-    pub custom_attribute: Option<(String, String)>,
-    /// The applied SLA's status (`hit`, `missed`, `cleared`, `active`).
-    pub sla_status: Option<String>,
-    /// Some(true): only conversations Fin / an AI agent took part in; Some(false): only the others.
-    pub ai_participated: Option<bool>,
+    /// Which conversations: state, assignees, tag, contact, priority, rating, SLA, attributes...
+    pub filters: Filters,
     pub sort: Sort,
     pub limit: usize,
     pub offset: usize,
@@ -88,13 +68,6 @@ pub const MAX_COUNT: i64 = 1000;
 /// Above this many full-text matches, ranking by relevance (bm25 over every match, about 1 µs each)
 /// gives way to recency, and the index of the sort column drives the query instead of the text.
 pub const BROAD_MATCHES: i64 = 5000;
-
-fn is_none_word(s: &str) -> bool {
-    matches!(
-        s.trim().to_ascii_lowercase().as_str(),
-        "none" | "unassigned" | "0"
-    )
-}
 
 /// Run a search: filters, order, one page (`limit` rows after `offset`).
 pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
@@ -142,89 +115,8 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
             }
         }
     };
-    super::push_window_and_state(
-        &mut args,
-        &mut conds,
-        q.date_field,
-        q.since,
-        q.until,
-        q.state.as_deref(),
-    );
-    for (val, column) in [
-        (&q.admin_id, "c.admin_assignee_id"),
-        (&q.team_id, "c.team_assignee_id"),
-    ] {
-        if let Some(v) = val {
-            if is_none_word(v) {
-                conds.push(format!("{column} IS NULL"));
-            } else {
-                args.push(Value::Text(v.trim().to_string()));
-                conds.push(format!("{column} = ?{}", args.len()));
-            }
-        }
-    }
-    if let Some(t) = &q.tag {
-        args.push(Value::Text(t.trim().to_string()));
-        let n = args.len();
-        conds.push(format!(
-            "c.id IN (SELECT ct.conversation_id FROM conversation_tags ct WHERE ct.tag_id = ?{n} \
-             OR ct.tag_id IN (SELECT id FROM tags WHERE name = ?{n} COLLATE NOCASE))"
-        ));
-    }
-    if let Some(e) = &q.contact_email {
-        args.push(Value::Text(e.trim().to_string()));
-        let n = args.len();
-        conds.push(format!(
-            "c.id IN (SELECT cc.conversation_id FROM conversation_contacts cc WHERE cc.contact_id IN \
-               (SELECT id FROM contacts WHERE email = ?{n} COLLATE NOCASE) \
-             UNION SELECT c3.id FROM conversations c3 WHERE c3.contact_id IN \
-               (SELECT id FROM contacts WHERE email = ?{n} COLLATE NOCASE))"
-        ));
-    }
-    if let Some(p) = &q.priority {
-        args.push(Value::Text(p.trim().to_string()));
-        conds.push(format!("c.priority = ?{} COLLATE NOCASE", args.len()));
-    }
-    if let Some(ch) = &q.channel {
-        args.push(Value::Text(ch.trim().to_string()));
-        conds.push(format!("c.source_type = ?{} COLLATE NOCASE", args.len()));
-    }
-    // These read the stored JSON of each candidate row: slower than the indexed filters.
-    if let Some((k, v)) = &q.custom_attribute {
-        args.push(Value::Text(format!(
-            "$.custom_attributes.\"{}\"",
-            k.replace('"', "")
-        )));
-        args.push(Value::Text(v.clone()));
-        conds.push(format!(
-            "CAST(json_extract(c.raw, ?{}) AS TEXT) = ?{} COLLATE NOCASE",
-            args.len() - 1,
-            args.len()
-        ));
-    }
-    if let Some(s) = &q.sla_status {
-        args.push(Value::Text(s.clone()));
-        conds.push(format!(
-            "json_extract(c.raw, '$.sla_applied.sla_status') = ?{}",
-            args.len()
-        ));
-    }
-    match q.ai_participated {
-        Some(true) => conds.push("coalesce(json_extract(c.raw, '$.ai_agent_participated'), 0) = 1".into()),
-        Some(false) => conds.push("coalesce(json_extract(c.raw, '$.ai_agent_participated'), 0) != 1".into()),
-        None => {}
-    }
-    match q.waiting {
-        Some(true) => conds.push("c.waiting_since IS NOT NULL".into()),
-        Some(false) => conds.push("c.waiting_since IS NULL".into()),
-        None => {}
-    }
-    for (bound, op) in [(q.min_rating, ">="), (q.max_rating, "<=")] {
-        if let Some(r) = bound {
-            args.push(Value::Integer(r));
-            conds.push(format!("c.rating {op} ?{}", args.len()));
-        }
-    }
+    super::push_window(&mut args, &mut conds, q.date_field, q.since, q.until);
+    q.filters.push(&mut args, &mut conds);
     let order = match (sort, fts.is_some() && !broad) {
         (Sort::Relevance, true) => "conversation_fts.rank, conversation_fts.rowid DESC",
         (Sort::Relevance, false) | (Sort::UpdatedDesc, _) => "c.updated_at DESC, c.pk DESC",
@@ -478,19 +370,7 @@ mod tests {
             since: None,
             until: None,
             date_field: DateField::UpdatedAt,
-            state: None,
-            admin_id: None,
-            team_id: None,
-            tag: None,
-            contact_email: None,
-            priority: None,
-            waiting: None,
-            min_rating: None,
-            max_rating: None,
-            channel: None,
-            custom_attribute: None,
-            sla_status: None,
-            ai_participated: None,
+            filters: Filters::default(),
             sort,
             limit: 5,
             offset: 0,
@@ -529,7 +409,7 @@ mod tests {
         assert_eq!(updated, sorted, "most recently updated first");
 
         let mut open = query("common", Sort::UpdatedAsc);
-        open.state = Some("open".into());
+        open.filters.state = Some("open".into());
         let page = search(&conn, &open).unwrap();
         assert_eq!(
             page.broad_matches, None,

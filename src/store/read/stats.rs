@@ -86,7 +86,8 @@ pub struct StatsQuery {
     pub until: Option<i64>,
     pub date_field: DateField,
     pub group_by: GroupBy,
-    pub state: Option<String>,
+    /// Which conversations to count (the same filters as search).
+    pub filters: super::filters::Filters,
     /// Add CSAT and response-time figures per bucket (reads each conversation's row, so slower).
     pub figures: bool,
 }
@@ -101,14 +102,8 @@ pub fn stats(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
     let mut args: Vec<Value> = Vec::new();
     let mut conds: Vec<String> = Vec::new();
     let col = q.date_field.column();
-    super::push_window_and_state(
-        &mut args,
-        &mut conds,
-        q.date_field,
-        q.since,
-        q.until,
-        q.state.as_deref(),
-    );
+    super::push_window(&mut args, &mut conds, q.date_field, q.since, q.until);
+    q.filters.push(&mut args, &mut conds);
     let where_ = if conds.is_empty() {
         String::new()
     } else {
