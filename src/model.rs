@@ -58,19 +58,45 @@ impl std::fmt::Display for SyncState {
     }
 }
 
-/// How fresh the data behind an answer is, from the `sync_metadata` table.
+/// How fresh the data behind an answer is, from the `sync_metadata` table (and, for the MCP server, the
+/// sync's lock file, so a killed sync reads as `interrupted`, not `running`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Freshness {
+    /// Where the answer came from: `cache` (the local SQLite copy; the MCP server never calls Intercom).
+    #[serde(default = "cache_source")]
+    pub source: String,
     /// End of the last successful sync (Unix seconds); None if the cache was never synced.
     pub data_as_of: Option<i64>,
+    /// `data_as_of` as ISO-8601 UTC (`2026-12-01T06:30:00Z`).
+    #[serde(default)]
+    pub data_as_of_utc: Option<String>,
     /// Seconds between `data_as_of` and the moment the answer was produced.
     pub staleness_seconds: Option<i64>,
+    /// `staleness_seconds` as people say it ("12 min", "3 h").
+    #[serde(default)]
+    pub age: Option<String>,
+    /// True when the data is older than `max_staleness_seconds` (or was never synced).
+    #[serde(default)]
+    pub stale: bool,
+    /// The staleness allowed for this answer (`max_staleness` argument, else
+    /// FASTINTERCOM_MAX_STALENESS_MINUTES, default 60 minutes).
+    #[serde(default)]
+    pub max_staleness_seconds: Option<i64>,
     /// Status of the last sync run.
     pub sync_status: SyncState,
     /// Objects updated at or after this time are in the cache (Unix seconds).
     pub coverage_start: Option<i64>,
     /// The last sync error, if the last run failed.
     pub last_error: Option<String>,
+}
+
+fn cache_source() -> String {
+    "cache".into()
+}
+
+/// Unix seconds as ISO-8601 UTC (`2026-12-01T06:30:00Z`); None outside chrono's range.
+pub fn iso_utc(ts: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp(ts, 0).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
 /// A reference to a person (admin, team, contact) with the name resolved when known.
@@ -103,6 +129,29 @@ pub struct ConversationSummary {
     pub tags: Vec<String>,
     /// The opening message as plain text, cut to about 200 characters.
     pub snippet: String,
+    /// Since when the conversation has waited for a teammate's reply (Unix seconds); None when it is not
+    /// waiting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_since: Option<i64>,
+    /// The customer's rating (CSAT, 1-5), if they gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<i64>,
+    /// For a full-text search: where it matched best (passage, part, author, time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<SearchMatch>,
+}
+
+/// Where a full-text search matched in a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SearchMatch {
+    /// The best-matching passage as plain text, the matched words in «guillemets».
+    pub passage: String,
+    /// The part the passage is in; None when it is in the title or the opening message.
+    pub part_id: Option<String>,
+    /// Who wrote that part (or the opening message).
+    pub author: Option<PersonRef>,
+    /// When that part (or the opening message) was written (Unix seconds).
+    pub created_at: Option<i64>,
 }
 
 /// One part (reply, note, assignment, close...) of a conversation, as readable text.
@@ -154,16 +203,39 @@ pub struct SearchResult {
     pub conversations: Vec<ConversationSummary>,
     /// Pass back as `cursor` to get the next page; None on the last page.
     pub next_cursor: Option<String>,
+    /// How many conversations match the query and filters in all, counted up to 1000 (see
+    /// `total_is_lower_bound`). None when not counted.
+    #[serde(default)]
+    pub total: Option<i64>,
+    /// True when more conversations match than `total` says ("more than 1000").
+    #[serde(default)]
+    pub total_is_lower_bound: bool,
 }
 
 /// One bucket of a `conversation_stats` answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StatsBucket {
-    /// The group key: a state, an admin/team/tag id, or a day (YYYY-MM-DD). "none" for unassigned.
+    /// The group key: a state, an admin/team/tag id, a day or week start (YYYY-MM-DD) or a month (YYYY-MM).
+    /// "none" for unassigned.
     pub key: String,
     /// A readable name for the key (admin, team or tag name) when there is one.
     pub label: Option<String>,
     pub count: i64,
+    /// With `figures`: conversations the customer rated, and their average rating (CSAT, 1-5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rated: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csat_average: Option<f64>,
+    /// With `figures`: seconds from the opening message to the first teammate reply, median and p90.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_response_median_s: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_response_p90_s: Option<i64>,
+    /// With `figures`: seconds from the opening message to the first close, median and p90.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_to_close_median_s: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_to_close_p90_s: Option<i64>,
 }
 
 /// Counts of conversations in a time window, grouped.
@@ -175,4 +247,71 @@ pub struct Stats {
     pub until: Option<i64>,
     pub total: i64,
     pub buckets: Vec<StatsBucket>,
+}
+
+/// One part in a [`ConversationPage`]: the author is a key into the page's `authors`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PartView {
+    pub id: String,
+    pub part_type: String,
+    pub created_at: i64,
+    /// Key into `authors` (`type:id`), None for parts without an author.
+    pub author: Option<String>,
+    /// The body as plain text; None for events without a body.
+    pub body: Option<String>,
+    /// True when the body was shortened (it ends with a `[truncated…]` marker): ask `get_conversation`
+    /// with this part's id as `part_id` for the whole text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+    pub assigned_to: Option<String>,
+}
+
+/// A page of one conversation as `get_conversation` answers it: the summary, the opening message (first
+/// page only), the parts of this page, and each of their authors once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ConversationPage {
+    #[serde(flatten)]
+    pub summary: ConversationSummary,
+    /// The opening message as plain text; on the first page only (None on later pages).
+    pub body: Option<String>,
+    /// Key into `authors` of the opening message's author.
+    pub author: Option<String>,
+    /// Everyone who wrote the opening message or a part on this page, keyed `type:id`.
+    pub authors: std::collections::BTreeMap<String, PersonRef>,
+    /// `oldest_first` or `newest_first`.
+    pub order: String,
+    /// Stored parts in the whole conversation.
+    pub parts_total: usize,
+    /// Position of this page's first part in `order` (0-based).
+    pub parts_offset: usize,
+    pub parts: Vec<PartView>,
+    /// Pass back as `cursor` (with the same `order`) for the next parts; None when this page ends the
+    /// conversation.
+    pub next_cursor: Option<String>,
+    /// True when Intercom's 500-part cap hid older parts from us.
+    pub parts_truncated: bool,
+}
+
+impl PersonRef {
+    /// The key a [`ConversationPage`] lists this person under.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.kind, self.id)
+    }
+}
+
+impl ConversationPage {
+    /// The parts of this page with their authors filled in, as [`ConversationDetail`] has them.
+    pub fn parts_with_authors(&self) -> Vec<ConversationPart> {
+        self.parts
+            .iter()
+            .map(|p| ConversationPart {
+                id: p.id.clone(),
+                part_type: p.part_type.clone(),
+                created_at: p.created_at,
+                author: p.author.as_ref().and_then(|k| self.authors.get(k).cloned()),
+                body: p.body.clone(),
+                assigned_to: p.assigned_to.clone(),
+            })
+            .collect()
+    }
 }

@@ -29,6 +29,10 @@ pub struct SyncStatus {
     pub freshness: Freshness,
     /// The server's clock (Unix seconds) when it answered.
     pub now: i64,
+    /// What an assistant should know before trusting the cache (failed, interrupted or incomplete sync,
+    /// data older than allowed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -36,6 +40,9 @@ pub struct ContactList {
     pub contacts: Vec<ContactDetail>,
     /// True when more contacts matched than were returned.
     pub more: bool,
+    /// Pass back as `cursor` for the next contacts; None on the last page.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

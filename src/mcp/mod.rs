@@ -4,7 +4,8 @@
 //!   [`answer`]: the envelopes (freshness on every answer, paging cursor); [`server`]: identity and
 //!   instructions; [`resources`]: `intercom://conversation/{id}`.
 //! - [`jsonrpc`]: the JSON-RPC checks both transports make before rmcp parses a message.
-//! - [`ids`]: id arguments given as JSON strings or numbers.
+//! - [`args`]: tool arguments (input schemas with enums and ranges, strict checks); [`ids`]: id
+//!   arguments given as JSON strings or numbers.
 //! - [`pool`]: pooled read-only connections, used on the blocking thread pool.
 //! - [`http`]: Streamable HTTP (stateless, JSON responses) behind Origin/bearer/body-size checks.
 //! - [`connections`]: the HTTP connection loop: header/idle timeouts, a connection cap, bounded drain.
@@ -16,7 +17,11 @@
 
 pub mod activation;
 pub mod answer;
+pub mod args;
+pub mod budget;
 pub mod connections;
+pub mod connector;
+pub mod freshness;
 pub mod http;
 pub mod ids;
 pub mod jsonrpc;
@@ -41,6 +46,10 @@ pub async fn run_cli(a: ServeArgs) -> Result<u8> {
     let settings = Settings::load()?;
     let db_path = settings.db_path(a.db.db.as_deref());
     let db = Db::with_call_timeout(&db_path, a.call_timeout);
+    match settings.max_staleness_minutes(None) {
+        Ok(m) => db.set_max_staleness_minutes(m),
+        Err(e) => tracing::warn!("{e:#}; answers are flagged stale after the default 60 minutes"),
+    }
     if let Err(e) = db.check() {
         // Keep serving: tools answer with this error until `sync` creates or migrates the database.
         tracing::warn!("{e:#}; tools will report this until it is fixed");

@@ -121,6 +121,8 @@ pub struct Db {
     heavy: Arc<Semaphore>,
     call_timeout: Duration,
     watch: Arc<Watch>,
+    /// Staleness allowed before an answer is flagged `stale` (seconds), unless the call says otherwise.
+    max_staleness: std::sync::atomic::AtomicI64,
 }
 
 impl Db {
@@ -150,11 +152,25 @@ impl Db {
             heavy: Arc::new(Semaphore::new(per_lane)),
             call_timeout,
             watch,
+            max_staleness: std::sync::atomic::AtomicI64::new(
+                super::freshness::DEFAULT_MAX_STALENESS_MINUTES as i64 * 60,
+            ),
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Set the staleness allowed before answers are flagged `stale` (FASTINTERCOM_MAX_STALENESS_MINUTES).
+    pub fn set_max_staleness_minutes(&self, minutes: u64) {
+        let secs = i64::try_from(minutes).unwrap_or(i64::MAX / 60).saturating_mul(60);
+        self.max_staleness.store(secs, Ordering::Relaxed);
+    }
+
+    /// The staleness allowed, in seconds.
+    pub fn max_staleness_seconds(&self) -> i64 {
+        self.max_staleness.load(Ordering::Relaxed)
     }
 
     /// The deadline of one read.

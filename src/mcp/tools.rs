@@ -1,31 +1,38 @@
 //! The MCP tools: argument schemas (schemars), descriptions an LLM can act on, validation, and the call
 //! into [`crate::store::read`] on the connection pool. Every answer is structured content carrying the
-//! cache's [`Freshness`](crate::model::Freshness). Bad arguments become tool errors (`isError: true`) with a one-line reason;
+//! cache's [`Freshness`](crate::model::Freshness) and notes (see [`super::freshness`]). Bad arguments become tool
+//! errors (`isError: true`) with a one-line reason;
 //! arguments of the wrong JSON type are rejected by rmcp as JSON-RPC "invalid params".
 
-use super::answer::{
-    AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, decode_cursor, encode_cursor, now,
+use super::answer::{AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, encode_cursor, now};
+use super::args::{
+    ConversationStatsArgs, FreshnessArgs, GetContactArgs, GetConversationArgs, SearchContactsArgs,
+    SearchConversationsArgs, check_limit, nonempty, parse_cursor, parse_date_field, parse_group_by,
+    parse_order, parse_sort, parse_window,
 };
+use super::budget::{RESERVE, WHOLE_PART_CHARS, check_budget, cut_note, fitting, page_conversation};
+use super::freshness::{self, Ask, parse_max_staleness};
 use super::pool::Db;
-use crate::model::{ContactDetail, ConversationDetail, SearchResult, Stats};
+use crate::model::{ContactDetail, ConversationPage, SearchResult, Stats};
 use crate::store::metadata;
 use crate::store::read::conversations::{SearchQuery, Sort};
 use crate::store::read::stats::{GroupBy, StatsQuery};
 use crate::store::read::{self, DateField};
+
 use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
 use rmcp::{Json, tool, tool_router};
-use schemars::JsonSchema;
-use serde::Deserialize;
 use std::sync::Arc;
 
-/// Default and maximum page sizes.
-pub const DEFAULT_LIMIT: u64 = 20;
-pub const MAX_LIMIT: u64 = 100;
+pub use super::args::{DEFAULT_LIMIT, MAX_LIMIT};
 /// Recent conversations listed with a contact.
 const CONTACT_RECENT: usize = 10;
 const CONTACT_SEARCH_RECENT: usize = 3;
+/// Most buckets a `conversation_stats` answer lists.
+const MAX_BUCKETS: usize = 400;
 
-type ToolResult<T> = Result<Json<Answer<T>>, String>;
+/// What a tool method returns. The `#[tool]` macro derives `outputSchema` only from a literal
+/// `Result<Json<T>, E>` return type, so the tool methods spell it out instead of using this alias.
+pub(super) type ToolResult<T> = Result<Json<Answer<T>>, String>;
 
 /// The tool set over one database.
 #[derive(Clone)]
@@ -34,161 +41,31 @@ pub struct IntercomTools {
     pub(super) tool_router: ToolRouter<Self>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct SearchConversationsArgs {
-    /// Full-text words to look for in titles, messages and replies (all words must match; punctuation
-    /// and search operators are treated as plain text; repeated words are ignored and at most the first 16
-    /// distinct words are used, with a note). Omit or leave empty to list by filters only.
-    #[serde(default)]
-    pub query: Option<String>,
-    /// Start of the time window: YYYY-MM-DD, Unix seconds, RFC 3339, or relative like `7d`, `24h`, `2w`.
-    #[serde(default)]
-    pub since: Option<String>,
-    /// End of the time window (exclusive), same forms as `since`.
-    #[serde(default)]
-    pub until: Option<String>,
-    /// Which timestamp the window applies to: `updated_at` (default, last activity) or `created_at`.
-    #[serde(default)]
-    pub date_field: Option<String>,
-    /// Only conversations in this state: `open`, `closed` or `snoozed`.
-    #[serde(default)]
-    pub state: Option<String>,
-    /// Only conversations assigned to this admin id (`none` = no admin assigned). See `list_admins`.
-    #[serde(default, deserialize_with = "super::ids::opt_id")]
-    #[schemars(schema_with = "super::ids::opt_id_schema")]
-    pub admin_id: Option<String>,
-    /// Only conversations assigned to this team id (`none` = no team). See `list_teams`.
-    #[serde(default, deserialize_with = "super::ids::opt_id")]
-    #[schemars(schema_with = "super::ids::opt_id_schema")]
-    pub team_id: Option<String>,
-    /// Only conversations with this tag (tag name, case-insensitive, or tag id). See `list_tags`.
-    #[serde(default, deserialize_with = "super::ids::opt_id")]
-    #[schemars(schema_with = "super::ids::opt_id_schema")]
-    pub tag: Option<String>,
-    /// Only conversations with the contact having this email address.
-    #[serde(default)]
-    pub contact_email: Option<String>,
-    /// `relevance` (default with a query), `updated_desc` (default without), `updated_asc`, `created_desc`.
-    #[serde(default)]
-    pub sort: Option<String>,
-    /// Results per page, default 20, at most 100 (larger values are reduced to 100, with a note).
-    #[serde(default)]
-    pub limit: Option<u64>,
-    /// `next_cursor` from the previous page, to get the next one (same other arguments).
-    #[serde(default)]
-    pub cursor: Option<String>,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct GetConversationArgs {
-    /// The conversation id (as in search results).
-    #[serde(deserialize_with = "super::ids::id")]
-    #[schemars(schema_with = "super::ids::id_schema")]
-    pub conversation_id: String,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct GetContactArgs {
-    /// The contact id. Give this or `email`.
-    #[serde(default, deserialize_with = "super::ids::opt_id")]
-    #[schemars(schema_with = "super::ids::opt_id_schema")]
-    pub contact_id: Option<String>,
-    /// The contact's email address (case-insensitive). Give this or `contact_id`.
-    #[serde(default)]
-    pub email: Option<String>,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct SearchContactsArgs {
-    /// Text contained in the contact's name or email address (case-insensitive).
-    pub query: String,
-    /// Results, default 20, at most 100.
-    #[serde(default)]
-    pub limit: Option<u64>,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct ConversationStatsArgs {
-    /// Start of the window: YYYY-MM-DD, Unix seconds, RFC 3339, or relative like `7d`. Omit for all time.
-    #[serde(default)]
-    pub since: Option<String>,
-    /// End of the window (exclusive), same forms. Omit for up to now.
-    #[serde(default)]
-    pub until: Option<String>,
-    /// Which timestamp the window applies to: `created_at` (default) or `updated_at`.
-    #[serde(default)]
-    pub date_field: Option<String>,
-    /// Group counts by `state` (default), `team`, `admin`, `tag` or `day`.
-    #[serde(default)]
-    pub group_by: Option<String>,
-    /// Only count conversations in this state: `open`, `closed` or `snoozed`.
-    #[serde(default)]
-    pub state: Option<String>,
-}
-
-fn nonempty(s: Option<String>) -> Option<String> {
-    s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
-}
-
-fn parse_when(name: &str, v: Option<String>, now: i64) -> Result<Option<i64>, String> {
-    nonempty(v)
-        .map(|s| crate::timespec::parse_time(&s, now).map_err(|e| format!("bad `{name}`: {e}")))
-        .transpose()
-}
-
-fn parse_state(v: Option<String>) -> Result<Option<String>, String> {
-    match nonempty(v).map(|s| s.to_ascii_lowercase()) {
-        Some(s) if !matches!(s.as_str(), "open" | "closed" | "snoozed") => {
-            Err(format!("bad `state` {s:?}: use open, closed or snoozed"))
-        }
-        other => Ok(other),
-    }
-}
-
-fn parse_date_field(v: Option<String>, default: DateField) -> Result<DateField, String> {
-    match nonempty(v) {
-        None => Ok(default),
-        Some(s) => DateField::parse(&s)
-            .ok_or_else(|| format!("bad `date_field` {s:?}: use created_at or updated_at")),
-    }
-}
-
-/// Clamp a page size to 1..=MAX_LIMIT, saying so in `notes` when the request was changed.
-fn clamp_limit(limit: Option<u64>, notes: &mut Vec<String>) -> usize {
-    match limit {
-        None => DEFAULT_LIMIT as usize,
-        Some(0) => {
-            notes.push("limit 0 was raised to 1".into());
-            1
-        }
-        Some(n) if n > MAX_LIMIT => {
-            notes.push(format!("limit {n} was reduced to the maximum of {MAX_LIMIT}"));
-            MAX_LIMIT as usize
-        }
-        Some(n) => n as usize,
-    }
-}
-
 impl IntercomTools {
     pub fn new(db: Arc<Db>) -> Self {
         IntercomTools {
             db,
-            tool_router: Self::tool_router(),
+            tool_router: Self::tool_router() + Self::connector_router(),
         }
     }
 
     /// Run a read with the freshness stamp from the same connection; the read may add notes.
-    async fn answer<T, F>(&self, notes: Vec<String>, f: F) -> ToolResult<T>
+    /// Run a read with the freshness stamp (and its notes) from the same connection; the read may add
+    /// notes of its own.
+    pub(super) async fn answer<T, F>(&self, notes: Vec<String>, ask: Ask, f: F) -> ToolResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&rusqlite::Connection, &mut Vec<String>) -> anyhow::Result<T> + Send + 'static,
     {
         let now = now();
         let mut notes = notes;
+        let path = self.db.path().to_path_buf();
+        let max = self.db.max_staleness_seconds();
         self.db
             .run(move |conn| {
                 let result = f(conn, &mut notes)?;
-                let freshness = metadata::freshness(conn, now)?;
+                let (freshness, fresh_notes) = freshness::stamp(conn, &path, now, max, ask)?;
+                notes.extend(fresh_notes);
                 Ok(Answer {
                     result,
                     freshness,
@@ -204,8 +81,13 @@ impl IntercomTools {
     }
 }
 
+/// Bytes the notes gathered so far take in the answer.
+fn notes_len(notes: &[String]) -> usize {
+    notes.iter().map(|n| n.len() + 3).sum()
+}
+
 /// Turn "not found" into a tool error after the read.
-fn found<T>(r: ToolResult<Option<T>>, what: impl FnOnce() -> String) -> ToolResult<T> {
+pub(super) fn found<T>(r: ToolResult<Option<T>>, what: impl FnOnce() -> String) -> ToolResult<T> {
     let Json(a) = r?;
     match a.result {
         Some(result) => Ok(Json(Answer {
@@ -221,8 +103,13 @@ fn found<T>(r: ToolResult<Option<T>>, what: impl FnOnce() -> String) -> ToolResu
 impl IntercomTools {
     #[tool(
         description = "Search cached Intercom conversations by full text and/or filters (time window, state, \
-assignee admin or team, tag, contact email). Returns conversation summaries (id, title, state, assignees, \
-contact, tags, snippet) and `next_cursor` for the next page. Use get_conversation for the full thread.",
+assignee admin or team, tag, contact email, priority, channel, rating, waiting for a reply, SLA status, custom \
+attribute, Fin/AI participation). Example: open \
+conversations waiting longest for a reply = {\"state\": \"open\", \"waiting\": true, \"sort\": \"waiting_longest\"}. Returns conversation summaries (id, title, state, assignees, \
+contact, tags, snippet; with a query also `matched`: the best-matching passage with its part id, author and \
+time), `total` matches (counted up to 1000) and `next_cursor` for the next page. Answers stay within about 32 KB (`max_bytes`, up \
+to 128 KB): when fewer results than `limit` fit, a note says so and `next_cursor` continues. Use \
+get_conversation for the full thread.",
         annotations(
             title = "Search conversations",
             read_only_hint = true,
@@ -232,10 +119,11 @@ contact, tags, snippet) and `next_cursor` for the next page. Use get_conversatio
     pub async fn search_conversations(
         &self,
         Parameters(a): Parameters<SearchConversationsArgs>,
-    ) -> ToolResult<SearchResult> {
+    ) -> Result<Json<Answer<SearchResult>>, String> {
         let now = now();
         let mut notes = Vec::new();
-        let limit = clamp_limit(a.limit, &mut notes);
+        let limit = check_limit(a.limit, &mut notes)?;
+        let budget = check_budget(a.max_bytes, &mut notes)?;
         let text = nonempty(a.query);
         if let Some(t) = &text {
             let terms = read::QueryTerms::parse(t);
@@ -244,35 +132,29 @@ contact, tags, snippet) and `next_cursor` for the next page. Use get_conversatio
             }
             notes.extend(terms.note());
         }
-        let sort = match nonempty(a.sort) {
+        let sort = match parse_sort(a.sort)? {
             None if text.is_some() => Sort::Relevance,
             None => Sort::UpdatedDesc,
-            Some(s) => Sort::parse(&s).ok_or_else(|| {
-                format!("bad `sort` {s:?}: use relevance, updated_desc, updated_asc or created_desc")
-            })?,
+            Some(s) => Sort::parse(&s).ok_or("unreachable: sort names are checked")?,
         };
-        let offset = match nonempty(a.cursor) {
-            None => 0,
-            Some(c) => decode_cursor(&c).ok_or(
-                "bad `cursor`: it is not one this server made (or its offset is out of range): pass back \
-                 `next_cursor` exactly as given, or omit it for the first page",
-            )?,
+        let offset = parse_cursor(a.cursor)?;
+        let (since, until) = parse_window(a.since, a.until, now)?;
+        let filters = a.filters.check()?;
+        let ask = Ask {
+            max_staleness: parse_max_staleness(a.max_staleness, now)?,
+            window_start: since,
         };
         let q = SearchQuery {
             text,
-            since: parse_when("since", a.since, now)?,
-            until: parse_when("until", a.until, now)?,
+            since,
+            until,
             date_field: parse_date_field(a.date_field, DateField::UpdatedAt)?,
-            state: parse_state(a.state)?,
-            admin_id: nonempty(a.admin_id),
-            team_id: nonempty(a.team_id),
-            tag: nonempty(a.tag),
-            contact_email: nonempty(a.contact_email),
+            filters,
             sort,
             limit,
             offset,
         };
-        self.answer(notes, move |conn, notes| {
+        self.answer(notes, ask, move |conn, notes| {
             let page = read::conversations::search(conn, &q)?;
             if let Some(n) = page.broad_matches {
                 notes.push(format!(
@@ -280,35 +162,71 @@ contact, tags, snippet) and `next_cursor` for the next page. Use get_conversatio
                      updated come first: add words or filters to narrow it"
                 ));
             }
+            let mut conversations = page.conversations;
+            let room = budget.saturating_sub(RESERVE + notes_len(notes));
+            let kept = fitting(&conversations, room, 1);
+            let cut = kept < conversations.len();
+            if cut {
+                notes.push(cut_note(kept, conversations.len(), budget, "results"));
+                conversations.truncate(kept);
+            }
             Ok(SearchResult {
-                next_cursor: page.has_more.then(|| encode_cursor(q.offset + q.limit)),
-                conversations: page.conversations,
+                next_cursor: (page.has_more || cut).then(|| encode_cursor(q.offset + kept)),
+                conversations,
+                total: page.total,
+                total_is_lower_bound: page.total_is_lower_bound,
             })
         })
         .await
     }
 
     #[tool(
-        description = "Get one cached conversation by id: its opening message and every stored reply, note \
-and event in order, with authors' names and bodies as plain text (very long bodies are cut with a marker).",
+        description = "Get one cached conversation by id, a page at a time: the summary, the opening message \
+(first page), then its replies, notes and events as plain text, oldest first (`order: newest_first` for the \
+latest first), with each author listed once in `authors` (parts refer to them by key). A page stays within \
+about 32 KB (`max_bytes`, up to 128 KB); `next_cursor` gives the next page, `parts_total` the count. Bodies \
+over 4,000 characters are cut with a `[truncated]` marker (`truncated: true`): pass that part's id as \
+`part_id` for its whole text.",
         annotations(title = "Get conversation", read_only_hint = true, open_world_hint = false)
     )]
     pub async fn get_conversation(
         &self,
         Parameters(a): Parameters<GetConversationArgs>,
-    ) -> ToolResult<ConversationDetail> {
+    ) -> Result<Json<Answer<ConversationPage>>, String> {
         let id = a.conversation_id.trim().to_string();
         if id.is_empty() {
             return Err("`conversation_id` is empty".into());
         }
+        let mut notes = Vec::new();
+        let budget = check_budget(a.max_bytes, &mut notes)?;
+        let order = parse_order(a.order)?;
+        let offset = parse_cursor(a.cursor)?;
+        let part_id = nonempty(a.part_id);
+        let ask = Ask {
+            max_staleness: parse_max_staleness(a.max_staleness, now())?,
+            ..Ask::default()
+        };
         let id2 = id.clone();
+        let missing_part = part_id.clone();
         let r = self
-            .answer(Vec::new(), move |conn, _| read::conversations::get(conn, &id2))
+            .answer(notes, ask, move |conn, _| {
+                let Some(mut d) = read::conversations::get(conn, &id2)? else {
+                    return Ok(None);
+                };
+                if let Some(pid) = &part_id {
+                    match read::conversations::part(conn, &id2, pid, WHOLE_PART_CHARS)? {
+                        Some(p) => d.parts = vec![p],
+                        None => return Ok(None),
+                    }
+                }
+                Ok(Some(page_conversation(d, order, offset, budget, encode_cursor)))
+            })
             .await;
-        found(r, || {
-            format!(
+        found(r, || match missing_part {
+            Some(p) => format!("part {p} of conversation {id} is not in the cache"),
+            None => format!(
                 "conversation {id} is not in the cache (unknown id, deleted, or outside the synced window)"
-            )
+            ),
         })
     }
 
@@ -317,14 +235,21 @@ and event in order, with authors' names and bodies as plain text (very long bodi
 their 10 most recently updated conversations.",
         annotations(title = "Get contact", read_only_hint = true, open_world_hint = false)
     )]
-    pub async fn get_contact(&self, Parameters(a): Parameters<GetContactArgs>) -> ToolResult<ContactDetail> {
+    pub async fn get_contact(
+        &self,
+        Parameters(a): Parameters<GetContactArgs>,
+    ) -> Result<Json<Answer<ContactDetail>>, String> {
         let (id, email) = (nonempty(a.contact_id), nonempty(a.email));
         if id.is_none() && email.is_none() {
             return Err("give `contact_id` or `email`".into());
         }
+        let ask = Ask {
+            max_staleness: parse_max_staleness(a.max_staleness, now())?,
+            ..Ask::default()
+        };
         let what = id.clone().or(email.clone()).unwrap_or_default();
         let r = self
-            .answer(Vec::new(), move |conn, _| {
+            .answer(Vec::new(), ask, move |conn, _| {
                 read::contacts::get(conn, id.as_deref(), email.as_deref(), CONTACT_RECENT)
             })
             .await;
@@ -333,33 +258,62 @@ their 10 most recently updated conversations.",
 
     #[tool(
         description = "Find cached contacts whose name or email contains the given text (case-insensitive), \
-most recently updated first, each with their 3 most recent conversations.",
+most recently updated first. Slim by default; `include_conversations: true` adds each contact's 3 most recent \
+conversations. Answers stay within about 32 KB (`max_bytes`, up to 128 KB), with `next_cursor` for more.",
         annotations(title = "Search contacts", read_only_hint = true, open_world_hint = false)
     )]
     pub async fn search_contacts(
         &self,
         Parameters(a): Parameters<SearchContactsArgs>,
-    ) -> ToolResult<ContactList> {
+    ) -> Result<Json<Answer<ContactList>>, String> {
         let mut notes = Vec::new();
-        let limit = clamp_limit(a.limit, &mut notes);
+        let limit = check_limit(a.limit, &mut notes)?;
+        let budget = check_budget(a.max_bytes, &mut notes)?;
+        let offset = parse_cursor(a.cursor)?;
         let query = a.query.trim().to_string();
         if query.is_empty() {
             return Err("`query` is empty: give part of a name or email".into());
         }
-        self.answer(notes, move |conn, _| {
-            let (contacts, more) = read::contacts::search(conn, &query, limit, CONTACT_SEARCH_RECENT)?;
-            Ok(ContactList { contacts, more })
+        let recent = if a.include_conversations.unwrap_or(false) {
+            CONTACT_SEARCH_RECENT
+        } else {
+            0
+        };
+        let ask = Ask {
+            max_staleness: parse_max_staleness(a.max_staleness, now())?,
+            ..Ask::default()
+        };
+        self.answer(notes, ask, move |conn, notes| {
+            let (mut contacts, more) = read::contacts::search(conn, &query, limit, offset, recent)?;
+            let room = budget.saturating_sub(RESERVE + notes_len(notes));
+            let kept = fitting(&contacts, room, 1);
+            let cut = kept < contacts.len();
+            if cut {
+                notes.push(cut_note(kept, contacts.len(), budget, "contacts"));
+                contacts.truncate(kept);
+            }
+            Ok(ContactList {
+                contacts,
+                more: more || cut,
+                next_cursor: (more || cut).then(|| encode_cursor(offset + kept)),
+            })
         })
         .await
     }
-
     #[tool(
         description = "List the workspace's teammates (admins): id, name, email, job title, away mode, teams. \
 Use the ids for `admin_id` filters.",
         annotations(title = "List admins", read_only_hint = true, open_world_hint = false)
     )]
-    pub async fn list_admins(&self) -> ToolResult<AdminList> {
-        self.answer(Vec::new(), |conn, _| {
+    pub async fn list_admins(
+        &self,
+        Parameters(a): Parameters<FreshnessArgs>,
+    ) -> Result<Json<Answer<AdminList>>, String> {
+        let ask = Ask {
+            max_staleness: parse_max_staleness(a.max_staleness, now())?,
+            ..Ask::default()
+        };
+        self.answer(Vec::new(), ask, |conn, _| {
             Ok(AdminList {
                 admins: read::directory::admins(conn)?,
             })
@@ -371,8 +325,15 @@ Use the ids for `admin_id` filters.",
         description = "List the workspace's teams with their members. Use the ids for `team_id` filters.",
         annotations(title = "List teams", read_only_hint = true, open_world_hint = false)
     )]
-    pub async fn list_teams(&self) -> ToolResult<TeamList> {
-        self.answer(Vec::new(), |conn, _| {
+    pub async fn list_teams(
+        &self,
+        Parameters(a): Parameters<FreshnessArgs>,
+    ) -> Result<Json<Answer<TeamList>>, String> {
+        let ask = Ask {
+            max_staleness: parse_max_staleness(a.max_staleness, now())?,
+            ..Ask::default()
+        };
+        self.answer(Vec::new(), ask, |conn, _| {
             Ok(TeamList {
                 teams: read::directory::teams(conn)?,
             })
@@ -384,8 +345,15 @@ Use the ids for `admin_id` filters.",
         description = "List the workspace's tags with how many cached conversations carry each.",
         annotations(title = "List tags", read_only_hint = true, open_world_hint = false)
     )]
-    pub async fn list_tags(&self) -> ToolResult<TagList> {
-        self.answer(Vec::new(), |conn, _| {
+    pub async fn list_tags(
+        &self,
+        Parameters(a): Parameters<FreshnessArgs>,
+    ) -> Result<Json<Answer<TagList>>, String> {
+        let ask = Ask {
+            max_staleness: parse_max_staleness(a.max_staleness, now())?,
+            ..Ask::default()
+        };
+        self.answer(Vec::new(), ask, |conn, _| {
             Ok(TagList {
                 tags: read::directory::tags(conn)?,
             })
@@ -395,7 +363,9 @@ Use the ids for `admin_id` filters.",
 
     #[tool(
         description = "Count cached conversations in a time window (on created_at unless `date_field` says \
-updated_at), grouped by state, team, admin, tag or day, optionally only one state. Example: open \
+updated_at), grouped by state, team, admin, tag, day, week or month, optionally only one state; with \
+`figures: true` also CSAT and median/p90 first response and time to close per bucket. Takes the same \
+filters as search_conversations (assignee, tag, priority, rating, waiting, SLA, custom attribute...). Example: open \
 conversations per team this week = {\"since\": \"7d\", \"group_by\": \"team\", \"state\": \"open\"}. \
 `none` buckets are unassigned or untagged conversations.",
         annotations(
@@ -407,22 +377,38 @@ conversations per team this week = {\"since\": \"7d\", \"group_by\": \"team\", \
     pub async fn conversation_stats(
         &self,
         Parameters(a): Parameters<ConversationStatsArgs>,
-    ) -> ToolResult<Stats> {
+    ) -> Result<Json<Answer<Stats>>, String> {
         let now = now();
-        let group_by = match nonempty(a.group_by) {
+        let group_by = match parse_group_by(a.group_by)? {
             None => GroupBy::State,
-            Some(g) => GroupBy::parse(&g)
-                .ok_or_else(|| format!("bad `group_by` {g:?}: use state, team, admin, tag or day"))?,
+            Some(g) => GroupBy::parse(&g).ok_or("unreachable: group_by names are checked")?,
         };
+        let (since, until) = parse_window(a.since, a.until, now)?;
         let q = StatsQuery {
-            since: parse_when("since", a.since, now)?,
-            until: parse_when("until", a.until, now)?,
+            since,
+            until,
             date_field: parse_date_field(a.date_field, DateField::CreatedAt)?,
             group_by,
-            state: parse_state(a.state)?,
+            filters: a.filters.check()?,
+            figures: a.figures.unwrap_or(false),
         };
-        self.answer(Vec::new(), move |conn, _| read::stats::stats(conn, &q))
-            .await
+        let ask = Ask {
+            max_staleness: parse_max_staleness(a.max_staleness, now)?,
+            window_start: Some(since.unwrap_or(i64::MIN)),
+        };
+        self.answer(Vec::new(), ask, move |conn, notes| {
+            let mut stats = read::stats::stats(conn, &q)?;
+            if stats.buckets.len() > MAX_BUCKETS {
+                notes.push(format!(
+                    "{} buckets; only the first {MAX_BUCKETS} are listed (the total counts them all): \
+                     narrow the window or group by a longer period",
+                    stats.buckets.len()
+                ));
+                stats.buckets.truncate(MAX_BUCKETS);
+            }
+            Ok(stats)
+        })
+        .await
     }
 
     #[tool(
@@ -430,14 +416,27 @@ conversations per team this week = {\"since\": \"7d\", \"group_by\": \"team\", \
 admins, teams, tags) with status, last success, coverage window, row counts and the last error.",
         annotations(title = "Sync status", read_only_hint = true, open_world_hint = false)
     )]
-    pub async fn get_sync_status(&self) -> Result<Json<SyncStatus>, String> {
+    pub async fn get_sync_status(
+        &self,
+        Parameters(a): Parameters<FreshnessArgs>,
+    ) -> Result<Json<SyncStatus>, String> {
         let now = now();
+        let ask = Ask {
+            max_staleness: parse_max_staleness(a.max_staleness, now)?,
+            ..Ask::default()
+        };
+        let path = self.db.path().to_path_buf();
+        let max = self.db.max_staleness_seconds();
         self.db
             .run(move |conn| {
+                let mut rows = metadata::read_all(conn)?;
+                crate::status::apply_probe(&mut rows, crate::sync::lock::probe(&path).as_ref());
+                let (freshness, notes) = freshness::stamp(conn, &path, now, max, ask)?;
                 Ok(SyncStatus {
-                    rows: metadata::read_all(conn)?,
-                    freshness: metadata::freshness(conn, now)?,
+                    rows,
+                    freshness,
                     now,
+                    notes,
                 })
             })
             .await

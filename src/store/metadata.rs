@@ -102,15 +102,27 @@ pub fn freshness(conn: &Connection, now: i64) -> Result<Freshness> {
 pub fn freshness_of(meta: Option<&SyncMeta>, now: i64) -> Freshness {
     match meta {
         None => Freshness {
+            source: "cache".into(),
             data_as_of: None,
+            data_as_of_utc: None,
             staleness_seconds: None,
+            age: None,
+            stale: true,
+            max_staleness_seconds: None,
             sync_status: SyncState::Never,
             coverage_start: None,
             last_error: None,
         },
         Some(m) => Freshness {
+            source: "cache".into(),
             data_as_of: m.last_success,
+            data_as_of_utc: m.last_success.and_then(crate::model::iso_utc),
             staleness_seconds: m.last_success.map(|t| (now - t).max(0)),
+            age: m
+                .last_success
+                .map(|t| crate::timespec::fmt_age(now.saturating_sub(t))),
+            stale: m.last_success.is_none(),
+            max_staleness_seconds: None,
             sync_status: m.status,
             coverage_start: m.coverage_start,
             last_error: m.last_error.clone(),

@@ -17,3 +17,4 @@ trap cleanup EXIT
 
 sim_db 300 7
 "$py" tests/mcp/test_clients.py --bin "$BIN" --db "$work/sim.db" --sim-url "$SIM_URL"
+"$py" tests/mcp/test_answers.py --bin "$BIN" --db "$work/sim.db"

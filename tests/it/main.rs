@@ -10,6 +10,7 @@ mod daemon;
 mod intercom;
 mod listen;
 mod mcp;
+mod mcp_freshness;
 mod mcp_hostile;
 mod mcp_load;
 mod newcomer;
