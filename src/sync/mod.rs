@@ -383,7 +383,6 @@ struct Run<'a> {
 impl Run<'_> {
     async fn all(&mut self) -> Result<()> {
         self.directory().await?;
-        self.directory().await?;
         self.ctx.stop.check()?;
         let meta = self
             .ctx

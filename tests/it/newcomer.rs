@@ -400,3 +400,15 @@ async fn the_simulators_clock_never_runs_ahead_of_real_time() {
     assert!(newest <= now + 1, "newest updated_at {newest} is after now {now}");
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_run_asks_for_each_directory_list_once() {
+    let sim = sim(30, |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    synced(&sim, &dir.path().join("fi.db")).await;
+    let by_route = sim.stats().by_route;
+    for route in ["GET /admins", "GET /teams", "GET /tags"] {
+        assert_eq!(by_route.get(route).copied(), Some(1), "{route}: {by_route:?}");
+    }
+    sim.shutdown().await;
+}
