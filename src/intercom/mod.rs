@@ -14,6 +14,7 @@
 //! | `endpoints.rs`  | one method per endpoint, envelope parsing                         |
 //! | `paginate.rs`   | pages as streams, bounded-concurrency conversation fetches        |
 //! | `models.rs`     | wire types; `lenient.rs` holds their serde helpers                |
+//! | `tickets.rs`    | tickets, ticket types and states: models and endpoints            |
 //!
 //! *Architecture invariant:* the token appears only in the `Authorization` header (marked sensitive):
 //! never in a URL, a log line, an error or a `Debug` output.
@@ -27,6 +28,7 @@ mod lenient;
 mod models;
 mod paginate;
 mod ratelimit;
+mod tickets;
 
 pub use concurrency::{DEFAULT_CEILING as DEFAULT_CONCURRENCY, FLOOR as MIN_CONCURRENCY};
 pub use config::ApiConfig;
@@ -38,6 +40,7 @@ pub use models::{
     Rating, Source, Tag, TagRef, Team,
 };
 pub use paginate::MAX_PAGES;
+pub use tickets::{Ticket, TicketPart, TicketState, TicketType};
 
 use std::sync::Arc;
 

@@ -61,6 +61,8 @@ pub struct SimConfig {
     pub admins: usize,
     pub teams: usize,
     pub tags: usize,
+    /// Number of tickets (default `conversations / 10`).
+    pub tickets: Option<usize>,
     /// The bearer token the server accepts (default "sim-token").
     pub token: String,
     /// Requests per token per 10-second window; 0 = unlimited.
@@ -82,6 +84,7 @@ impl Default for SimConfig {
             admins: 12,
             teams: 4,
             tags: 15,
+            tickets: None,
             token: "sim-token".to_string(),
             rate_limit: 0,
             latency_ms: (0, 0),
@@ -113,6 +116,9 @@ pub struct MutationReport {
     pub changed_contacts: usize,
     pub new_contacts: usize,
     pub deleted_conversations: usize,
+    pub new_tickets: usize,
+    pub changed_tickets: usize,
+    pub deleted_tickets: usize,
 }
 
 /// Ground truth for tests: every object exactly as the API would render it, conversations with ALL parts.
@@ -123,4 +129,9 @@ pub struct Snapshot {
     pub admins: Vec<serde_json::Value>,
     pub teams: Vec<serde_json::Value>,
     pub tags: Vec<serde_json::Value>,
+    /// Tickets with all their parts, in id order.
+    pub tickets: Vec<serde_json::Value>,
+    pub ticket_types: Vec<serde_json::Value>,
+    /// `GET /ticket_states` items.
+    pub ticket_states: Vec<serde_json::Value>,
 }

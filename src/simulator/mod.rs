@@ -32,7 +32,10 @@
 //! of conversations (fields that do not apply are left out, as the spec types them non-null),
 //! ~0.5% of conversations with 520-700 parts, `count_conversation_parts` = parts + 1, tags with
 //! `applied_at`/`applied_by`, empty 200 bodies, 429 without Retry-After.
-//! Not covered: companies (scroll/list), tickets, articles, segments with members.
+//! Tickets (`tickets`): types, states with categories, `ticket_parts`, search with the DSL (exact-second
+//! dates, `category` terms request/task/tracker), retrieve by API id (the inbox `ticket_id` answers 404),
+//! links to conversations, live changes.
+//! Not covered: companies (scroll/list), articles, segments with members.
 //!
 //! Checked against the 2.16 OpenAPI schemas by `tests/e2e/15-simulator-openapi.sh` (jsonschema).
 
@@ -47,7 +50,9 @@ mod render;
 mod routes;
 mod search;
 mod textgen;
+mod tickets;
 mod workspace;
+mod workspace_routes;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -269,7 +274,30 @@ impl Simulator {
             admins: (0..ws.admins.len()).map(|i| render::admin_json(ws, i)).collect(),
             teams: (0..ws.teams.len()).map(|i| render::team_json(ws, i)).collect(),
             tags: (0..ws.tags.len()).map(|i| render::tag_json(ws, i)).collect(),
+            tickets: ws
+                .tickets
+                .rows
+                .values()
+                .map(|t| tickets::ticket_json(ws, t))
+                .collect(),
+            ticket_types: (0..ws.tickets.types.len())
+                .map(|i| tickets::type_json(&ws.tickets, i))
+                .collect(),
+            ticket_states: tickets::states_json(&ws.tickets)["data"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
         }
+    }
+
+    /// Delete a ticket by its API id (404 afterwards; it leaves search without a trace).
+    pub fn delete_ticket(&self, id: &str) -> bool {
+        let Ok(id) = id.parse::<u64>() else {
+            return false;
+        };
+        let mut ws = self.shared.ws.write().expect("workspace");
+        ws.generation += 1;
+        ws.tickets.remove(id).is_some()
     }
 
     /// Ids of the conversations currently present (cheaper than a snapshot).

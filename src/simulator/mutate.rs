@@ -127,5 +127,6 @@ pub fn mutate(ws: &mut Workspace, fraction: f64) -> MutationReport {
             rep.deleted_conversations += 1;
         }
     }
+    (rep.new_tickets, rep.changed_tickets, rep.deleted_tickets) = super::tickets::mutate(ws, fraction);
     rep
 }

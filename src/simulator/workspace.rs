@@ -187,6 +187,8 @@ pub struct Workspace {
     pub contact_search_delay: i64,
     /// The latest `searchable_at` of any contact (search counts are not cached before it).
     pub max_searchable_at: i64,
+    /// Tickets, their types and states.
+    pub tickets: super::tickets::Tickets,
 }
 
 fn mix(a: u64, b: u64) -> u64 {
@@ -294,6 +296,7 @@ impl Workspace {
             rng: Rng::with_seed(cfg.seed ^ 0x5EED),
             contact_search_delay: 0,
             max_searchable_at: 0,
+            tickets: Default::default(),
         };
         for (i, c) in ws.contacts.iter().enumerate() {
             ws.contact_by_updated.insert((c.updated_at, i as u64));
@@ -321,6 +324,9 @@ impl Workspace {
             let conv = ws.gen_conversation(&mut rng, c_at, n_parts, now);
             ws.insert_conv(conv);
         }
+        // The rest of the workspace draws from its own seeds, so the conversations above stay the same.
+        let n_tickets = cfg.tickets.unwrap_or(n / 10);
+        ws.tickets = super::tickets::Tickets::generate(&ws, n_tickets, cfg.seed, now);
         ws
     }
 

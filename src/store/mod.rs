@@ -10,6 +10,7 @@ use std::time::Duration;
 pub mod metadata;
 pub mod read;
 pub mod write;
+pub mod write_tickets;
 
 /// (version, name, sql). Append only.
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -29,6 +30,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "completeness",
         include_str!("../../migrations/0004_completeness.sql"),
     ),
+    (5, "tickets", include_str!("../../migrations/0005_tickets.sql")),
 ];
 
 pub fn latest_version() -> i64 {

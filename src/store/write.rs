@@ -322,7 +322,7 @@ pub fn fts_body(c: &ConversationRecord) -> String {
     body
 }
 
-fn push_line(body: &mut String, text: &str) {
+pub(crate) fn push_line(body: &mut String, text: &str) {
     if !text.is_empty() {
         if !body.is_empty() {
             body.push('\n');
@@ -622,6 +622,9 @@ pub enum Table {
     Admins,
     Teams,
     Tags,
+    Tickets,
+    TicketTypes,
+    TicketStates,
 }
 
 impl Table {
@@ -633,6 +636,9 @@ impl Table {
             Table::Admins => "admins",
             Table::Teams => "teams",
             Table::Tags => "tags",
+            Table::Tickets => "tickets",
+            Table::TicketTypes => "ticket_types",
+            Table::TicketStates => "ticket_states",
         }
     }
 }

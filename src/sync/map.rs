@@ -124,3 +124,81 @@ pub fn tag(t: &Tag) -> TagRecord {
         name: t.name.clone(),
     }
 }
+
+pub fn ticket(t: &crate::intercom::Ticket) -> crate::store::write_tickets::TicketRecord {
+    let updated_at = t.updated_at.or(t.created_at).unwrap_or(0);
+    let state = t.ticket_state.as_ref();
+    let ttype = t.ticket_type.as_ref();
+    crate::store::write_tickets::TicketRecord {
+        id: t.id.clone(),
+        ticket_id: t.ticket_id.clone(),
+        title: t.title.clone(),
+        description: t.description.clone(),
+        category: t
+            .category
+            .clone()
+            .or_else(|| ttype.and_then(|x| x.category.clone())),
+        ticket_type_id: ttype.map(|x| x.id.clone()).filter(|s| !s.is_empty()),
+        ticket_type_name: ttype.and_then(|x| x.name.clone()),
+        ticket_state_id: state.map(|s| s.id.clone()).filter(|s| !s.is_empty()),
+        state_category: state.and_then(|s| s.category.clone()),
+        state_label: state.and_then(|s| s.internal_label.clone()),
+        open: t.open,
+        admin_assignee_id: t.admin_assignee_id.clone(),
+        team_assignee_id: t.team_assignee_id.clone(),
+        contact_ids: t.contacts.iter().map(|c| c.id.clone()).collect(),
+        created_at: t.created_at.unwrap_or(updated_at),
+        updated_at,
+        snoozed_until: t.snoozed_until,
+        is_shared: t.is_shared,
+        previous_ticket_state_id: t.previous_ticket_state_id.clone(),
+        links: t.linked.clone(),
+        with_parts: t.parts.is_some(),
+        parts: t.parts.iter().flatten().map(ticket_part).collect(),
+        parts_total: t.parts_total_count,
+        raw: t.raw.to_string(),
+    }
+}
+
+fn ticket_part(p: &crate::intercom::TicketPart) -> crate::store::write_tickets::TicketPartRecord {
+    let author = p.author.as_ref();
+    crate::store::write_tickets::TicketPartRecord {
+        id: p.id.clone(),
+        part_type: p.part_type.clone().unwrap_or_else(|| "unknown".into()),
+        body: p.body.clone(),
+        created_at: p.created_at.or(p.updated_at).unwrap_or(0),
+        updated_at: p.updated_at,
+        author_type: author.and_then(|a| a.r#type.clone()),
+        author_id: author.and_then(|a| a.id.clone()),
+        author_name: author.and_then(|a| a.name.clone()),
+        author_email: author.and_then(|a| a.email.clone()),
+        assigned_to_id: p.assigned_to.clone(),
+        ticket_state: p.ticket_state.clone(),
+        previous_ticket_state: p.previous_ticket_state.clone(),
+        redacted: p.redacted,
+    }
+}
+
+pub fn ticket_type(t: &crate::intercom::TicketType) -> crate::store::write_tickets::TicketTypeRecord {
+    crate::store::write_tickets::TicketTypeRecord {
+        id: t.id.clone(),
+        name: t.name.clone(),
+        category: t.category.clone(),
+        description: t.description.clone(),
+        archived: t.archived,
+        created_at: t.created_at,
+        updated_at: t.updated_at,
+        raw: t.raw.to_string(),
+    }
+}
+
+pub fn ticket_state(s: &crate::intercom::TicketState) -> crate::store::write_tickets::TicketStateRecord {
+    crate::store::write_tickets::TicketStateRecord {
+        id: s.id.clone(),
+        category: s.category.clone(),
+        internal_label: s.internal_label.clone(),
+        external_label: s.external_label.clone(),
+        archived: s.archived,
+        raw: s.raw.to_string(),
+    }
+}

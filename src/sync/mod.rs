@@ -13,6 +13,7 @@
 //! | `contacts.rs`      | contacts: cursor walk first, day-granular search after        |
 //! | `completeness.rs`  | stored vs Intercom's `total_count`; re-read and record a gap  |
 //! | `directory.rs`     | admins, teams, tags (full refresh)                            |
+//! | `tickets.rs`       | ticket types/states (full refresh), tickets by `updated_at`   |
 //! | `map.rs`           | Intercom models → store records                               |
 //! | `db.rs`            | the shared write connection on the blocking pool              |
 //! | `lock.rs`          | one sync at a time (`<db>.lock`)                              |
@@ -29,6 +30,7 @@ pub mod lock;
 pub mod map;
 pub mod progress;
 pub mod stop;
+pub mod tickets;
 
 use crate::cli::SyncArgs;
 use crate::config::Settings;
@@ -49,6 +51,11 @@ pub use stop::{EXIT_STOPPED, Stop, Stopped};
 pub const RESOURCE_CONVERSATIONS: &str = "conversations";
 pub const RESOURCE_CONTACTS: &str = "contacts";
 pub const DIRECTORY_RESOURCES: [&str; 3] = ["admins", "teams", "tags"];
+pub const RESOURCE_TICKETS: &str = "tickets";
+pub const RESOURCE_TICKET_TYPES: &str = "ticket_types";
+pub const RESOURCE_TICKET_STATES: &str = "ticket_states";
+/// The rest of the workspace, synced after conversations and contacts, each with its own row.
+pub const WORKSPACE_RESOURCES: [&str; 3] = [RESOURCE_TICKET_TYPES, RESOURCE_TICKET_STATES, RESOURCE_TICKETS];
 
 /// Re-read this many seconds below the high-water mark: Intercom's `>` may be inclusive or not, and
 /// clocks differ. Duplicates are harmless (the stored copy is compared before fetching).
@@ -126,6 +133,10 @@ pub struct SyncReport {
     pub concurrency_peak: u64,
     /// Conversations Intercom reports in the covered window that the store still lacks after the run.
     pub shortfall: u64,
+    /// Tickets written (with their parts), and deleted because Intercom confirmed them gone.
+    pub tickets: u64,
+    pub ticket_parts: u64,
+    pub tickets_deleted: u64,
     /// Conversations fetched by a re-read of the covered window that closed (part of) a shortfall.
     pub healed: u64,
 }
@@ -242,6 +253,7 @@ async fn sync_locked(
             for r in [OVERALL, RESOURCE_CONVERSATIONS, RESOURCE_CONTACTS]
                 .into_iter()
                 .chain(DIRECTORY_RESOURCES)
+                .chain(WORKSPACE_RESOURCES)
             {
                 metadata::mark_running(c, r, t_start)?;
             }
@@ -309,6 +321,9 @@ async fn sync_locked(
                 contacts_synced = report.contacts,
                 deleted = report.deleted,
                 contacts_deleted = report.contacts_deleted,
+                tickets_synced = report.tickets,
+                ticket_parts_synced = report.ticket_parts,
+                tickets_deleted = report.tickets_deleted,
                 deletions_refused = report.deletions_refused.len() as u64,
                 requests = report.requests,
                 rate_limited = report.rate_limited,
@@ -382,6 +397,12 @@ struct Run<'a> {
 
 impl Run<'_> {
     async fn all(&mut self) -> Result<()> {
+        self.conversations_and_contacts().await?;
+        self.ctx.stop.check()?;
+        self.tickets().await
+    }
+
+    async fn conversations_and_contacts(&mut self) -> Result<()> {
         self.directory().await?;
         self.directory().await?;
         self.ctx.stop.check()?;
@@ -604,6 +625,39 @@ impl Run<'_> {
             .db
             .call(move |c| completeness::record(c, RESOURCE_CONVERSATIONS, shortfall, t_end))
             .await
+    }
+
+    async fn tickets(&mut self) -> Result<()> {
+        self.begin(RESOURCE_TICKET_TYPES);
+        tickets::refresh_types_states(self.ctx).await?;
+        let full = MetaUpdate {
+            coverage_start: Some(0),
+            coverage_end: Some(self.t_start),
+            ..Default::default()
+        };
+        self.finish(RESOURCE_TICKET_TYPES, full.clone(), Table::TicketTypes)
+            .await?;
+        // One refresh: its requests are reported once, on 'ticket_types'.
+        self.mark = self.ctx.api.stats();
+        self.finish(RESOURCE_TICKET_STATES, full, Table::TicketStates)
+            .await?;
+        self.ctx.stop.check()?;
+        self.begin(RESOURCE_TICKETS);
+        let meta = self.ctx.db.call(|c| metadata::read(c, RESOURCE_TICKETS)).await?;
+        let reconcile = self.reconcile_due(meta.as_ref());
+        let hwm = meta.as_ref().and_then(|m| m.high_water_mark);
+        let out = tickets::sync(self.ctx, hwm, reconcile, self.t_start).await?;
+        self.report.tickets = out.written;
+        self.report.ticket_parts = out.parts;
+        self.report.tickets_deleted = out.deleted;
+        let u = MetaUpdate {
+            high_water_mark: out.hwm,
+            coverage_start: Some(0),
+            coverage_end: Some(self.t_start),
+            last_reconcile: (out.reconciled || hwm.is_none()).then_some(self.t_start),
+            ..Default::default()
+        };
+        self.finish(RESOURCE_TICKETS, u, Table::Tickets).await
     }
 
     async fn contacts(&mut self) -> Result<()> {

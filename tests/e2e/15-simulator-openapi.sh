@@ -102,6 +102,17 @@ check("POST /contacts/search", "contact_list", v)
 for c in cl["data"][:20]:
     s, v = req("GET", "/contacts/" + c["id"]); check("GET /contacts/%s" % c["id"], "contact", v)
 s, v = req("GET", "/conversations/1"); assert s == 404; check("404", "error", v)
+s, v = req("GET", "/ticket_types"); check("GET /ticket_types", "ticket_type_list", v)
+s, v = req("GET", "/ticket_states"); check("GET /ticket_states", "ticket_state_list", v)
+q = {"query": {"operator": "AND", "value": [{"field": "updated_at", "operator": ">", "value": 0},
+                                             {"field": "category", "operator": "IN", "value": ["request", "task", "tracker"]}]},
+     "sort": {"field": "updated_at", "order": "ascending"}, "pagination": {"per_page": 20}}
+s, tl = req("POST", "/tickets/search", q); check("POST /tickets/search", "ticket_list", tl)
+assert tl["tickets"], "the simulator has tickets"
+for t in tl["tickets"]:
+    s, v = req("GET", "/tickets/" + t["id"]); check("GET /tickets/%s" % t["id"], "ticket", v)
+s, v = req("GET", "/tickets/" + tl["tickets"][0]["ticket_id"]); assert s == 404, "the inbox ticket_id is not an API id"
+check("404 ticket by inbox id", "error", v)
 s, v = req("POST", "/contacts/search", {"sort": {"field": "updated_at", "order": "desc"}}); assert s == 400
 check("400 invalid_sort_order", "error", v)
 print(f"{checked} responses checked, {failures} with schema failures")

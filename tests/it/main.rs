@@ -16,3 +16,4 @@ mod newcomer;
 mod reconcile;
 mod simulator;
 mod sync;
+mod workspace_tickets;

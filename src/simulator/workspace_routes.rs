@@ -1,0 +1,58 @@
+//! Routes for the rest of the workspace: tickets (search, retrieve by API id, types, states), and
+//! whatever else [`super::routes`] does not serve. Faults, auth and rate limits were already applied by
+//! the one handler in front.
+
+use std::collections::HashMap;
+
+use axum::http::Method;
+use serde_json::{Value, json};
+
+use super::routes::{ApiError, Shared, err, not_found, search_endpoint, to_vec};
+use super::search::Kind;
+use super::tickets;
+use super::workspace::Workspace;
+
+pub fn dispatch(
+    sh: &Shared,
+    ws: &Workspace,
+    method: &Method,
+    segs: &[&str],
+    q: &HashMap<String, String>,
+    body: &[u8],
+) -> Result<Vec<u8>, ApiError> {
+    let _ = q;
+    let get = method == Method::GET;
+    let post = method == Method::POST;
+    let v: Value = match (segs, get, post) {
+        (["tickets", "search"], _, true) => {
+            return search_endpoint(sh, ws, Kind::Ticket, body, 20, false);
+        }
+        (["tickets", id], true, _) => {
+            let t = id
+                .parse::<u64>()
+                .ok()
+                .and_then(|id| ws.tickets.rows.get(&id))
+                .ok_or_else(|| err(404, "ticket_not_found", "Ticket not found"))?;
+            tickets::ticket_json(ws, t)
+        }
+        (["ticket_types"], true, _) => {
+            let data: Vec<Value> = (0..ws.tickets.types.len())
+                .map(|i| tickets::type_json(&ws.tickets, i))
+                .collect();
+            json!({"type": "list", "data": data})
+        }
+        (["ticket_types", id], true, _) => {
+            let i = ws
+                .tickets
+                .types
+                .iter()
+                .position(|t| t.id.to_string() == *id)
+                .ok_or_else(not_found)?;
+            tickets::type_json(&ws.tickets, i)
+        }
+        (["ticket_states"], true, _) => tickets::states_json(&ws.tickets),
+        (["segments"], true, _) => json!({"type": "segment.list", "segments": [], "pages": {}}),
+        _ => return Err(not_found()),
+    };
+    to_vec(&v)
+}
