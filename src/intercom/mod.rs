@@ -14,11 +14,13 @@
 //! | `endpoints.rs`  | one method per endpoint, envelope parsing                         |
 //! | `paginate.rs`   | pages as streams, bounded-concurrency conversation fetches        |
 //! | `models.rs`     | wire types; `lenient.rs` holds their serde helpers                |
+//! | `articles.rs`   | Help Center articles: models, the page-number walk                |
 //! | `tickets.rs`    | tickets, ticket types and states: models and endpoints            |
 //!
 //! *Architecture invariant:* the token appears only in the `Authorization` header (marked sensitive):
 //! never in a URL, a log line, an error or a `Debug` output.
 
+mod articles;
 mod concurrency;
 mod config;
 mod endpoints;
@@ -30,6 +32,7 @@ mod paginate;
 mod ratelimit;
 mod tickets;
 
+pub use articles::{Article, ArticleContent};
 pub use concurrency::{DEFAULT_CEILING as DEFAULT_CONCURRENCY, FLOOR as MIN_CONCURRENCY};
 pub use config::ApiConfig;
 pub use endpoints::Directory;

@@ -63,6 +63,8 @@ pub struct SimConfig {
     pub tags: usize,
     /// Number of tickets (default `conversations / 10`).
     pub tickets: Option<usize>,
+    /// Number of Help Center articles (default `conversations / 20 + 5`).
+    pub articles: Option<usize>,
     /// The bearer token the server accepts (default "sim-token").
     pub token: String,
     /// Requests per token per 10-second window; 0 = unlimited.
@@ -85,6 +87,7 @@ impl Default for SimConfig {
             teams: 4,
             tags: 15,
             tickets: None,
+            articles: None,
             token: "sim-token".to_string(),
             rate_limit: 0,
             latency_ms: (0, 0),
@@ -119,6 +122,9 @@ pub struct MutationReport {
     pub new_tickets: usize,
     pub changed_tickets: usize,
     pub deleted_tickets: usize,
+    pub new_articles: usize,
+    pub changed_articles: usize,
+    pub deleted_articles: usize,
 }
 
 /// Ground truth for tests: every object exactly as the API would render it, conversations with ALL parts.
@@ -134,4 +140,6 @@ pub struct Snapshot {
     pub ticket_types: Vec<serde_json::Value>,
     /// `GET /ticket_states` items.
     pub ticket_states: Vec<serde_json::Value>,
+    /// Help Center articles, newest `updated_at` first.
+    pub articles: Vec<serde_json::Value>,
 }

@@ -35,10 +35,13 @@
 //! Tickets (`tickets`): types, states with categories, `ticket_parts`, search with the DSL (exact-second
 //! dates, `category` terms request/task/tracker), retrieve by API id (the inbox `ticket_id` answers 404),
 //! links to conversations, live changes.
-//! Not covered: companies (scroll/list), articles, segments with members.
+//! Help Center articles (`articles`): published and draft, a French translation on about a third,
+//! `GET /articles` newest first with page numbers, `GET /articles/{id}`, live changes.
+//! Not covered: companies (scroll/list), segments with members.
 //!
 //! Checked against the 2.16 OpenAPI schemas by `tests/e2e/15-simulator-openapi.sh` (jsonschema).
 
+mod articles;
 pub mod config;
 mod cursor;
 mod faults;
@@ -287,7 +290,25 @@ impl Simulator {
                 .as_array()
                 .cloned()
                 .unwrap_or_default(),
+            articles: ws
+                .articles
+                .by_updated
+                .iter()
+                .rev()
+                .filter_map(|(_, id)| ws.articles.rows.get(id))
+                .map(|a| articles::article_json(ws, a))
+                .collect(),
         }
+    }
+
+    /// Delete a Help Center article (404 afterwards, gone from `GET /articles`).
+    pub fn delete_article(&self, id: &str) -> bool {
+        let Ok(id) = id.parse::<u64>() else {
+            return false;
+        };
+        let mut ws = self.shared.ws.write().expect("workspace");
+        ws.generation += 1;
+        ws.articles.remove(id).is_some()
     }
 
     /// Delete a ticket by its API id (404 afterwards; it leaves search without a trace).

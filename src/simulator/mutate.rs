@@ -128,5 +128,6 @@ pub fn mutate(ws: &mut Workspace, fraction: f64) -> MutationReport {
         }
     }
     (rep.new_tickets, rep.changed_tickets, rep.deleted_tickets) = super::tickets::mutate(ws, fraction);
+    (rep.new_articles, rep.changed_articles, rep.deleted_articles) = super::articles::mutate(ws, fraction);
     rep
 }

@@ -189,6 +189,8 @@ pub struct Workspace {
     pub max_searchable_at: i64,
     /// Tickets, their types and states.
     pub tickets: super::tickets::Tickets,
+    /// Help Center articles.
+    pub articles: super::articles::Articles,
 }
 
 fn mix(a: u64, b: u64) -> u64 {
@@ -297,6 +299,7 @@ impl Workspace {
             contact_search_delay: 0,
             max_searchable_at: 0,
             tickets: Default::default(),
+            articles: Default::default(),
         };
         for (i, c) in ws.contacts.iter().enumerate() {
             ws.contact_by_updated.insert((c.updated_at, i as u64));
@@ -327,6 +330,8 @@ impl Workspace {
         // The rest of the workspace draws from its own seeds, so the conversations above stay the same.
         let n_tickets = cfg.tickets.unwrap_or(n / 10);
         ws.tickets = super::tickets::Tickets::generate(&ws, n_tickets, cfg.seed, now);
+        let n_articles = cfg.articles.unwrap_or(n / 20 + 5);
+        ws.articles = super::articles::Articles::generate(&ws, n_articles, cfg.seed, now);
         ws
     }
 

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use axum::http::Method;
 use serde_json::{Value, json};
 
+use super::articles;
 use super::routes::{ApiError, Shared, err, not_found, search_endpoint, to_vec};
 use super::search::Kind;
 use super::tickets;
@@ -20,7 +21,6 @@ pub fn dispatch(
     q: &HashMap<String, String>,
     body: &[u8],
 ) -> Result<Vec<u8>, ApiError> {
-    let _ = q;
     let get = method == Method::GET;
     let post = method == Method::POST;
     let v: Value = match (segs, get, post) {
@@ -51,6 +51,28 @@ pub fn dispatch(
             tickets::type_json(&ws.tickets, i)
         }
         (["ticket_states"], true, _) => tickets::states_json(&ws.tickets),
+        (["articles"], true, _) => {
+            let num = |k: &str, default: usize| -> Result<usize, ApiError> {
+                q.get(k).map_or(Ok(default), |v| {
+                    v.parse::<usize>().map_err(|_| {
+                        err(
+                            400,
+                            "parameter_invalid",
+                            format!("{k} must be a positive integer"),
+                        )
+                    })
+                })
+            };
+            articles::list_json(ws, num("page", 1)?.max(1), num("per_page", 25)?.clamp(1, 250))
+        }
+        (["articles", id], true, _) => {
+            let a = id
+                .parse::<u64>()
+                .ok()
+                .and_then(|id| ws.articles.rows.get(&id))
+                .ok_or_else(not_found)?;
+            articles::article_json(ws, a)
+        }
         (["segments"], true, _) => json!({"type": "segment.list", "segments": [], "pages": {}}),
         _ => return Err(not_found()),
     };

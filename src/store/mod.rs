@@ -10,6 +10,7 @@ use std::time::Duration;
 pub mod metadata;
 pub mod read;
 pub mod write;
+pub mod write_articles;
 pub mod write_tickets;
 
 /// (version, name, sql). Append only.
@@ -31,6 +32,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0004_completeness.sql"),
     ),
     (5, "tickets", include_str!("../../migrations/0005_tickets.sql")),
+    (6, "articles", include_str!("../../migrations/0006_articles.sql")),
 ];
 
 pub fn latest_version() -> i64 {

@@ -625,6 +625,7 @@ pub enum Table {
     Tickets,
     TicketTypes,
     TicketStates,
+    Articles,
 }
 
 impl Table {
@@ -639,6 +640,7 @@ impl Table {
             Table::Tickets => "tickets",
             Table::TicketTypes => "ticket_types",
             Table::TicketStates => "ticket_states",
+            Table::Articles => "articles",
         }
     }
 }

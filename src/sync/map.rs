@@ -202,3 +202,34 @@ pub fn ticket_state(s: &crate::intercom::TicketState) -> crate::store::write_tic
         raw: s.raw.to_string(),
     }
 }
+
+pub fn article(a: &crate::intercom::Article) -> crate::store::write_articles::ArticleRecord {
+    use crate::store::write_articles::{ArticleContentRecord, ArticleRecord};
+    ArticleRecord {
+        id: a.id.clone(),
+        title: a.title.clone(),
+        description: a.description.clone(),
+        body: a.body.clone(),
+        state: a.state.clone(),
+        author_id: a.author_id.clone(),
+        default_locale: a.default_locale.clone().unwrap_or_else(|| "en".into()),
+        url: a.url.clone(),
+        parent_ids: a.parent_ids.clone(),
+        created_at: a.created_at,
+        updated_at: a.updated_at.or(a.created_at).unwrap_or(0),
+        translations: a
+            .translations
+            .iter()
+            .map(|t| ArticleContentRecord {
+                locale: t.locale.clone(),
+                title: t.title.clone(),
+                description: t.description.clone(),
+                body: t.body.clone(),
+                state: t.state.clone(),
+                url: t.url.clone(),
+                updated_at: t.updated_at,
+            })
+            .collect(),
+        raw: a.raw.to_string(),
+    }
+}

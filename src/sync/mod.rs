@@ -13,12 +13,14 @@
 //! | `contacts.rs`      | contacts: cursor walk first, day-granular search after        |
 //! | `completeness.rs`  | stored vs Intercom's `total_count`; re-read and record a gap  |
 //! | `directory.rs`     | admins, teams, tags (full refresh)                            |
+//! | `articles.rs`      | Help Center articles: newest-first pages, verified deletions  |
 //! | `tickets.rs`       | ticket types/states (full refresh), tickets by `updated_at`   |
 //! | `map.rs`           | Intercom models → store records                               |
 //! | `db.rs`            | the shared write connection on the blocking pool              |
 //! | `lock.rs`          | one sync at a time (`<db>.lock`)                              |
 //! | `progress.rs`      | `STATUS=` for systemd, a progress bar on a terminal           |
 
+pub mod articles;
 pub mod completeness;
 pub mod contacts;
 pub mod conversations;
@@ -54,8 +56,14 @@ pub const DIRECTORY_RESOURCES: [&str; 3] = ["admins", "teams", "tags"];
 pub const RESOURCE_TICKETS: &str = "tickets";
 pub const RESOURCE_TICKET_TYPES: &str = "ticket_types";
 pub const RESOURCE_TICKET_STATES: &str = "ticket_states";
+pub const RESOURCE_ARTICLES: &str = "articles";
 /// The rest of the workspace, synced after conversations and contacts, each with its own row.
-pub const WORKSPACE_RESOURCES: [&str; 3] = [RESOURCE_TICKET_TYPES, RESOURCE_TICKET_STATES, RESOURCE_TICKETS];
+pub const WORKSPACE_RESOURCES: [&str; 4] = [
+    RESOURCE_TICKET_TYPES,
+    RESOURCE_TICKET_STATES,
+    RESOURCE_TICKETS,
+    RESOURCE_ARTICLES,
+];
 
 /// Re-read this many seconds below the high-water mark: Intercom's `>` may be inclusive or not, and
 /// clocks differ. Duplicates are harmless (the stored copy is compared before fetching).
@@ -137,6 +145,9 @@ pub struct SyncReport {
     pub tickets: u64,
     pub ticket_parts: u64,
     pub tickets_deleted: u64,
+    /// Help Center articles written, and deleted because Intercom confirmed them gone.
+    pub articles: u64,
+    pub articles_deleted: u64,
     /// Conversations fetched by a re-read of the covered window that closed (part of) a shortfall.
     pub healed: u64,
 }
@@ -324,6 +335,8 @@ async fn sync_locked(
                 tickets_synced = report.tickets,
                 ticket_parts_synced = report.ticket_parts,
                 tickets_deleted = report.tickets_deleted,
+                articles_synced = report.articles,
+                articles_deleted = report.articles_deleted,
                 deletions_refused = report.deletions_refused.len() as u64,
                 requests = report.requests,
                 rate_limited = report.rate_limited,
@@ -399,7 +412,9 @@ impl Run<'_> {
     async fn all(&mut self) -> Result<()> {
         self.conversations_and_contacts().await?;
         self.ctx.stop.check()?;
-        self.tickets().await
+        self.tickets().await?;
+        self.ctx.stop.check()?;
+        self.articles().await
     }
 
     async fn conversations_and_contacts(&mut self) -> Result<()> {
@@ -658,6 +673,24 @@ impl Run<'_> {
             ..Default::default()
         };
         self.finish(RESOURCE_TICKETS, u, Table::Tickets).await
+    }
+
+    async fn articles(&mut self) -> Result<()> {
+        self.begin(RESOURCE_ARTICLES);
+        let meta = self.ctx.db.call(|c| metadata::read(c, RESOURCE_ARTICLES)).await?;
+        let reconcile = self.reconcile_due(meta.as_ref());
+        let hwm = meta.as_ref().and_then(|m| m.high_water_mark);
+        let out = articles::sync(self.ctx, hwm, reconcile, self.t_start).await?;
+        self.report.articles = out.written;
+        self.report.articles_deleted = out.deleted;
+        let u = MetaUpdate {
+            high_water_mark: out.hwm,
+            coverage_start: Some(0),
+            coverage_end: Some(self.t_start),
+            last_reconcile: out.walked_all.then_some(self.t_start),
+            ..Default::default()
+        };
+        self.finish(RESOURCE_ARTICLES, u, Table::Articles).await
     }
 
     async fn contacts(&mut self) -> Result<()> {

@@ -113,6 +113,10 @@ for t in tl["tickets"]:
     s, v = req("GET", "/tickets/" + t["id"]); check("GET /tickets/%s" % t["id"], "ticket", v)
 s, v = req("GET", "/tickets/" + tl["tickets"][0]["ticket_id"]); assert s == 404, "the inbox ticket_id is not an API id"
 check("404 ticket by inbox id", "error", v)
+s, al = req("GET", "/articles?per_page=50"); check("GET /articles", "article_list", al)
+assert al["data"] and al["data"][0]["updated_at"] >= al["data"][-1]["updated_at"], "newest first"
+for a in al["data"][:20]:
+    s, v = req("GET", "/articles/" + a["id"]); check("GET /articles/%s" % a["id"], "article", v)
 s, v = req("POST", "/contacts/search", {"sort": {"field": "updated_at", "order": "desc"}}); assert s == 400
 check("400 invalid_sort_order", "error", v)
 print(f"{checked} responses checked, {failures} with schema failures")

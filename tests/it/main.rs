@@ -16,4 +16,5 @@ mod newcomer;
 mod reconcile;
 mod simulator;
 mod sync;
+mod workspace_articles;
 mod workspace_tickets;
