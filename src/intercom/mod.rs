@@ -15,12 +15,14 @@
 //! | `paginate.rs`   | pages as streams, bounded-concurrency conversation fetches        |
 //! | `models.rs`     | wire types; `lenient.rs` holds their serde helpers                |
 //! | `articles.rs`   | Help Center articles: models, the page-number walk                |
+//! | `companies.rs`  | companies (the scroll) and segments: models and endpoints         |
 //! | `tickets.rs`    | tickets, ticket types and states: models and endpoints            |
 //!
 //! *Architecture invariant:* the token appears only in the `Authorization` header (marked sensitive):
 //! never in a URL, a log line, an error or a `Debug` output.
 
 mod articles;
+mod companies;
 mod concurrency;
 mod config;
 mod endpoints;
@@ -33,6 +35,7 @@ mod ratelimit;
 mod tickets;
 
 pub use articles::{Article, ArticleContent};
+pub use companies::{Company, Segment};
 pub use concurrency::{DEFAULT_CEILING as DEFAULT_CONCURRENCY, FLOOR as MIN_CONCURRENCY};
 pub use config::ApiConfig;
 pub use endpoints::Directory;

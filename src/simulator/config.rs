@@ -65,6 +65,10 @@ pub struct SimConfig {
     pub tickets: Option<usize>,
     /// Number of Help Center articles (default `conversations / 20 + 5`).
     pub articles: Option<usize>,
+    /// Number of companies (default `conversations / 10 + 5`).
+    pub companies: Option<usize>,
+    /// How long an unused companies scroll stays open (Intercom: one minute).
+    pub scroll_expiry_ms: u64,
     /// The bearer token the server accepts (default "sim-token").
     pub token: String,
     /// Requests per token per 10-second window; 0 = unlimited.
@@ -88,6 +92,8 @@ impl Default for SimConfig {
             tags: 15,
             tickets: None,
             articles: None,
+            companies: None,
+            scroll_expiry_ms: 60_000,
             token: "sim-token".to_string(),
             rate_limit: 0,
             latency_ms: (0, 0),
@@ -125,6 +131,10 @@ pub struct MutationReport {
     pub new_articles: usize,
     pub changed_articles: usize,
     pub deleted_articles: usize,
+    pub new_companies: usize,
+    pub changed_companies: usize,
+    pub deleted_companies: usize,
+    pub changed_segments: usize,
 }
 
 /// Ground truth for tests: every object exactly as the API would render it, conversations with ALL parts.
@@ -142,4 +152,7 @@ pub struct Snapshot {
     pub ticket_states: Vec<serde_json::Value>,
     /// Help Center articles, newest `updated_at` first.
     pub articles: Vec<serde_json::Value>,
+    /// Companies in scroll order.
+    pub companies: Vec<serde_json::Value>,
+    pub segments: Vec<serde_json::Value>,
 }

@@ -37,11 +37,16 @@
 //! links to conversations, live changes.
 //! Help Center articles (`articles`): published and draft, a French translation on about a third,
 //! `GET /articles` newest first with page numbers, `GET /articles/{id}`, live changes.
-//! Not covered: companies (scroll/list), segments with members.
+//! Companies (`companies`): contact links (and companies with no users), `GET /companies/scroll` (one
+//! open scroll, expiry, 500 "restart the scroll" via `Simulator::fail_next_scroll`), `POST
+//! /companies/list` (no companies without users, 10,000 cap), `GET /companies/{id}`; segments
+//! (`segments`): contact and company segments, `GET /segments/{id}`; live changes of both.
+//! Not covered: segment membership of contacts.
 //!
 //! Checked against the 2.16 OpenAPI schemas by `tests/e2e/15-simulator-openapi.sh` (jsonschema).
 
 mod articles;
+mod companies;
 pub mod config;
 mod cursor;
 mod faults;
@@ -52,6 +57,7 @@ mod ratelimit;
 mod render;
 mod routes;
 mod search;
+mod segments;
 mod textgen;
 mod tickets;
 mod workspace;
@@ -298,7 +304,38 @@ impl Simulator {
                 .filter_map(|(_, id)| ws.articles.rows.get(id))
                 .map(|a| articles::article_json(ws, a))
                 .collect(),
+            companies: ws
+                .companies
+                .rows
+                .values()
+                .map(|c| companies::company_json(ws, c))
+                .collect(),
+            segments: ws.segments.iter().map(segments::segment_json).collect(),
         }
+    }
+
+    /// Delete a company (404 afterwards, gone from scroll and list).
+    pub fn delete_company(&self, id: &str) -> bool {
+        let mut ws = self.shared.ws.write().expect("workspace");
+        ws.generation += 1;
+        let key = ws.companies.by_id.get(id).copied();
+        key.is_some_and(|k| ws.companies.remove(k).is_some())
+    }
+
+    /// Make the next companies scroll page (one asked for with a `scroll_param`) answer 500 "... restart the scroll operation" and drop the
+    /// open scroll (its `scroll_param` is dead afterwards).
+    pub fn fail_next_scroll(&self) {
+        let ws = self.shared.ws.read().expect("workspace");
+        ws.companies
+            .fail_next_scroll
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Open a companies scroll now (as another client of the workspace would) and leave it open; returns
+    /// whether it opened.
+    pub fn open_company_scroll(&self) -> bool {
+        let ws = self.shared.ws.read().expect("workspace");
+        companies::scroll(&ws, None).is_ok()
     }
 
     /// Delete a Help Center article (404 afterwards, gone from `GET /articles`).

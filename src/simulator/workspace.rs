@@ -191,6 +191,8 @@ pub struct Workspace {
     pub tickets: super::tickets::Tickets,
     /// Help Center articles.
     pub articles: super::articles::Articles,
+    pub companies: super::companies::Companies,
+    pub segments: Vec<super::segments::Segment>,
 }
 
 fn mix(a: u64, b: u64) -> u64 {
@@ -300,6 +302,8 @@ impl Workspace {
             max_searchable_at: 0,
             tickets: Default::default(),
             articles: Default::default(),
+            companies: Default::default(),
+            segments: super::segments::generate(now),
         };
         for (i, c) in ws.contacts.iter().enumerate() {
             ws.contact_by_updated.insert((c.updated_at, i as u64));
@@ -332,6 +336,9 @@ impl Workspace {
         ws.tickets = super::tickets::Tickets::generate(&ws, n_tickets, cfg.seed, now);
         let n_articles = cfg.articles.unwrap_or(n / 20 + 5);
         ws.articles = super::articles::Articles::generate(&ws, n_articles, cfg.seed, now);
+        let n_companies = cfg.companies.unwrap_or(n / 10 + 5);
+        ws.companies = super::companies::Companies::generate(&ws, n_companies, cfg.seed, now);
+        ws.companies.scroll_expiry = std::time::Duration::from_millis(cfg.scroll_expiry_ms);
         ws
     }
 

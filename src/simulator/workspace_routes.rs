@@ -8,8 +8,10 @@ use axum::http::Method;
 use serde_json::{Value, json};
 
 use super::articles;
+use super::companies;
 use super::routes::{ApiError, Shared, err, not_found, search_endpoint, to_vec};
 use super::search::Kind;
+use super::segments;
 use super::tickets;
 use super::workspace::Workspace;
 
@@ -73,7 +75,38 @@ pub fn dispatch(
                 .ok_or_else(not_found)?;
             articles::article_json(ws, a)
         }
-        (["segments"], true, _) => json!({"type": "segment.list", "segments": [], "pages": {}}),
+        (["segments"], true, _) => segments::list_json(ws),
+        (["segments", id], true, _) => ws
+            .segments
+            .iter()
+            .find(|s| s.id == *id)
+            .map(segments::segment_json)
+            .ok_or_else(not_found)?,
+        (["companies", "scroll"], true, _) => {
+            companies::scroll(ws, q.get("scroll_param").map(String::as_str))?
+        }
+        (["companies", "list"], _, true) => {
+            let num = |k: &str, default: usize| -> Result<usize, ApiError> {
+                q.get(k).map_or(Ok(default), |v| {
+                    v.parse::<usize>().map_err(|_| {
+                        err(
+                            400,
+                            "parameter_invalid",
+                            format!("{k} must be a positive integer"),
+                        )
+                    })
+                })
+            };
+            companies::list(ws, num("page", 1)?.max(1), num("per_page", 15)?.clamp(1, 60))?
+        }
+        (["companies", id], true, _) => {
+            let key = ws
+                .companies
+                .by_id
+                .get(*id)
+                .ok_or_else(|| err(404, "company_not_found", "Company Not Found"))?;
+            companies::company_json(ws, &ws.companies.rows[key])
+        }
         _ => return Err(not_found()),
     };
     to_vec(&v)

@@ -11,6 +11,7 @@ pub mod metadata;
 pub mod read;
 pub mod write;
 pub mod write_articles;
+pub mod write_companies;
 pub mod write_tickets;
 
 /// (version, name, sql). Append only.
@@ -33,6 +34,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (5, "tickets", include_str!("../../migrations/0005_tickets.sql")),
     (6, "articles", include_str!("../../migrations/0006_articles.sql")),
+    (
+        7,
+        "companies",
+        include_str!("../../migrations/0007_companies.sql"),
+    ),
 ];
 
 pub fn latest_version() -> i64 {

@@ -88,6 +88,10 @@ pub struct ContactRecord {
     pub last_seen_at: Option<i64>,
     pub tag_ids: Vec<String>,
     pub tags_complete: bool,
+    /// Company ids from the contact's nested list; `companies_complete` false when it said `has_more`
+    /// (then links are only added, never removed).
+    pub company_ids: Vec<String>,
+    pub companies_complete: bool,
     pub raw: String,
 }
 
@@ -398,6 +402,10 @@ pub fn write_contacts(
              WHERE coalesce(excluded.updated_at, 0) >= coalesce(contacts.updated_at, 0)",
         )?;
         let mut clear = tx.prepare_cached("DELETE FROM contact_tags WHERE contact_id = ?1")?;
+        let mut clear_companies = tx.prepare_cached("DELETE FROM contact_companies WHERE contact_id = ?1")?;
+        let mut company = tx.prepare_cached(
+            "INSERT OR IGNORE INTO contact_companies (contact_id, company_id) VALUES (?1, ?2)",
+        )?;
         let mut tag =
             tx.prepare_cached("INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) VALUES (?1, ?2)")?;
         for c in batch {
@@ -424,6 +432,12 @@ pub fn write_contacts(
             for t in &c.tag_ids {
                 tag.execute([&c.id, t])?;
             }
+            if c.companies_complete {
+                clear_companies.execute([&c.id])?;
+            }
+            for co in &c.company_ids {
+                company.execute([&c.id, co])?;
+            }
         }
     }
     extra(&tx)?;
@@ -448,9 +462,11 @@ pub fn delete_contacts(conn: &mut Connection, ids: &[String]) -> Result<u64> {
     {
         let mut row = tx.prepare_cached("DELETE FROM contacts WHERE id = ?1")?;
         let mut tags = tx.prepare_cached("DELETE FROM contact_tags WHERE contact_id = ?1")?;
+        let mut companies = tx.prepare_cached("DELETE FROM contact_companies WHERE contact_id = ?1")?;
         for id in ids {
             n += row.execute([id])? as u64;
             tags.execute([id])?;
+            companies.execute([id])?;
         }
     }
     tx.commit()?;
@@ -626,6 +642,8 @@ pub enum Table {
     TicketTypes,
     TicketStates,
     Articles,
+    Companies,
+    Segments,
 }
 
 impl Table {
@@ -641,6 +659,8 @@ impl Table {
             Table::TicketTypes => "ticket_types",
             Table::TicketStates => "ticket_states",
             Table::Articles => "articles",
+            Table::Companies => "companies",
+            Table::Segments => "segments",
         }
     }
 }

@@ -92,6 +92,8 @@ pub fn contact(c: &Contact) -> ContactRecord {
         last_seen_at: c.last_seen_at,
         tag_ids: c.tags.clone(),
         tags_complete: !c.tags_has_more,
+        company_ids: c.companies.clone(),
+        companies_complete: !c.companies_has_more,
         raw: c.raw.to_string(),
     }
 }
@@ -231,5 +233,40 @@ pub fn article(a: &crate::intercom::Article) -> crate::store::write_articles::Ar
             })
             .collect(),
         raw: a.raw.to_string(),
+    }
+}
+
+pub fn company(c: &crate::intercom::Company) -> crate::store::write_companies::CompanyRecord {
+    crate::store::write_companies::CompanyRecord {
+        id: c.id.clone(),
+        company_id: c.company_id.clone(),
+        name: c.name.clone(),
+        plan: c.plan.clone(),
+        size: c.size,
+        website: c.website.clone(),
+        industry: c.industry.clone(),
+        monthly_spend: c.monthly_spend,
+        session_count: c.session_count,
+        user_count: c.user_count,
+        created_at: c.created_at,
+        updated_at: c.updated_at.or(c.created_at).unwrap_or(0),
+        remote_created_at: c.remote_created_at,
+        last_request_at: c.last_request_at,
+        custom_attributes: c.custom_attributes.to_string(),
+        tag_ids: c.tag_ids.clone(),
+        segment_ids: c.segment_ids.clone(),
+        raw: c.raw.to_string(),
+    }
+}
+
+pub fn segment(s: &crate::intercom::Segment) -> crate::store::write_companies::SegmentRecord {
+    crate::store::write_companies::SegmentRecord {
+        id: s.id.clone(),
+        name: s.name.clone(),
+        person_type: s.person_type.clone(),
+        created_at: s.created_at,
+        updated_at: s.updated_at,
+        count: s.count,
+        raw: s.raw.to_string(),
     }
 }

@@ -14,6 +14,7 @@
 //! | `completeness.rs`  | stored vs Intercom's `total_count`; re-read and record a gap  |
 //! | `directory.rs`     | admins, teams, tags (full refresh)                            |
 //! | `articles.rs`      | Help Center articles: newest-first pages, verified deletions  |
+//! | `companies.rs`     | companies (a diffed full scroll each run) and segments        |
 //! | `tickets.rs`       | ticket types/states (full refresh), tickets by `updated_at`   |
 //! | `map.rs`           | Intercom models → store records                               |
 //! | `db.rs`            | the shared write connection on the blocking pool              |
@@ -21,6 +22,7 @@
 //! | `progress.rs`      | `STATUS=` for systemd, a progress bar on a terminal           |
 
 pub mod articles;
+pub mod companies;
 pub mod completeness;
 pub mod contacts;
 pub mod conversations;
@@ -57,12 +59,16 @@ pub const RESOURCE_TICKETS: &str = "tickets";
 pub const RESOURCE_TICKET_TYPES: &str = "ticket_types";
 pub const RESOURCE_TICKET_STATES: &str = "ticket_states";
 pub const RESOURCE_ARTICLES: &str = "articles";
+pub const RESOURCE_COMPANIES: &str = "companies";
+pub const RESOURCE_SEGMENTS: &str = "segments";
 /// The rest of the workspace, synced after conversations and contacts, each with its own row.
-pub const WORKSPACE_RESOURCES: [&str; 4] = [
+pub const WORKSPACE_RESOURCES: [&str; 6] = [
     RESOURCE_TICKET_TYPES,
     RESOURCE_TICKET_STATES,
     RESOURCE_TICKETS,
     RESOURCE_ARTICLES,
+    RESOURCE_COMPANIES,
+    RESOURCE_SEGMENTS,
 ];
 
 /// Re-read this many seconds below the high-water mark: Intercom's `>` may be inclusive or not, and
@@ -148,6 +154,13 @@ pub struct SyncReport {
     /// Help Center articles written, and deleted because Intercom confirmed them gone.
     pub articles: u64,
     pub articles_deleted: u64,
+    /// Companies written (new or changed since the stored copy), and deleted because Intercom
+    /// confirmed them gone; companies scrolls started again after a failure mid-way.
+    pub companies: u64,
+    pub companies_deleted: u64,
+    pub company_scroll_restarts: u64,
+    /// Segments listed.
+    pub segments: u64,
     /// Conversations fetched by a re-read of the covered window that closed (part of) a shortfall.
     pub healed: u64,
 }
@@ -337,6 +350,10 @@ async fn sync_locked(
                 tickets_deleted = report.tickets_deleted,
                 articles_synced = report.articles,
                 articles_deleted = report.articles_deleted,
+                companies_synced = report.companies,
+                companies_deleted = report.companies_deleted,
+                company_scroll_restarts = report.company_scroll_restarts,
+                segments_synced = report.segments,
                 deletions_refused = report.deletions_refused.len() as u64,
                 requests = report.requests,
                 rate_limited = report.rate_limited,
@@ -414,7 +431,11 @@ impl Run<'_> {
         self.ctx.stop.check()?;
         self.tickets().await?;
         self.ctx.stop.check()?;
-        self.articles().await
+        self.articles().await?;
+        self.ctx.stop.check()?;
+        self.segments().await?;
+        self.ctx.stop.check()?;
+        self.companies().await
     }
 
     async fn conversations_and_contacts(&mut self) -> Result<()> {
@@ -691,6 +712,34 @@ impl Run<'_> {
             ..Default::default()
         };
         self.finish(RESOURCE_ARTICLES, u, Table::Articles).await
+    }
+
+    async fn segments(&mut self) -> Result<()> {
+        self.begin(RESOURCE_SEGMENTS);
+        self.report.segments = companies::refresh_segments(self.ctx).await? as u64;
+        let u = MetaUpdate {
+            coverage_start: Some(0),
+            coverage_end: Some(self.t_start),
+            ..Default::default()
+        };
+        self.finish(RESOURCE_SEGMENTS, u, Table::Segments).await
+    }
+
+    async fn companies(&mut self) -> Result<()> {
+        self.begin(RESOURCE_COMPANIES);
+        let out = companies::sync(self.ctx, self.t_start).await?;
+        self.report.companies = out.written;
+        self.report.companies_deleted = out.deleted;
+        self.report.company_scroll_restarts = u64::from(out.restarts);
+        let u = MetaUpdate {
+            high_water_mark: out.hwm,
+            coverage_start: Some(0),
+            coverage_end: Some(self.t_start),
+            // Every run walks every company.
+            last_reconcile: Some(self.t_start),
+            ..Default::default()
+        };
+        self.finish(RESOURCE_COMPANIES, u, Table::Companies).await
     }
 
     async fn contacts(&mut self) -> Result<()> {

@@ -17,4 +17,5 @@ mod reconcile;
 mod simulator;
 mod sync;
 mod workspace_articles;
+mod workspace_companies;
 mod workspace_tickets;
