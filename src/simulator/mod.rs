@@ -314,6 +314,15 @@ impl Simulator {
         }
     }
 
+    /// Delete a segment (404 afterwards, gone from `GET /segments` and from companies' lists).
+    pub fn delete_segment(&self, id: &str) -> bool {
+        let mut ws = self.shared.ws.write().expect("workspace");
+        ws.generation += 1;
+        let before = ws.segments.len();
+        ws.segments.retain(|s| s.id != id);
+        ws.segments.len() < before
+    }
+
     /// Delete a company (404 afterwards, gone from scroll and list).
     pub fn delete_company(&self, id: &str) -> bool {
         let mut ws = self.shared.ws.write().expect("workspace");

@@ -2,7 +2,9 @@
 //!
 //! One run ([`sync_once`]): take the lock, refresh admins/teams/tags, run the conversation search pass
 //! (backfill on the first run, then incremental from the high-water mark), poll deletions, reconcile ids
-//! every `reconcile_hours`, sync contacts, and record each resource's outcome in `sync_metadata`.
+//! every `reconcile_hours`, sync contacts, then the rest of the workspace (ticket types and states,
+//! tickets, Help Center articles, segments, companies), and record each resource's outcome in
+//! `sync_metadata`.
 //!
 //! | file               | owns                                                          |
 //! |--------------------|---------------------------------------------------------------|

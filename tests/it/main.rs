@@ -18,4 +18,5 @@ mod simulator;
 mod sync;
 mod workspace_articles;
 mod workspace_companies;
+mod workspace_simulator;
 mod workspace_tickets;

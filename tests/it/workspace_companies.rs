@@ -262,3 +262,48 @@ async fn kill_9_mid_scroll_then_resume_loses_nothing() {
     assert_eq!(meta(&db, "companies").status, SyncState::Ok);
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn segments_are_refreshed_and_deleted_only_when_intercom_confirms() {
+    let sim = sim(100, cfg).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_path(&dir);
+    run(opts(&db, &sim)).await;
+    let names = |db: &Path| -> BTreeMap<String, String> {
+        let conn = Connection::open(db).unwrap();
+        conn.prepare("SELECT id, name FROM segments")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let want = |snap: &Snapshot| -> BTreeMap<String, String> {
+        snap.segments
+            .iter()
+            .map(|s| (id(&s["id"]), s["name"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    assert_eq!(names(&db), want(&sim.snapshot()));
+    sim.mutate(0.01);
+    let gone = id(&sim.snapshot().segments[0]["id"]);
+    assert!(sim.delete_segment(&gone));
+    let mut plain = opts(&db, &sim);
+    plain.full = false;
+    run(plain).await;
+    assert_eq!(
+        names(&db),
+        want(&sim.snapshot()),
+        "renamed, added and deleted segments"
+    );
+    let links: i64 = Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM company_segments WHERE segment_id = ?1",
+            [&gone],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(links, 0);
+    sim.shutdown().await;
+}
