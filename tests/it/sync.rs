@@ -18,6 +18,9 @@ pub(crate) async fn sim(conversations: usize, f: impl FnOnce(&mut SimConfig)) ->
     let mut cfg = SimConfig {
         conversations,
         seed: 7,
+        // A lost answer to the request opening a companies scroll leaves it open until it expires
+        // (Intercom: a minute); a short expiry keeps fault tests from waiting that out.
+        scroll_expiry_ms: 2_000,
         ..Default::default()
     };
     f(&mut cfg);
