@@ -15,7 +15,7 @@ pub const MAX_PER_PAGE: u32 = 150;
 /// `GET /conversations/deleted` allows at most 60 per page.
 pub const MAX_DELETED_PER_PAGE: u32 = 60;
 
-fn get(path: String, query: Vec<(&'static str, String)>) -> Call<'static> {
+pub(super) fn get(path: String, query: Vec<(&'static str, String)>) -> Call<'static> {
     Call {
         method: Method::GET,
         path,
@@ -24,12 +24,12 @@ fn get(path: String, query: Vec<(&'static str, String)>) -> Call<'static> {
     }
 }
 
-fn malformed(what: &str, e: impl std::fmt::Display) -> ApiError {
+pub(super) fn malformed(what: &str, e: impl std::fmt::Display) -> ApiError {
     ApiError::Malformed(format!("{what}: {e}"))
 }
 
 /// The array under `key`, taken out of the envelope.
-fn take_list(v: &mut Value, key: &str, what: &str) -> Result<Vec<Value>, ApiError> {
+pub(super) fn take_list(v: &mut Value, key: &str, what: &str) -> Result<Vec<Value>, ApiError> {
     match v.get_mut(key).map(Value::take) {
         Some(Value::Array(a)) => Ok(a),
         Some(Value::Null) => Ok(Vec::new()),
@@ -40,7 +40,7 @@ fn take_list(v: &mut Value, key: &str, what: &str) -> Result<Vec<Value>, ApiErro
 }
 
 /// A cursor page: items under `key`, `pages.next.starting_after`, `total_count`.
-fn cursor_page<T>(
+pub(super) fn cursor_page<T>(
     mut v: Value,
     key: &str,
     what: &str,
@@ -64,7 +64,12 @@ fn cursor_page<T>(
     })
 }
 
-fn search_body(query: &Value, sort: Option<&Value>, per_page: u32, starting_after: Option<&str>) -> Value {
+pub(super) fn search_body(
+    query: &Value,
+    sort: Option<&Value>,
+    per_page: u32,
+    starting_after: Option<&str>,
+) -> Value {
     let mut pagination = json!({ "per_page": per_page.clamp(1, MAX_PER_PAGE) });
     if let Some(c) = starting_after {
         pagination["starting_after"] = json!(c);
@@ -85,7 +90,7 @@ fn cursor_query(per_page: u32, starting_after: Option<&str>) -> Vec<(&'static st
 }
 
 /// `Ok(None)` for 404.
-fn found<T>(r: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
+pub(super) fn found<T>(r: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
     match r {
         Ok(v) => Ok(Some(v)),
         Err(ApiError::NotFound) => Ok(None),

@@ -14,10 +14,15 @@
 //! | `endpoints.rs`  | one method per endpoint, envelope parsing                         |
 //! | `paginate.rs`   | pages as streams, bounded-concurrency conversation fetches        |
 //! | `models.rs`     | wire types; `lenient.rs` holds their serde helpers                |
+//! | `articles.rs`   | Help Center articles: models, the page-number walk                |
+//! | `companies.rs`  | companies (the scroll) and segments: models and endpoints         |
+//! | `tickets.rs`    | tickets, ticket types and states: models and endpoints            |
 //!
 //! *Architecture invariant:* the token appears only in the `Authorization` header (marked sensitive):
 //! never in a URL, a log line, an error or a `Debug` output.
 
+mod articles;
+mod companies;
 mod concurrency;
 mod config;
 mod endpoints;
@@ -27,7 +32,10 @@ mod lenient;
 mod models;
 mod paginate;
 mod ratelimit;
+mod tickets;
 
+pub use articles::{Article, ArticleContent};
+pub use companies::{Company, Segment};
 pub use concurrency::{DEFAULT_CEILING as DEFAULT_CONCURRENCY, FLOOR as MIN_CONCURRENCY};
 pub use config::ApiConfig;
 pub use endpoints::Directory;
@@ -38,6 +46,7 @@ pub use models::{
     Rating, Source, Tag, TagRef, Team,
 };
 pub use paginate::MAX_PAGES;
+pub use tickets::{Ticket, TicketPart, TicketState, TicketType};
 
 use std::sync::Arc;
 

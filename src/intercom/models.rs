@@ -253,6 +253,11 @@ pub struct Contact {
     /// More tags than listed: fetch `GET /contacts/{id}/tags`.
     #[serde(skip)]
     pub tags_has_more: bool,
+    /// Company ids from the addressable list (at most 10; see `companies_has_more`).
+    #[serde(skip)]
+    pub companies: Vec<String>,
+    #[serde(skip)]
+    pub companies_has_more: bool,
     #[serde(skip)]
     pub raw: Value,
 }
@@ -341,6 +346,15 @@ impl Contact {
             .filter_map(|t| t.get("id").and_then(id_of))
             .collect();
         c.tags_has_more = tags
+            .and_then(|t| t.get("has_more"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let companies = raw.get("companies");
+        c.companies = nested_items(companies, "data")
+            .iter()
+            .filter_map(|t| t.get("id").and_then(id_of))
+            .collect();
+        c.companies_has_more = companies
             .and_then(|t| t.get("has_more"))
             .and_then(Value::as_bool)
             .unwrap_or(false);

@@ -61,6 +61,14 @@ pub struct SimConfig {
     pub admins: usize,
     pub teams: usize,
     pub tags: usize,
+    /// Number of tickets (default `conversations / 10`).
+    pub tickets: Option<usize>,
+    /// Number of Help Center articles (default `conversations / 20 + 5`).
+    pub articles: Option<usize>,
+    /// Number of companies (default `conversations / 10 + 5`).
+    pub companies: Option<usize>,
+    /// How long an unused companies scroll stays open (Intercom: one minute).
+    pub scroll_expiry_ms: u64,
     /// The bearer token the server accepts (default "sim-token").
     pub token: String,
     /// Requests per token per 10-second window; 0 = unlimited.
@@ -82,6 +90,10 @@ impl Default for SimConfig {
             admins: 12,
             teams: 4,
             tags: 15,
+            tickets: None,
+            articles: None,
+            companies: None,
+            scroll_expiry_ms: 60_000,
             token: "sim-token".to_string(),
             rate_limit: 0,
             latency_ms: (0, 0),
@@ -113,6 +125,16 @@ pub struct MutationReport {
     pub changed_contacts: usize,
     pub new_contacts: usize,
     pub deleted_conversations: usize,
+    pub new_tickets: usize,
+    pub changed_tickets: usize,
+    pub deleted_tickets: usize,
+    pub new_articles: usize,
+    pub changed_articles: usize,
+    pub deleted_articles: usize,
+    pub new_companies: usize,
+    pub changed_companies: usize,
+    pub deleted_companies: usize,
+    pub changed_segments: usize,
 }
 
 /// Ground truth for tests: every object exactly as the API would render it, conversations with ALL parts.
@@ -123,4 +145,14 @@ pub struct Snapshot {
     pub admins: Vec<serde_json::Value>,
     pub teams: Vec<serde_json::Value>,
     pub tags: Vec<serde_json::Value>,
+    /// Tickets with all their parts, in id order.
+    pub tickets: Vec<serde_json::Value>,
+    pub ticket_types: Vec<serde_json::Value>,
+    /// `GET /ticket_states` items.
+    pub ticket_states: Vec<serde_json::Value>,
+    /// Help Center articles, newest `updated_at` first.
+    pub articles: Vec<serde_json::Value>,
+    /// Companies in scroll order.
+    pub companies: Vec<serde_json::Value>,
+    pub segments: Vec<serde_json::Value>,
 }

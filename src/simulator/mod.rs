@@ -32,10 +32,21 @@
 //! of conversations (fields that do not apply are left out, as the spec types them non-null),
 //! ~0.5% of conversations with 520-700 parts, `count_conversation_parts` = parts + 1, tags with
 //! `applied_at`/`applied_by`, empty 200 bodies, 429 without Retry-After.
-//! Not covered: companies (scroll/list), tickets, articles, segments with members.
+//! Tickets (`tickets`): types, states with categories, `ticket_parts`, search with the DSL (exact-second
+//! dates, `category` terms request/task/tracker), retrieve by API id (the inbox `ticket_id` answers 404),
+//! links to conversations, live changes.
+//! Help Center articles (`articles`): published and draft, a French translation on about a third,
+//! `GET /articles` newest first with page numbers, `GET /articles/{id}`, live changes.
+//! Companies (`companies`): contact links (and companies with no users), `GET /companies/scroll` (one
+//! open scroll, expiry, 500 "restart the scroll" via `Simulator::fail_next_scroll`), `POST
+//! /companies/list` (no companies without users, 10,000 cap), `GET /companies/{id}`; segments
+//! (`segments`): contact and company segments, `GET /segments/{id}`; live changes of both.
+//! Not covered: segment membership of contacts.
 //!
 //! Checked against the 2.16 OpenAPI schemas by `tests/e2e/15-simulator-openapi.sh` (jsonschema).
 
+mod articles;
+mod companies;
 pub mod config;
 mod cursor;
 mod faults;
@@ -46,8 +57,11 @@ mod ratelimit;
 mod render;
 mod routes;
 mod search;
+mod segments;
 mod textgen;
+mod tickets;
 mod workspace;
+mod workspace_routes;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -269,7 +283,88 @@ impl Simulator {
             admins: (0..ws.admins.len()).map(|i| render::admin_json(ws, i)).collect(),
             teams: (0..ws.teams.len()).map(|i| render::team_json(ws, i)).collect(),
             tags: (0..ws.tags.len()).map(|i| render::tag_json(ws, i)).collect(),
+            tickets: ws
+                .tickets
+                .rows
+                .values()
+                .map(|t| tickets::ticket_json(ws, t))
+                .collect(),
+            ticket_types: (0..ws.tickets.types.len())
+                .map(|i| tickets::type_json(&ws.tickets, i))
+                .collect(),
+            ticket_states: tickets::states_json(&ws.tickets)["data"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+            articles: ws
+                .articles
+                .by_updated
+                .iter()
+                .rev()
+                .filter_map(|(_, id)| ws.articles.rows.get(id))
+                .map(|a| articles::article_json(ws, a))
+                .collect(),
+            companies: ws
+                .companies
+                .rows
+                .values()
+                .map(|c| companies::company_json(ws, c))
+                .collect(),
+            segments: ws.segments.iter().map(segments::segment_json).collect(),
         }
+    }
+
+    /// Delete a segment (404 afterwards, gone from `GET /segments` and from companies' lists).
+    pub fn delete_segment(&self, id: &str) -> bool {
+        let mut ws = self.shared.ws.write().expect("workspace");
+        ws.generation += 1;
+        let before = ws.segments.len();
+        ws.segments.retain(|s| s.id != id);
+        ws.segments.len() < before
+    }
+
+    /// Delete a company (404 afterwards, gone from scroll and list).
+    pub fn delete_company(&self, id: &str) -> bool {
+        let mut ws = self.shared.ws.write().expect("workspace");
+        ws.generation += 1;
+        let key = ws.companies.by_id.get(id).copied();
+        key.is_some_and(|k| ws.companies.remove(k).is_some())
+    }
+
+    /// Make the next companies scroll page (one asked for with a `scroll_param`) answer 500 "... restart the scroll operation" and drop the
+    /// open scroll (its `scroll_param` is dead afterwards).
+    pub fn fail_next_scroll(&self) {
+        let ws = self.shared.ws.read().expect("workspace");
+        ws.companies
+            .fail_next_scroll
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Open a companies scroll now (as another client of the workspace would) and leave it open; returns
+    /// whether it opened.
+    pub fn open_company_scroll(&self) -> bool {
+        let ws = self.shared.ws.read().expect("workspace");
+        companies::scroll(&ws, None).is_ok()
+    }
+
+    /// Delete a Help Center article (404 afterwards, gone from `GET /articles`).
+    pub fn delete_article(&self, id: &str) -> bool {
+        let Ok(id) = id.parse::<u64>() else {
+            return false;
+        };
+        let mut ws = self.shared.ws.write().expect("workspace");
+        ws.generation += 1;
+        ws.articles.remove(id).is_some()
+    }
+
+    /// Delete a ticket by its API id (404 afterwards; it leaves search without a trace).
+    pub fn delete_ticket(&self, id: &str) -> bool {
+        let Ok(id) = id.parse::<u64>() else {
+            return false;
+        };
+        let mut ws = self.shared.ws.write().expect("workspace");
+        ws.generation += 1;
+        ws.tickets.remove(id).is_some()
     }
 
     /// Ids of the conversations currently present (cheaper than a snapshot).

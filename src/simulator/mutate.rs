@@ -127,5 +127,10 @@ pub fn mutate(ws: &mut Workspace, fraction: f64) -> MutationReport {
             rep.deleted_conversations += 1;
         }
     }
+    (rep.new_tickets, rep.changed_tickets, rep.deleted_tickets) = super::tickets::mutate(ws, fraction);
+    (rep.new_articles, rep.changed_articles, rep.deleted_articles) = super::articles::mutate(ws, fraction);
+    (rep.new_companies, rep.changed_companies, rep.deleted_companies) =
+        super::companies::mutate(ws, fraction);
+    rep.changed_segments = super::segments::mutate(ws);
     rep
 }

@@ -386,7 +386,7 @@ pub fn contact_json(ws: &Workspace, c: &Contact) -> Value {
         "tags": {"type": "list", "data": tag_refs, "url": format!("/contacts/{}/tags", c.id),
                  "total_count": c.tags.len(), "has_more": c.tags.len() > 10},
         "notes": {"type": "list", "data": [], "url": format!("/contacts/{}/notes", c.id), "total_count": 0, "has_more": false},
-        "companies": {"type": "list", "data": [], "url": format!("/contacts/{}/companies", c.id), "total_count": 0, "has_more": false},
+    "companies": super::companies::contact_companies_json(ws, ws.contact_by_id.get(&c.id).copied().unwrap_or(usize::MAX), &c.id),
         "social_profiles": {"type": "list", "data": []},
         "opted_out_subscription_types": {"type": "list", "data": [], "url": sub_url, "total_count": 0, "has_more": false},
         "opted_in_subscription_types": {"type": "list", "data": [], "url": sub_url, "total_count": 0, "has_more": false},

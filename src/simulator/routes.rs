@@ -50,7 +50,7 @@ pub struct ApiError {
     pub link: Option<String>,
 }
 
-fn err(status: u16, code: &'static str, message: impl Into<String>) -> ApiError {
+pub(super) fn err(status: u16, code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError {
         status: StatusCode::from_u16(status).expect("valid status"),
         code,
@@ -59,7 +59,7 @@ fn err(status: u16, code: &'static str, message: impl Into<String>) -> ApiError 
     }
 }
 
-fn not_found() -> ApiError {
+pub(super) fn not_found() -> ApiError {
     err(404, "not_found", "Resource Not Found")
 }
 
@@ -264,7 +264,7 @@ fn query_map(uri: &axum::http::Uri) -> HashMap<String, String> {
         .unwrap_or_default()
 }
 
-fn to_vec(v: &Value) -> Result<Vec<u8>, ApiError> {
+pub(super) fn to_vec(v: &Value) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(v).map_err(|e| err(500, "server_error", e.to_string()))
 }
 
@@ -314,7 +314,6 @@ fn dispatch(
             let i = ws.tags.iter().position(|t| t.id.to_string() == *id);
             render::tag_json(ws, i.ok_or_else(|| err(404, "tag_not_found", "Tag not found"))?)
         }
-        (["segments"], true, _) => json!({"type": "segment.list", "segments": [], "pages": {}}),
         (["conversations"], true, _) => {
             let v = plain_list(sh, ws, Kind::Conversation, &q, 20)?;
             return faulty_page(sh, v, "conversations", &q);
@@ -371,7 +370,7 @@ fn dispatch(
             ws.contact_by_id.get(*id).ok_or_else(not_found)?;
             json!({"type": "list", "data": [], "pages": {"type": "pages", "page": 1, "per_page": 50, "total_pages": 0}, "total_count": 0})
         }
-        _ => return Err(not_found()),
+        _ => return super::workspace_routes::dispatch(sh, ws, method, &segs, &q, body),
     };
     to_vec(&v)
 }
@@ -396,7 +395,7 @@ fn faulty_page(
 }
 
 /// Apply the configured [`ListFault`] to a list answer (`after`: the cursor it was requested with).
-fn list_fault(sh: &Shared, mut v: Value, key: &str, after: Option<&str>) -> Value {
+pub(super) fn list_fault(sh: &Shared, mut v: Value, key: &str, after: Option<&str>) -> Value {
     let fault = sh.ctl.lock().expect("ctl").faults.list;
     let page = v["pages"]["page"].as_u64().unwrap_or(1);
     let paged = v.get("pages").is_some();
@@ -443,7 +442,7 @@ fn id_sort() -> Sort {
     }
 }
 
-fn json_body(body: &[u8]) -> Result<Value, ApiError> {
+pub(super) fn json_body(body: &[u8]) -> Result<Value, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
@@ -526,7 +525,7 @@ fn plain_list(
 }
 
 /// `POST /conversations/search` and `POST /contacts/search`: query DSL, sort and cursor in the body.
-fn search_endpoint(
+pub(super) fn search_endpoint(
     sh: &Shared,
     ws: &Workspace,
     kind: Kind,
@@ -593,6 +592,9 @@ fn list_search(
         (Kind::Contact, "updated_at") => &ws.contact_by_updated,
         (Kind::Contact, "created_at") => &ws.contact_by_created,
         (Kind::Contact, _) => &ws.contact_by_idx,
+        (Kind::Ticket, "updated_at") => &ws.tickets.by_updated,
+        (Kind::Ticket, "created_at") => &ws.tickets.by_created,
+        (Kind::Ticket, _) => &ws.tickets.by_id,
     };
     let time_sort = sort.field != "id";
     let bounds = if sort.field == "id" && kind == Kind::Contact {
@@ -604,7 +606,7 @@ fn list_search(
         None => None,
         Some(c) => {
             let key = match kind {
-                Kind::Conversation => c.id.parse::<u64>().ok(),
+                Kind::Conversation | Kind::Ticket => c.id.parse::<u64>().ok(),
                 Kind::Contact => ws.contact_by_id.get(&c.id).map(|i| *i as u64),
             };
             let key = key.ok_or_else(|| err(400, "client_error", cursor::BAD_CURSOR))?;
@@ -632,6 +634,11 @@ fn list_search(
                 ws,
                 c: &ws.contacts[k as usize],
             }),
+            Kind::Ticket => ws
+                .tickets
+                .rows
+                .get(&k)
+                .is_some_and(|t| query.matches(&super::tickets::TicketRow { ws, t })),
         }
     };
     let page = cursor::scan(index, bounds, sort.descending, after_key, per_page, matches);
@@ -659,7 +666,7 @@ fn list_search(
     let next = if page.has_more {
         page.rows.last().map(|&(s, k)| {
             let id = match kind {
-                Kind::Conversation => k.to_string(),
+                Kind::Conversation | Kind::Ticket => k.to_string(),
                 Kind::Contact => ws.contacts[k as usize].id.clone(),
             };
             cursor::encode(&Cursor {
@@ -695,6 +702,15 @@ fn list_search(
                 .map(|&(_, k)| render::contact_json(ws, &ws.contacts[k as usize]))
                 .collect();
             to_vec(&json!({"type": "list", "data": items, "total_count": total, "pages": pages}))
+        }
+        Kind::Ticket => {
+            let items: Vec<Value> = page
+                .rows
+                .iter()
+                .filter_map(|&(_, k)| ws.tickets.rows.get(&k))
+                .map(|t| super::tickets::ticket_json(ws, t))
+                .collect();
+            to_vec(&json!({"type": "ticket.list", "tickets": items, "total_count": total, "pages": pages}))
         }
     }
 }

@@ -14,6 +14,7 @@ use super::workspace::DAY;
 pub enum Kind {
     Conversation,
     Contact,
+    Ticket,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -74,6 +75,11 @@ pub fn field_type(kind: Kind, field: &str) -> Option<FType> {
         ) => Str,
         (Kind::Contact, "custom_attributes.seats") => Int,
         (Kind::Contact, "tag_id") => List,
+        (Kind::Ticket, "id" | "admin_assignee_id" | "team_assignee_id" | "ticket_type_id") => Int,
+        (Kind::Ticket, "created_at" | "updated_at" | "snoozed_until") => Date,
+        (Kind::Ticket, "title" | "description" | "category" | "state") => Str,
+        (Kind::Ticket, "open") => Bool,
+        (Kind::Ticket, "contact_ids" | "teammate_ids") => List,
         _ => return None,
     })
 }

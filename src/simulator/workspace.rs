@@ -187,6 +187,12 @@ pub struct Workspace {
     pub contact_search_delay: i64,
     /// The latest `searchable_at` of any contact (search counts are not cached before it).
     pub max_searchable_at: i64,
+    /// Tickets, their types and states.
+    pub tickets: super::tickets::Tickets,
+    /// Help Center articles.
+    pub articles: super::articles::Articles,
+    pub companies: super::companies::Companies,
+    pub segments: Vec<super::segments::Segment>,
 }
 
 fn mix(a: u64, b: u64) -> u64 {
@@ -294,6 +300,10 @@ impl Workspace {
             rng: Rng::with_seed(cfg.seed ^ 0x5EED),
             contact_search_delay: 0,
             max_searchable_at: 0,
+            tickets: Default::default(),
+            articles: Default::default(),
+            companies: Default::default(),
+            segments: super::segments::generate(now),
         };
         for (i, c) in ws.contacts.iter().enumerate() {
             ws.contact_by_updated.insert((c.updated_at, i as u64));
@@ -321,6 +331,14 @@ impl Workspace {
             let conv = ws.gen_conversation(&mut rng, c_at, n_parts, now);
             ws.insert_conv(conv);
         }
+        // The rest of the workspace draws from its own seeds, so the conversations above stay the same.
+        let n_tickets = cfg.tickets.unwrap_or(n / 10);
+        ws.tickets = super::tickets::Tickets::generate(&ws, n_tickets, cfg.seed, now);
+        let n_articles = cfg.articles.unwrap_or(n / 20 + 5);
+        ws.articles = super::articles::Articles::generate(&ws, n_articles, cfg.seed, now);
+        let n_companies = cfg.companies.unwrap_or(n / 10 + 5);
+        ws.companies = super::companies::Companies::generate(&ws, n_companies, cfg.seed, now);
+        ws.companies.scroll_expiry = std::time::Duration::from_millis(cfg.scroll_expiry_ms);
         ws
     }
 

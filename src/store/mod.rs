@@ -10,6 +10,9 @@ use std::time::Duration;
 pub mod metadata;
 pub mod read;
 pub mod write;
+pub mod write_articles;
+pub mod write_companies;
+pub mod write_tickets;
 
 /// (version, name, sql). Append only.
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -28,6 +31,13 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "completeness",
         include_str!("../../migrations/0004_completeness.sql"),
+    ),
+    (5, "tickets", include_str!("../../migrations/0005_tickets.sql")),
+    (6, "articles", include_str!("../../migrations/0006_articles.sql")),
+    (
+        7,
+        "companies",
+        include_str!("../../migrations/0007_companies.sql"),
     ),
 ];
 

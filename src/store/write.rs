@@ -88,6 +88,10 @@ pub struct ContactRecord {
     pub last_seen_at: Option<i64>,
     pub tag_ids: Vec<String>,
     pub tags_complete: bool,
+    /// Company ids from the contact's nested list; `companies_complete` false when it said `has_more`
+    /// (then links are only added, never removed).
+    pub company_ids: Vec<String>,
+    pub companies_complete: bool,
     pub raw: String,
 }
 
@@ -322,7 +326,7 @@ pub fn fts_body(c: &ConversationRecord) -> String {
     body
 }
 
-fn push_line(body: &mut String, text: &str) {
+pub(crate) fn push_line(body: &mut String, text: &str) {
     if !text.is_empty() {
         if !body.is_empty() {
             body.push('\n');
@@ -398,6 +402,10 @@ pub fn write_contacts(
              WHERE coalesce(excluded.updated_at, 0) >= coalesce(contacts.updated_at, 0)",
         )?;
         let mut clear = tx.prepare_cached("DELETE FROM contact_tags WHERE contact_id = ?1")?;
+        let mut clear_companies = tx.prepare_cached("DELETE FROM contact_companies WHERE contact_id = ?1")?;
+        let mut company = tx.prepare_cached(
+            "INSERT OR IGNORE INTO contact_companies (contact_id, company_id) VALUES (?1, ?2)",
+        )?;
         let mut tag =
             tx.prepare_cached("INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) VALUES (?1, ?2)")?;
         for c in batch {
@@ -424,6 +432,12 @@ pub fn write_contacts(
             for t in &c.tag_ids {
                 tag.execute([&c.id, t])?;
             }
+            if c.companies_complete {
+                clear_companies.execute([&c.id])?;
+            }
+            for co in &c.company_ids {
+                company.execute([&c.id, co])?;
+            }
         }
     }
     extra(&tx)?;
@@ -448,9 +462,11 @@ pub fn delete_contacts(conn: &mut Connection, ids: &[String]) -> Result<u64> {
     {
         let mut row = tx.prepare_cached("DELETE FROM contacts WHERE id = ?1")?;
         let mut tags = tx.prepare_cached("DELETE FROM contact_tags WHERE contact_id = ?1")?;
+        let mut companies = tx.prepare_cached("DELETE FROM contact_companies WHERE contact_id = ?1")?;
         for id in ids {
             n += row.execute([id])? as u64;
             tags.execute([id])?;
+            companies.execute([id])?;
         }
     }
     tx.commit()?;
@@ -622,6 +638,12 @@ pub enum Table {
     Admins,
     Teams,
     Tags,
+    Tickets,
+    TicketTypes,
+    TicketStates,
+    Articles,
+    Companies,
+    Segments,
 }
 
 impl Table {
@@ -633,6 +655,12 @@ impl Table {
             Table::Admins => "admins",
             Table::Teams => "teams",
             Table::Tags => "tags",
+            Table::Tickets => "tickets",
+            Table::TicketTypes => "ticket_types",
+            Table::TicketStates => "ticket_states",
+            Table::Articles => "articles",
+            Table::Companies => "companies",
+            Table::Segments => "segments",
         }
     }
 }

@@ -92,6 +92,8 @@ pub fn contact(c: &Contact) -> ContactRecord {
         last_seen_at: c.last_seen_at,
         tag_ids: c.tags.clone(),
         tags_complete: !c.tags_has_more,
+        company_ids: c.companies.clone(),
+        companies_complete: !c.companies_has_more,
         raw: c.raw.to_string(),
     }
 }
@@ -122,5 +124,149 @@ pub fn tag(t: &Tag) -> TagRecord {
     TagRecord {
         id: t.id.clone(),
         name: t.name.clone(),
+    }
+}
+
+pub fn ticket(t: &crate::intercom::Ticket) -> crate::store::write_tickets::TicketRecord {
+    let updated_at = t.updated_at.or(t.created_at).unwrap_or(0);
+    let state = t.ticket_state.as_ref();
+    let ttype = t.ticket_type.as_ref();
+    crate::store::write_tickets::TicketRecord {
+        id: t.id.clone(),
+        ticket_id: t.ticket_id.clone(),
+        title: t.title.clone(),
+        description: t.description.clone(),
+        category: t
+            .category
+            .clone()
+            .or_else(|| ttype.and_then(|x| x.category.clone())),
+        ticket_type_id: ttype.map(|x| x.id.clone()).filter(|s| !s.is_empty()),
+        ticket_type_name: ttype.and_then(|x| x.name.clone()),
+        ticket_state_id: state.map(|s| s.id.clone()).filter(|s| !s.is_empty()),
+        state_category: state.and_then(|s| s.category.clone()),
+        state_label: state.and_then(|s| s.internal_label.clone()),
+        open: t.open,
+        admin_assignee_id: t.admin_assignee_id.clone(),
+        team_assignee_id: t.team_assignee_id.clone(),
+        contact_ids: t.contacts.iter().map(|c| c.id.clone()).collect(),
+        created_at: t.created_at.unwrap_or(updated_at),
+        updated_at,
+        snoozed_until: t.snoozed_until,
+        is_shared: t.is_shared,
+        previous_ticket_state_id: t.previous_ticket_state_id.clone(),
+        links: t.linked.clone(),
+        with_parts: t.parts.is_some(),
+        parts: t.parts.iter().flatten().map(ticket_part).collect(),
+        parts_total: t.parts_total_count,
+        raw: t.raw.to_string(),
+    }
+}
+
+fn ticket_part(p: &crate::intercom::TicketPart) -> crate::store::write_tickets::TicketPartRecord {
+    let author = p.author.as_ref();
+    crate::store::write_tickets::TicketPartRecord {
+        id: p.id.clone(),
+        part_type: p.part_type.clone().unwrap_or_else(|| "unknown".into()),
+        body: p.body.clone(),
+        created_at: p.created_at.or(p.updated_at).unwrap_or(0),
+        updated_at: p.updated_at,
+        author_type: author.and_then(|a| a.r#type.clone()),
+        author_id: author.and_then(|a| a.id.clone()),
+        author_name: author.and_then(|a| a.name.clone()),
+        author_email: author.and_then(|a| a.email.clone()),
+        assigned_to_id: p.assigned_to.clone(),
+        ticket_state: p.ticket_state.clone(),
+        previous_ticket_state: p.previous_ticket_state.clone(),
+        redacted: p.redacted,
+    }
+}
+
+pub fn ticket_type(t: &crate::intercom::TicketType) -> crate::store::write_tickets::TicketTypeRecord {
+    crate::store::write_tickets::TicketTypeRecord {
+        id: t.id.clone(),
+        name: t.name.clone(),
+        category: t.category.clone(),
+        description: t.description.clone(),
+        archived: t.archived,
+        created_at: t.created_at,
+        updated_at: t.updated_at,
+        raw: t.raw.to_string(),
+    }
+}
+
+pub fn ticket_state(s: &crate::intercom::TicketState) -> crate::store::write_tickets::TicketStateRecord {
+    crate::store::write_tickets::TicketStateRecord {
+        id: s.id.clone(),
+        category: s.category.clone(),
+        internal_label: s.internal_label.clone(),
+        external_label: s.external_label.clone(),
+        archived: s.archived,
+        raw: s.raw.to_string(),
+    }
+}
+
+pub fn article(a: &crate::intercom::Article) -> crate::store::write_articles::ArticleRecord {
+    use crate::store::write_articles::{ArticleContentRecord, ArticleRecord};
+    ArticleRecord {
+        id: a.id.clone(),
+        title: a.title.clone(),
+        description: a.description.clone(),
+        body: a.body.clone(),
+        state: a.state.clone(),
+        author_id: a.author_id.clone(),
+        default_locale: a.default_locale.clone().unwrap_or_else(|| "en".into()),
+        url: a.url.clone(),
+        parent_ids: a.parent_ids.clone(),
+        created_at: a.created_at,
+        updated_at: a.updated_at.or(a.created_at).unwrap_or(0),
+        translations: a
+            .translations
+            .iter()
+            .map(|t| ArticleContentRecord {
+                locale: t.locale.clone(),
+                title: t.title.clone(),
+                description: t.description.clone(),
+                body: t.body.clone(),
+                state: t.state.clone(),
+                url: t.url.clone(),
+                updated_at: t.updated_at,
+            })
+            .collect(),
+        raw: a.raw.to_string(),
+    }
+}
+
+pub fn company(c: &crate::intercom::Company) -> crate::store::write_companies::CompanyRecord {
+    crate::store::write_companies::CompanyRecord {
+        id: c.id.clone(),
+        company_id: c.company_id.clone(),
+        name: c.name.clone(),
+        plan: c.plan.clone(),
+        size: c.size,
+        website: c.website.clone(),
+        industry: c.industry.clone(),
+        monthly_spend: c.monthly_spend,
+        session_count: c.session_count,
+        user_count: c.user_count,
+        created_at: c.created_at,
+        updated_at: c.updated_at.or(c.created_at).unwrap_or(0),
+        remote_created_at: c.remote_created_at,
+        last_request_at: c.last_request_at,
+        custom_attributes: c.custom_attributes.to_string(),
+        tag_ids: c.tag_ids.clone(),
+        segment_ids: c.segment_ids.clone(),
+        raw: c.raw.to_string(),
+    }
+}
+
+pub fn segment(s: &crate::intercom::Segment) -> crate::store::write_companies::SegmentRecord {
+    crate::store::write_companies::SegmentRecord {
+        id: s.id.clone(),
+        name: s.name.clone(),
+        person_type: s.person_type.clone(),
+        created_at: s.created_at,
+        updated_at: s.updated_at,
+        count: s.count,
+        raw: s.raw.to_string(),
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! One run ([`sync_once`]): take the lock, refresh admins/teams/tags, run the conversation search pass
 //! (backfill on the first run, then incremental from the high-water mark), poll deletions, reconcile ids
-//! every `reconcile_hours`, sync contacts, and record each resource's outcome in `sync_metadata`.
+//! every `reconcile_hours`, sync contacts, then the rest of the workspace (ticket types and states,
+//! tickets, Help Center articles, segments, companies), and record each resource's outcome in
+//! `sync_metadata`.
 //!
 //! | file               | owns                                                          |
 //! |--------------------|---------------------------------------------------------------|
@@ -13,11 +15,16 @@
 //! | `contacts.rs`      | contacts: cursor walk first, day-granular search after        |
 //! | `completeness.rs`  | stored vs Intercom's `total_count`; re-read and record a gap  |
 //! | `directory.rs`     | admins, teams, tags (full refresh)                            |
+//! | `articles.rs`      | Help Center articles: newest-first pages, verified deletions  |
+//! | `companies.rs`     | companies (a diffed full scroll each run) and segments        |
+//! | `tickets.rs`       | ticket types/states (full refresh), tickets by `updated_at`   |
 //! | `map.rs`           | Intercom models → store records                               |
 //! | `db.rs`            | the shared write connection on the blocking pool              |
 //! | `lock.rs`          | one sync at a time (`<db>.lock`)                              |
 //! | `progress.rs`      | `STATUS=` for systemd, a progress bar on a terminal           |
 
+pub mod articles;
+pub mod companies;
 pub mod completeness;
 pub mod contacts;
 pub mod conversations;
@@ -29,6 +36,7 @@ pub mod lock;
 pub mod map;
 pub mod progress;
 pub mod stop;
+pub mod tickets;
 
 use crate::cli::SyncArgs;
 use crate::config::Settings;
@@ -49,6 +57,21 @@ pub use stop::{EXIT_STOPPED, Stop, Stopped};
 pub const RESOURCE_CONVERSATIONS: &str = "conversations";
 pub const RESOURCE_CONTACTS: &str = "contacts";
 pub const DIRECTORY_RESOURCES: [&str; 3] = ["admins", "teams", "tags"];
+pub const RESOURCE_TICKETS: &str = "tickets";
+pub const RESOURCE_TICKET_TYPES: &str = "ticket_types";
+pub const RESOURCE_TICKET_STATES: &str = "ticket_states";
+pub const RESOURCE_ARTICLES: &str = "articles";
+pub const RESOURCE_COMPANIES: &str = "companies";
+pub const RESOURCE_SEGMENTS: &str = "segments";
+/// The rest of the workspace, synced after conversations and contacts, each with its own row.
+pub const WORKSPACE_RESOURCES: [&str; 6] = [
+    RESOURCE_TICKET_TYPES,
+    RESOURCE_TICKET_STATES,
+    RESOURCE_TICKETS,
+    RESOURCE_ARTICLES,
+    RESOURCE_COMPANIES,
+    RESOURCE_SEGMENTS,
+];
 
 /// Re-read this many seconds below the high-water mark: Intercom's `>` may be inclusive or not, and
 /// clocks differ. Duplicates are harmless (the stored copy is compared before fetching).
@@ -126,6 +149,20 @@ pub struct SyncReport {
     pub concurrency_peak: u64,
     /// Conversations Intercom reports in the covered window that the store still lacks after the run.
     pub shortfall: u64,
+    /// Tickets written (with their parts), and deleted because Intercom confirmed them gone.
+    pub tickets: u64,
+    pub ticket_parts: u64,
+    pub tickets_deleted: u64,
+    /// Help Center articles written, and deleted because Intercom confirmed them gone.
+    pub articles: u64,
+    pub articles_deleted: u64,
+    /// Companies written (new or changed since the stored copy), and deleted because Intercom
+    /// confirmed them gone; companies scrolls started again after a failure mid-way.
+    pub companies: u64,
+    pub companies_deleted: u64,
+    pub company_scroll_restarts: u64,
+    /// Segments listed.
+    pub segments: u64,
     /// Conversations fetched by a re-read of the covered window that closed (part of) a shortfall.
     pub healed: u64,
 }
@@ -242,6 +279,7 @@ async fn sync_locked(
             for r in [OVERALL, RESOURCE_CONVERSATIONS, RESOURCE_CONTACTS]
                 .into_iter()
                 .chain(DIRECTORY_RESOURCES)
+                .chain(WORKSPACE_RESOURCES)
             {
                 metadata::mark_running(c, r, t_start)?;
             }
@@ -309,6 +347,15 @@ async fn sync_locked(
                 contacts_synced = report.contacts,
                 deleted = report.deleted,
                 contacts_deleted = report.contacts_deleted,
+                tickets_synced = report.tickets,
+                ticket_parts_synced = report.ticket_parts,
+                tickets_deleted = report.tickets_deleted,
+                articles_synced = report.articles,
+                articles_deleted = report.articles_deleted,
+                companies_synced = report.companies,
+                companies_deleted = report.companies_deleted,
+                company_scroll_restarts = report.company_scroll_restarts,
+                segments_synced = report.segments,
                 deletions_refused = report.deletions_refused.len() as u64,
                 requests = report.requests,
                 rate_limited = report.rate_limited,
@@ -382,6 +429,18 @@ struct Run<'a> {
 
 impl Run<'_> {
     async fn all(&mut self) -> Result<()> {
+        self.conversations_and_contacts().await?;
+        self.ctx.stop.check()?;
+        self.tickets().await?;
+        self.ctx.stop.check()?;
+        self.articles().await?;
+        self.ctx.stop.check()?;
+        self.segments().await?;
+        self.ctx.stop.check()?;
+        self.companies().await
+    }
+
+    async fn conversations_and_contacts(&mut self) -> Result<()> {
         self.directory().await?;
         self.ctx.stop.check()?;
         let meta = self
@@ -603,6 +662,85 @@ impl Run<'_> {
             .db
             .call(move |c| completeness::record(c, RESOURCE_CONVERSATIONS, shortfall, t_end))
             .await
+    }
+
+    async fn tickets(&mut self) -> Result<()> {
+        self.begin(RESOURCE_TICKET_TYPES);
+        tickets::refresh_types_states(self.ctx).await?;
+        let full = MetaUpdate {
+            coverage_start: Some(0),
+            coverage_end: Some(self.t_start),
+            ..Default::default()
+        };
+        self.finish(RESOURCE_TICKET_TYPES, full.clone(), Table::TicketTypes)
+            .await?;
+        // One refresh: its requests are reported once, on 'ticket_types'.
+        self.mark = self.ctx.api.stats();
+        self.finish(RESOURCE_TICKET_STATES, full, Table::TicketStates)
+            .await?;
+        self.ctx.stop.check()?;
+        self.begin(RESOURCE_TICKETS);
+        let meta = self.ctx.db.call(|c| metadata::read(c, RESOURCE_TICKETS)).await?;
+        let reconcile = self.reconcile_due(meta.as_ref());
+        let hwm = meta.as_ref().and_then(|m| m.high_water_mark);
+        let out = tickets::sync(self.ctx, hwm, reconcile, self.t_start).await?;
+        self.report.tickets = out.written;
+        self.report.ticket_parts = out.parts;
+        self.report.tickets_deleted = out.deleted;
+        let u = MetaUpdate {
+            high_water_mark: out.hwm,
+            coverage_start: Some(0),
+            coverage_end: Some(self.t_start),
+            last_reconcile: (out.reconciled || hwm.is_none()).then_some(self.t_start),
+            ..Default::default()
+        };
+        self.finish(RESOURCE_TICKETS, u, Table::Tickets).await
+    }
+
+    async fn articles(&mut self) -> Result<()> {
+        self.begin(RESOURCE_ARTICLES);
+        let meta = self.ctx.db.call(|c| metadata::read(c, RESOURCE_ARTICLES)).await?;
+        let reconcile = self.reconcile_due(meta.as_ref());
+        let hwm = meta.as_ref().and_then(|m| m.high_water_mark);
+        let out = articles::sync(self.ctx, hwm, reconcile, self.t_start).await?;
+        self.report.articles = out.written;
+        self.report.articles_deleted = out.deleted;
+        let u = MetaUpdate {
+            high_water_mark: out.hwm,
+            coverage_start: Some(0),
+            coverage_end: Some(self.t_start),
+            last_reconcile: out.walked_all.then_some(self.t_start),
+            ..Default::default()
+        };
+        self.finish(RESOURCE_ARTICLES, u, Table::Articles).await
+    }
+
+    async fn segments(&mut self) -> Result<()> {
+        self.begin(RESOURCE_SEGMENTS);
+        self.report.segments = companies::refresh_segments(self.ctx).await? as u64;
+        let u = MetaUpdate {
+            coverage_start: Some(0),
+            coverage_end: Some(self.t_start),
+            ..Default::default()
+        };
+        self.finish(RESOURCE_SEGMENTS, u, Table::Segments).await
+    }
+
+    async fn companies(&mut self) -> Result<()> {
+        self.begin(RESOURCE_COMPANIES);
+        let out = companies::sync(self.ctx, self.t_start).await?;
+        self.report.companies = out.written;
+        self.report.companies_deleted = out.deleted;
+        self.report.company_scroll_restarts = u64::from(out.restarts);
+        let u = MetaUpdate {
+            high_water_mark: out.hwm,
+            coverage_start: Some(0),
+            coverage_end: Some(self.t_start),
+            // Every run walks every company.
+            last_reconcile: Some(self.t_start),
+            ..Default::default()
+        };
+        self.finish(RESOURCE_COMPANIES, u, Table::Companies).await
     }
 
     async fn contacts(&mut self) -> Result<()> {

@@ -102,6 +102,38 @@ check("POST /contacts/search", "contact_list", v)
 for c in cl["data"][:20]:
     s, v = req("GET", "/contacts/" + c["id"]); check("GET /contacts/%s" % c["id"], "contact", v)
 s, v = req("GET", "/conversations/1"); assert s == 404; check("404", "error", v)
+s, v = req("GET", "/ticket_types"); check("GET /ticket_types", "ticket_type_list", v)
+s, v = req("GET", "/ticket_states"); check("GET /ticket_states", "ticket_state_list", v)
+q = {"query": {"operator": "AND", "value": [{"field": "updated_at", "operator": ">", "value": 0},
+                                             {"field": "category", "operator": "IN", "value": ["request", "task", "tracker"]}]},
+     "sort": {"field": "updated_at", "order": "ascending"}, "pagination": {"per_page": 20}}
+s, tl = req("POST", "/tickets/search", q); check("POST /tickets/search", "ticket_list", tl)
+assert tl["tickets"], "the simulator has tickets"
+for t in tl["tickets"]:
+    s, v = req("GET", "/tickets/" + t["id"]); check("GET /tickets/%s" % t["id"], "ticket", v)
+s, v = req("GET", "/tickets/" + tl["tickets"][0]["ticket_id"]); assert s == 404, "the inbox ticket_id is not an API id"
+check("404 ticket by inbox id", "error", v)
+s, al = req("GET", "/articles?per_page=50"); check("GET /articles", "article_list", al)
+assert al["data"] and al["data"][0]["updated_at"] >= al["data"][-1]["updated_at"], "newest first"
+for a in al["data"][:20]:
+    s, v = req("GET", "/articles/" + a["id"]); check("GET /articles/%s" % a["id"], "article", v)
+s, v = req("GET", "/segments"); check("GET /segments", "segment_list", v)
+for g in v["segments"]:
+    s, v2 = req("GET", "/segments/" + g["id"]); check("GET /segments/%s" % g["id"], "segment", v2)
+s, sc = req("GET", "/companies/scroll"); check("GET /companies/scroll", "company_scroll", sc)
+assert sc["data"], "the simulator has companies"
+s, v = req("GET", "/companies/scroll"); assert s == 400, "one open scroll per workspace"
+check("400 scroll already exists", "error", v)
+while True:
+    s, v = req("GET", "/companies/scroll?scroll_param=" + sc["scroll_param"]); assert s == 200
+    check("GET /companies/scroll (next)", "company_scroll", v)
+    if not v["data"]:
+        break
+for c in sc["data"][:20]:
+    s, v = req("GET", "/companies/" + c["id"]); check("GET /companies/%s" % c["id"], "company", v)
+s, v = req("POST", "/companies/list?per_page=20"); check("POST /companies/list", "company_list", v)
+assert all(c["user_count"] > 0 for c in v["data"]), "companies without users are not listed"
+s, v = req("GET", "/companies/nope"); assert s == 404; check("404 company", "error", v)
 s, v = req("POST", "/contacts/search", {"sort": {"field": "updated_at", "order": "desc"}}); assert s == 400
 check("400 invalid_sort_order", "error", v)
 print(f"{checked} responses checked, {failures} with schema failures")

@@ -17,3 +17,7 @@ mod newcomer;
 mod reconcile;
 mod simulator;
 mod sync;
+mod workspace_articles;
+mod workspace_companies;
+mod workspace_simulator;
+mod workspace_tickets;

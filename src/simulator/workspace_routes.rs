@@ -1,0 +1,113 @@
+//! Routes for the rest of the workspace: tickets (search, retrieve by API id, types, states), and
+//! whatever else [`super::routes`] does not serve. Faults, auth and rate limits were already applied by
+//! the one handler in front.
+
+use std::collections::HashMap;
+
+use axum::http::Method;
+use serde_json::{Value, json};
+
+use super::articles;
+use super::companies;
+use super::routes::{ApiError, Shared, err, not_found, search_endpoint, to_vec};
+use super::search::Kind;
+use super::segments;
+use super::tickets;
+use super::workspace::Workspace;
+
+pub fn dispatch(
+    sh: &Shared,
+    ws: &Workspace,
+    method: &Method,
+    segs: &[&str],
+    q: &HashMap<String, String>,
+    body: &[u8],
+) -> Result<Vec<u8>, ApiError> {
+    let get = method == Method::GET;
+    let post = method == Method::POST;
+    let v: Value = match (segs, get, post) {
+        (["tickets", "search"], _, true) => {
+            return search_endpoint(sh, ws, Kind::Ticket, body, 20, false);
+        }
+        (["tickets", id], true, _) => {
+            let t = id
+                .parse::<u64>()
+                .ok()
+                .and_then(|id| ws.tickets.rows.get(&id))
+                .ok_or_else(|| err(404, "ticket_not_found", "Ticket not found"))?;
+            tickets::ticket_json(ws, t)
+        }
+        (["ticket_types"], true, _) => {
+            let data: Vec<Value> = (0..ws.tickets.types.len())
+                .map(|i| tickets::type_json(&ws.tickets, i))
+                .collect();
+            json!({"type": "list", "data": data})
+        }
+        (["ticket_types", id], true, _) => {
+            let i = ws
+                .tickets
+                .types
+                .iter()
+                .position(|t| t.id.to_string() == *id)
+                .ok_or_else(not_found)?;
+            tickets::type_json(&ws.tickets, i)
+        }
+        (["ticket_states"], true, _) => tickets::states_json(&ws.tickets),
+        (["articles"], true, _) => {
+            let num = |k: &str, default: usize| -> Result<usize, ApiError> {
+                q.get(k).map_or(Ok(default), |v| {
+                    v.parse::<usize>().map_err(|_| {
+                        err(
+                            400,
+                            "parameter_invalid",
+                            format!("{k} must be a positive integer"),
+                        )
+                    })
+                })
+            };
+            articles::list_json(ws, num("page", 1)?.max(1), num("per_page", 25)?.clamp(1, 250))
+        }
+        (["articles", id], true, _) => {
+            let a = id
+                .parse::<u64>()
+                .ok()
+                .and_then(|id| ws.articles.rows.get(&id))
+                .ok_or_else(not_found)?;
+            articles::article_json(ws, a)
+        }
+        (["segments"], true, _) => segments::list_json(ws),
+        (["segments", id], true, _) => ws
+            .segments
+            .iter()
+            .find(|s| s.id == *id)
+            .map(segments::segment_json)
+            .ok_or_else(not_found)?,
+        (["companies", "scroll"], true, _) => {
+            companies::scroll(ws, q.get("scroll_param").map(String::as_str))?
+        }
+        (["companies", "list"], _, true) => {
+            let num = |k: &str, default: usize| -> Result<usize, ApiError> {
+                q.get(k).map_or(Ok(default), |v| {
+                    v.parse::<usize>().map_err(|_| {
+                        err(
+                            400,
+                            "parameter_invalid",
+                            format!("{k} must be a positive integer"),
+                        )
+                    })
+                })
+            };
+            companies::list(ws, num("page", 1)?.max(1), num("per_page", 15)?.clamp(1, 60))?
+        }
+        (["companies", id], true, _) => {
+            let key = ws
+                .companies
+                .by_id
+                .get(*id)
+                .ok_or_else(|| err(404, "company_not_found", "Company Not Found"))?;
+            companies::company_json(ws, &ws.companies.rows[key])
+        }
+        _ => return Err(not_found()),
+    };
+    to_vec(&v)
+}
