@@ -1,5 +1,5 @@
-//! The `sync_metadata` table: per resource ('conversations', 'contacts', 'admins', 'teams', 'tags') and an
-//! 'overall' row. The sync writes it; `status`, the MCP server (`get_sync_status`, `data_as_of` on every
+//! The `sync_metadata` table: per resource ('conversations', 'contacts', 'admins', 'teams', 'tags', 'tickets',
+//! 'ticket_types', 'ticket_states', 'articles', 'companies', 'segments') and an 'overall' row. The sync writes it; `status`, the MCP server (`get_sync_status`, `data_as_of` on every
 //! answer) and the client library (cache-or-REST decision) read it.
 
 use crate::model::Freshness;
