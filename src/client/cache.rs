@@ -333,6 +333,12 @@ impl Mcp {
         }
     }
 
+    /// Call a tool and return its structured content; `Ok(None)` when the tool says the object is not in
+    /// the cache.
+    pub async fn tool(&self, name: &'static str, args: Map<String, Value>) -> Result<Option<Value>> {
+        self.raw(name, args).await
+    }
+
     async fn call<T: DeserializeOwned>(&self, name: &'static str, args: Map<String, Value>) -> Result<T> {
         self.call_opt(name, args)
             .await?

@@ -495,6 +495,44 @@ impl Client {
         self.answer(window, opts, cache, rest).await
     }
 
+    /// The per-request flow around caller-supplied paths, for callers that ask more than the methods above
+    /// (the MCP proxy forwards whole tool calls): `cache` answers `Ok(None)` when the cache does not hold
+    /// the object, `rest` is asked only when the decision (or a cache miss) says so. `window_start` as for
+    /// [`decide`]: None for a lookup by id, `Some(0)` for a search over all time.
+    pub async fn answer_with<T>(
+        &self,
+        window_start: Option<i64>,
+        opts: &CallOptions,
+        cache: impl Future<Output = anyhow::Result<Option<T>>>,
+        rest: impl Future<Output = Result<T, rest::RestError>>,
+    ) -> Result<Answer<T>, ClientError> {
+        let cache = async {
+            Ok(match cache.await? {
+                Some(t) => CacheAnswer::Hit(t),
+                None => CacheAnswer::Miss,
+            })
+        };
+        self.answer(window_start, opts, cache, rest).await
+    }
+
+    /// The REST path, or why it is unavailable (no token, a client that could not be built).
+    pub fn rest_path(&self) -> Result<&rest::Rest, rest::RestError> {
+        self.rest()
+    }
+
+    /// Call a tool of the MCP server that is the cache and return its structured answer (`Ok(None)`: the
+    /// tool said the object is not in the cache). An error when the cache is not an MCP server.
+    pub async fn cache_tool(
+        &self,
+        name: &'static str,
+        args: serde_json::Map<String, serde_json::Value>,
+    ) -> anyhow::Result<Option<serde_json::Value>> {
+        match self.cache()? {
+            cache::Cache::Mcp(m) => m.tool(name, args).await,
+            cache::Cache::Local(_) => anyhow::bail!("the cache is a database file, not an MCP server"),
+        }
+    }
+
     fn cache(&self) -> anyhow::Result<&cache::Cache> {
         self.inner
             .cache

@@ -29,6 +29,8 @@ use std::time::{Duration, Instant};
 const PAGE: u32 = 150;
 /// Intercom allows at most 15 filters per group; the window and state take up to 3.
 const MAX_WORDS: usize = 12;
+/// How often a REST call in flight looks whether a 429 has said the budget is spent.
+const BUDGET_POLL: Duration = Duration::from_millis(20);
 /// Same as the cache's `store::write::PARTS_CAP`: Intercom returns the newest 500 parts at most.
 const PARTS_CAP: i64 = 500;
 
@@ -47,6 +49,12 @@ pub enum RestError {
         format!("no answer within {secs} s")
     })]
     TimedOut { secs: u64, rate_limited: bool },
+    /// The rate-limit budget is spent until `until` (Unix seconds), later than this call may wait.
+    #[error(
+        "rate limited by Intercom: the app's rate-limit budget (shared with the sync) is spent until {}; not waiting for it",
+        crate::model::iso_utc(*until).unwrap_or_else(|| until.to_string())
+    )]
+    BudgetSpent { until: i64 },
     /// The request cannot be asked of Intercom as is.
     #[error("{0}")]
     Unsupported(String),
@@ -91,18 +99,40 @@ impl Rest {
         &self.api
     }
 
-    /// Run `f` within the timeout; a timeout says whether 429s were seen meanwhile.
+    /// Run `f` within the timeout; a timeout says whether 429s were seen meanwhile. When the rate-limit
+    /// budget (shared with the sync) is spent until after the timeout, give up at once instead of waiting:
+    /// before sending anything, or as soon as a 429 says so.
     async fn bounded<T>(&self, f: impl Future<Output = Result<T, RestError>>) -> Result<T, RestError> {
+        let deadline_ms = chrono::Utc::now().timestamp_millis() + self.timeout.as_millis() as i64;
+        let spent = || {
+            self.api
+                .rate_limited_until()
+                .filter(|reset| reset * 1000 > deadline_ms)
+        };
+        if let Some(until) = spent() {
+            return Err(RestError::BudgetSpent { until });
+        }
         let before = self.api.stats();
-        match tokio::time::timeout(self.timeout, f).await {
-            Ok(r) => r,
-            Err(_) => {
-                let after = self.api.stats();
-                Err(RestError::TimedOut {
-                    secs: self.timeout.as_secs(),
-                    rate_limited: after.rate_limited > before.rate_limited,
-                })
+        let watch = async {
+            loop {
+                tokio::time::sleep(BUDGET_POLL).await;
+                if let Some(until) = spent() {
+                    return until;
+                }
             }
+        };
+        tokio::select! {
+            r = tokio::time::timeout(self.timeout, f) => match r {
+                Ok(r) => r,
+                Err(_) => {
+                    let after = self.api.stats();
+                    Err(RestError::TimedOut {
+                        secs: self.timeout.as_secs(),
+                        rate_limited: after.rate_limited > before.rate_limited,
+                    })
+                }
+            },
+            until = watch => Err(RestError::BudgetSpent { until }),
         }
     }
 

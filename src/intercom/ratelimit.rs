@@ -227,6 +227,20 @@ impl RateLimiter {
         }
     }
 
+    /// When the responses seen so far say this window's budget is used up (a 429, or
+    /// `X-RateLimit-Remaining: 0`): the Unix second it refills. None while budget remains or is unknown.
+    pub fn spent_until(&self) -> Option<i64> {
+        let s = self.lock();
+        match s.budget {
+            Budget::Limited { remaining, reset, .. }
+                if remaining <= 0 && unix_ms() < reset * 1000 + s.skew_ms =>
+            {
+                Some(reset)
+            }
+            _ => None,
+        }
+    }
+
     fn observe(&self, h: Option<RateHeaders>, status: u16) {
         let mut s = self.lock();
         s.in_flight -= 1;
