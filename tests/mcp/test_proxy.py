@@ -6,7 +6,8 @@ decision at a time, against real simulators:
   `max_staleness` turns it back to the cache;
 - window before the cache's coverage: REST answers ("window starts"), with the notes REST needs (text search
   over opening messages only, counts by reading every conversation);
-- Intercom down: the cached answer, marked stale ("REST failed"), within the REST time bound;
+- Intercom down (nothing listening) or hanging (answers after 4 s): the cached answer, marked stale ("REST
+  failed"), within the REST time bound;
 - no token: the cache answers and every answer says live answers are unavailable and why;
 - rate limit spent (by someone else using the token): the cached answer, marked stale, at once;
 - tools without a REST twin answer from the cache and say so.
@@ -14,7 +15,8 @@ decision at a time, against real simulators:
 Also: the tools, input and output schemas are `serve`'s; every answer validates against its outputSchema;
 the token never appears in an answer or in the proxy's log.
 
-Usage: test_proxy.py --bin fastintercom --db X.db --db30 Y.db --sim-url URL --limited-url URL --token T
+Usage: test_proxy.py --bin fastintercom --db X.db --db30 Y.db --sim-url URL --limited-url URL --slow-url URL
+    --token T
 Run by tests/e2e/23-mcp-proxy.sh. Plain asserts; exits non-zero on the first failure.
 """
 
@@ -22,11 +24,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import shutil
 import socket
 import sqlite3
+import subprocess
 import tempfile
 import time
 
@@ -157,6 +159,13 @@ async def fresh_cache(a, conv_id: str) -> None:
         # Bad arguments are refused as serve refuses them.
         assert "unknown argument `status`" in await p.error("search_conversations", {"status": "open"})
         assert "inverted window" in await p.error("search_conversations", {"since": "7d", "until": "30d"})
+    # A search over all time: a full sync covers it, a 30-day one does not.
+    async with Proxy(a, a.db, a.sim_url, a.token) as p:
+        s, _ = await p.call("search_conversations", {"limit": 3})
+        check(s, "cache", "fresh and window inside coverage")
+    async with Proxy(a, a.db30, a.sim_url, a.token) as p:
+        s, _ = await p.call("search_conversations", {"limit": 3})
+        check(s, "rest", "window starts")
     print("fresh cache: cache answers")
 
 
@@ -204,7 +213,11 @@ async def intercom_down(a, stale_db: str) -> None:
         assert s["conversations"], s
         assert took < 4, f"took {took:.1f} s with a 2 s REST bound"
         assert "could not give one" in notes(s), s.get("notes")
-    print(f"Intercom down: stale cached answer in {took:.1f} s")
+    async with Proxy(a, stale_db, a.slow_url, a.token, "--rest-timeout", "1") as p:
+        s, took = await p.call("search_conversations", {"since": "7d", "limit": 5})
+        check(s, "cache", "REST failed (no answer within 1 s)", stale=True)
+        assert took < 2.5, f"took {took:.1f} s with a 1 s REST bound"
+    print(f"Intercom down: stale cached answer at once; Intercom hanging: after {took:.1f} s (1 s bound)")
 
 
 async def no_token(a, stale_db: str, conv_id: str) -> None:
@@ -244,6 +257,54 @@ async def rate_limit_spent(a, stale_db: str) -> None:
     print(f"rate limit spent: stale cached answer in {took:.2f} s, then {took2:.2f} s")
 
 
+def wait_http(url: str, proc: subprocess.Popen) -> None:
+    for _ in range(300):
+        assert proc.poll() is None, f"{url}: the server exited with {proc.returncode}"
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{url} did not come up")
+
+
+async def serve_endpoint_and_http(a, stale_db: str) -> None:
+    """The cache given as a `serve` endpoint (--mcp-url), and the proxy itself over Streamable HTTP."""
+    env = {**os.environ, "FASTINTERCOM_CONFIG": "/nonexistent", "RUST_LOG": "warn",
+           "FASTINTERCOM_API_BASE": a.sim_url, "INTERCOM_ACCESS_TOKEN": a.token}
+    sport, pport = free_port(), free_port()
+    serve = subprocess.Popen([a.bin, "serve", "--listen", f"127.0.0.1:{sport}", "--db", stale_db], env=env)
+    proxy = subprocess.Popen([a.bin, "proxy", "--listen", f"127.0.0.1:{pport}",
+                              "--mcp-url", f"http://127.0.0.1:{sport}/mcp"], env=env)
+    try:
+        wait_http(f"http://127.0.0.1:{sport}/healthz", serve)
+        wait_http(f"http://127.0.0.1:{pport}/healthz", proxy)
+        async with Client(f"http://127.0.0.1:{pport}/mcp") as client:
+            p = Proxy(a, stale_db, None, None)
+            p.client = client
+            for t in (await client.list_tools()).tools:
+                p.schemas[t.name] = t.output_schema
+            # serve's answer is 2 h old: REST answers; a caller allowing 3 h gets serve's own answer.
+            s, _ = await p.call("search_conversations", {"since": "7d", "limit": 3})
+            check(s, "rest", "cache too old")
+            s, _ = await p.call("search_conversations", {"since": "7d", "limit": 3, "max_staleness": "3h"})
+            f = check(s, "cache", "fresh and window inside coverage", stale=False)
+            assert f["max_staleness_seconds"] == 3 * 3600, f
+            r, _ = await p.call("get_sync_status")
+            check(r, "cache", "cache too old", "no live twin", stale=True)
+        assert proxy.poll() is None and serve.poll() is None
+    finally:
+        for proc in (proxy, serve):
+            proc.terminate()
+            assert proc.wait(timeout=10) == 0, f"SIGTERM exit code {proc.returncode}"
+    # The proxy holds the user's token: it refuses to listen beyond loopback.
+    r = subprocess.run([a.bin, "proxy", "--listen", "0.0.0.0:0", "--db", stale_db], env=env,
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 1 and "loopback only" in r.stderr, r.stderr
+    print("serve endpoint as the cache, proxy over HTTP: ok")
+
+
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -251,6 +312,7 @@ async def main() -> None:
     ap.add_argument("--db30", required=True, help="a sync covering the last 30 days")
     ap.add_argument("--sim-url", required=True)
     ap.add_argument("--limited-url", required=True, help="the same workspace, rate limited")
+    ap.add_argument("--slow-url", required=True, help="the same workspace, answering after 4 s")
     ap.add_argument("--token", required=True)
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="proxy-test-")
@@ -266,6 +328,7 @@ async def main() -> None:
         await intercom_down(a, stale_db)
         await no_token(a, stale_db, str(conv_id))
         await rate_limit_spent(a, stale_db)
+        await serve_endpoint_and_http(a, stale_db)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("all proxy checks passed")
