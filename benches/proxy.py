@@ -7,7 +7,9 @@ calls go to a simulator of the same workspace with Intercom-like latency, 150-30
 nothing (Intercom down), or to a simulator whose rate limit has been spent by someone else.
 
 Usage: benches/proxy.sh (builds nothing: uses $FASTINTERCOM_BIN, default target/debug/fastintercom).
-Prints a Markdown table: p50 and p90 per question and branch, and REST p50 / this row's p50.
+Prints a Markdown table: p50 and p90 per question and branch, and the p50 of the same question answered
+live (stale cache -> REST) divided by this row's p50. A `serve --stdio` row gives the cache's cost without
+the decision.
 """
 
 from __future__ import annotations
@@ -67,13 +69,14 @@ QUESTIONS = {
 
 
 async def branch(a, label: str, db: str, api: str | None, token: str | None, n: int, conv_id: str,
-                 before=None, window: str | None = None, want: str = "cache") -> list[tuple]:
+                 before=None, window: str | None = None, want: str = "cache", serve: bool = False) -> list[tuple]:
     env = {"FASTINTERCOM_CONFIG": "/nonexistent", "RUST_LOG": "error", "PATH": os.environ["PATH"]}
     if api:
         env["FASTINTERCOM_API_BASE"] = api
     if token:
         env["INTERCOM_ACCESS_TOKEN"] = token
-    params = StdioServerParameters(command=a.bin, args=["proxy", "--db", db, "--rest-timeout", "5"], env=env)
+    args = ["serve", "--stdio", "--db", db] if serve else ["proxy", "--db", db, "--rest-timeout", "5"]
+    params = StdioServerParameters(command=a.bin, args=args, env=env)
     rows = []
     async with Client(params) as c:
         for q, (tool, args) in QUESTIONS.items():
@@ -92,10 +95,12 @@ async def branch(a, label: str, db: str, api: str | None, token: str | None, n: 
                 r = await c.call_tool(tool, args)
                 times.append((time.perf_counter() - t) * 1000)
                 assert not r.is_error, r.content
-                sources.add((r.structured_content["freshness"]["source"], r.structured_content["freshness"]["stale"]))
+                f = r.structured_content["freshness"]
+                sources.add((f["source"], f["stale"]))
             src = ", ".join(f"{s}{' (stale)' if st else ''}" for s, st in sorted(sources))
             assert all(s == want for s, _ in sources), (label, q, sources)
-            rows.append((q, label, src, n, statistics.median(times), pct(times, 0.9)))
+            name = q.replace("7d", window) if window else q
+            rows.append((q, name, label, src, n, statistics.median(times), pct(times, 0.9)))
     return rows
 
 
@@ -135,6 +140,7 @@ async def main() -> None:
                 pass
 
         rows = []
+        rows += await branch(a, "serve --stdio (no decision)", fresh, None, None, 100, conv_id, serve=True)
         rows += await branch(a, "fresh cache", fresh, slow, TOKEN, 100, conv_id)
         rows += await branch(a, "stale cache -> REST", stale, slow, TOKEN, 10, conv_id, want="rest")
         rows += await branch(a, "window before coverage -> REST", fresh, slow, TOKEN, 10, conv_id,
@@ -147,12 +153,12 @@ async def main() -> None:
             s.terminate()
             s.wait()
         subprocess.run(["rm", "-rf", work])
-    rest = {q: p50 for q, label, *_r, p50, _p90 in rows if label == "stale cache -> REST"}
+    rest = {q: p50 for q, _name, label, *_r, p50, _p90 in rows if label == "stale cache -> REST"}
     print(f"{'question':<31} | {'branch':<31} | {'source':<14} | {'n':>3} | {'p50 ms':>8} | {'p90 ms':>8} | REST p50 / this")
     print(f"{'-' * 31}-|-{'-' * 31}-|-{'-' * 14}-|-----|----------|----------|----------------")
-    for q, label, src, n, p50, p90 in rows:
+    for q, name, label, src, n, p50, p90 in rows:
         ratio = rest[q] / p50 if p50 else float("nan")
-        print(f"{q:<31} | {label:<31} | {src:<14} | {n:>3} | {p50:>8.2f} | {p90:>8.2f} | {ratio:>14.1f}x")
+        print(f"{name:<31} | {label:<31} | {src:<14} | {n:>3} | {p50:>8.2f} | {p90:>8.2f} | {ratio:>14.1f}x")
 
 
 if __name__ == "__main__":

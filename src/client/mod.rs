@@ -161,6 +161,10 @@ pub struct ClientConfig {
     pub status_ttl: Duration,
     /// How long admin, team and tag lists fetched over REST are reused (default 60 s).
     pub directory_ttl: Duration,
+    /// After Intercom failed to answer at all (timeout, connection failure, 5xx after retries), REST is not
+    /// asked again for this long (default 30 s): a long-lived client answers from the cache at once instead
+    /// of waiting out `rest_timeout` on every call.
+    pub rest_down_cooldown: Duration,
     /// Most pages a REST `conversation_stats` walks (150 conversations each) before it gives up (default 20).
     pub rest_stats_max_pages: usize,
 }
@@ -199,6 +203,7 @@ impl ClientConfig {
             status_ttl: Duration::from_secs(5),
             directory_ttl: Duration::from_secs(60),
             rest_stats_max_pages: 20,
+            rest_down_cooldown: Duration::from_secs(30),
         }
     }
 

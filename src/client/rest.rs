@@ -9,7 +9,9 @@
 //! - Admin, team and tag names come from `GET /admins|/teams|/tags`, reused for `directory_ttl`; contacts
 //!   named on conversations are fetched once and reused for the same time.
 //!
-//! Every call is bounded by `rest_timeout` (retries and rate-limit waits included).
+//! Every call is bounded by `rest_timeout` (retries and rate-limit waits included); a spent rate-limit
+//! budget that refills after that bound fails at once; after Intercom failed to answer at all (timeout,
+//! connection failure, 5xx after retries), calls fail at once for `rest_down_cooldown`.
 
 use super::{ClientConfig, DateField, GroupBy, SearchRequest, StatsRequest};
 use crate::intercom::{ApiConfig, ApiError, Author, Contact, Conversation, IntercomClient, Part};
@@ -55,6 +57,13 @@ pub enum RestError {
         crate::model::iso_utc(*until).unwrap_or_else(|| until.to_string())
     )]
     BudgetSpent { until: i64 },
+    /// Intercom failed to answer at all moments ago (`error`); not asked again until the cooldown ends.
+    #[error("{error}, {secs_ago} s ago; not asking Intercom again for {retry_in} s")]
+    RecentlyDown {
+        secs_ago: u64,
+        retry_in: u64,
+        error: String,
+    },
     /// The request cannot be asked of Intercom as is.
     #[error("{0}")]
     Unsupported(String),
@@ -76,6 +85,9 @@ pub struct Rest {
     max_pages: usize,
     dir: tokio::sync::Mutex<Option<(Instant, Arc<Directory>)>>,
     contacts: tokio::sync::Mutex<HashMap<String, (Instant, Option<Contact>)>>,
+    /// When Intercom last failed to answer at all, and how: no live call is tried for `cooldown` after.
+    down: std::sync::Mutex<Option<(Instant, String)>>,
+    cooldown: Duration,
 }
 
 impl Rest {
@@ -91,6 +103,8 @@ impl Rest {
             max_pages: cfg.rest_stats_max_pages.max(1),
             dir: tokio::sync::Mutex::new(None),
             contacts: tokio::sync::Mutex::new(HashMap::new()),
+            down: std::sync::Mutex::new(None),
+            cooldown: cfg.rest_down_cooldown,
         })
     }
 
@@ -112,6 +126,34 @@ impl Rest {
         if let Some(until) = spent() {
             return Err(RestError::BudgetSpent { until });
         }
+        let recent = self.down.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some((at, error)) = recent.filter(|(at, _)| at.elapsed() < self.cooldown) {
+            return Err(RestError::RecentlyDown {
+                secs_ago: at.elapsed().as_secs(),
+                retry_in: (self.cooldown - at.elapsed()).as_secs().max(1),
+                error,
+            });
+        }
+        let r = self.bounded_call(f, spent).await;
+        let failed_outright = match &r {
+            Err(RestError::TimedOut { rate_limited, .. }) => !rate_limited,
+            Err(RestError::Api(e)) => matches!(e, ApiError::Transport(_) | ApiError::Server { .. }),
+            _ => false,
+        };
+        let mut down = self.down.lock().unwrap_or_else(|p| p.into_inner());
+        match &r {
+            Err(e) if failed_outright => *down = Some((Instant::now(), e.to_string())),
+            Ok(_) => *down = None,
+            Err(_) => {}
+        }
+        r
+    }
+
+    async fn bounded_call<T>(
+        &self,
+        f: impl Future<Output = Result<T, RestError>>,
+        spent: impl Fn() -> Option<i64>,
+    ) -> Result<T, RestError> {
         let before = self.api.stats();
         let watch = async {
             loop {

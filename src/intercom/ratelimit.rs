@@ -356,6 +356,25 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_spent_budget_is_known_until_its_reset() {
+        let rl = RateLimiter::new();
+        rl.set_enabled(false); // as for live calls: the headers alone say it
+        assert_eq!(rl.spent_until(), None);
+        let reset = unix_ms() / 1000 + 30;
+        let (slot, _) = rl.acquire().await;
+        slot.observe(h(10, 3, reset), 200);
+        assert_eq!(rl.spent_until(), None);
+        let (slot, _) = rl.acquire().await;
+        slot.observe(h(10, 0, reset), 429);
+        assert_eq!(rl.spent_until(), Some(reset));
+        // A window that has already refilled is not spent.
+        let rl = RateLimiter::new();
+        let (slot, _) = rl.acquire().await;
+        slot.observe(h(10, 0, unix_ms() / 1000 - 1), 200);
+        assert_eq!(rl.spent_until(), None);
+    }
+
+    #[tokio::test]
     async fn no_headers_means_no_pacing() {
         let rl = RateLimiter::new();
         let (slot, _) = rl.acquire().await;

@@ -7,7 +7,7 @@ decision at a time, against real simulators:
 - window before the cache's coverage: REST answers ("window starts"), with the notes REST needs (text search
   over opening messages only, counts by reading every conversation);
 - Intercom down (nothing listening) or hanging (answers after 4 s): the cached answer, marked stale ("REST
-  failed"), within the REST time bound;
+  failed"), within the REST time bound, and at once for the calls right after;
 - no token: the cache answers and every answer says live answers are unavailable and why;
 - rate limit spent (by someone else using the token): the cached answer, marked stale, at once;
 - tools without a REST twin answer from the cache and say so.
@@ -205,7 +205,7 @@ async def before_coverage(a) -> None:
     print("window before coverage: REST answers")
 
 
-async def intercom_down(a, stale_db: str) -> None:
+async def intercom_down(a, stale_db: str, conv_id: str) -> None:
     dead = f"http://127.0.0.1:{free_port()}"
     async with Proxy(a, stale_db, dead, a.token, "--rest-timeout", "2") as p:
         s, took = await p.call("search_conversations", {"since": "7d", "limit": 5})
@@ -213,10 +213,17 @@ async def intercom_down(a, stale_db: str) -> None:
         assert s["conversations"], s
         assert took < 4, f"took {took:.1f} s with a 2 s REST bound"
         assert "could not give one" in notes(s), s.get("notes")
+        # Intercom just failed outright: the next calls do not ask it again for a while.
+        c, took2 = await p.call("get_conversation", {"conversation_id": conv_id})
+        check(c, "cache", "not asking Intercom again", stale=True)
+        assert took2 < 0.5, f"took {took2:.2f} s"
     async with Proxy(a, stale_db, a.slow_url, a.token, "--rest-timeout", "1") as p:
         s, took = await p.call("search_conversations", {"since": "7d", "limit": 5})
         check(s, "cache", "REST failed (no answer within 1 s)", stale=True)
         assert took < 2.5, f"took {took:.1f} s with a 1 s REST bound"
+        s, took2 = await p.call("search_conversations", {"since": "7d", "limit": 3})
+        check(s, "cache", "no answer within 1 s", "not asking Intercom again", stale=True)
+        assert took2 < 0.5, f"took {took2:.2f} s: it waited for Intercom again"
     print(f"Intercom down: stale cached answer at once; Intercom hanging: after {took:.1f} s (1 s bound)")
 
 
@@ -325,7 +332,7 @@ async def main() -> None:
         await fresh_cache(a, str(conv_id))
         await stale_cache(a, stale_db, str(conv_id))
         await before_coverage(a)
-        await intercom_down(a, stale_db)
+        await intercom_down(a, stale_db, str(conv_id))
         await no_token(a, stale_db, str(conv_id))
         await rate_limit_spent(a, stale_db)
         await serve_endpoint_and_http(a, stale_db)
