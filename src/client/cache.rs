@@ -77,9 +77,9 @@ impl Cache {
                     until: req.until,
                     date_field: req.field(),
                     state: req.state.clone(),
-                    admin_id: None,
-                    team_id: None,
-                    tag: None,
+                    admin_id: req.admin_id.clone(),
+                    team_id: req.team_id.clone(),
+                    tag: req.tag.clone(),
                     contact_email: None,
                     sort: read::conversations::Sort::UpdatedDesc,
                     limit: req.page_size() as usize,
@@ -102,6 +102,15 @@ impl Cache {
                 window_args(&mut args, req.since, req.until, req.field());
                 if let Some(s) = &req.state {
                     args.insert("state".into(), json!(s));
+                }
+                for (name, v) in [
+                    ("admin_id", &req.admin_id),
+                    ("team_id", &req.team_id),
+                    ("tag", &req.tag),
+                ] {
+                    if let Some(v) = v {
+                        args.insert(name.into(), json!(v));
+                    }
                 }
                 args.insert("sort".into(), json!("updated_desc"));
                 args.insert("limit".into(), json!(req.page_size()));

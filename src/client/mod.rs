@@ -257,6 +257,12 @@ pub struct SearchRequest {
     pub state: Option<String>,
     /// Page size (1-100, default 20; the MCP server returns at most 100).
     pub limit: Option<u32>,
+    /// Only conversations assigned to this admin id (`none`: no admin).
+    pub admin_id: Option<String>,
+    /// Only conversations assigned to this team id (`none`: no team).
+    pub team_id: Option<String>,
+    /// Only conversations with this tag (name, case-insensitive, or id).
+    pub tag: Option<String>,
 }
 
 impl SearchRequest {

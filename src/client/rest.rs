@@ -187,6 +187,25 @@ impl Rest {
                 req.state.as_deref(),
                 &req.words(),
             )?;
+            let mut extra = assignee_filters(req);
+            if let Some(tag) = req.tag.as_deref().map(str::trim) {
+                // Intercom filters by tag id; the cache takes a name too.
+                let dir = self.directory().await?;
+                let id = dir
+                    .tags
+                    .iter()
+                    .find(|(id, name)| id.as_str() == tag || name.eq_ignore_ascii_case(tag))
+                    .map(|(id, _)| id.clone());
+                let Some(id) = id else {
+                    // No conversation carries a tag the workspace does not have.
+                    return Ok(SearchResult {
+                        conversations: Vec::new(),
+                        next_cursor: None,
+                    });
+                };
+                extra.push(json!({"field": "tag_ids", "operator": "=", "value": id}));
+            }
+            let query = and_also(query, extra)?;
             let sort = json!({"field": "updated_at", "order": "descending"});
             // The names are fetched while the search runs (when not already known).
             let search = async {
@@ -409,6 +428,52 @@ fn search_query(
         0 => json!({"field": "created_at", "operator": ">", "value": 0}),
         1 => filters.remove(0),
         _ => json!({"operator": "AND", "value": filters}),
+    })
+}
+
+/// `admin_assignee_id` / `team_assignee_id` filters; `none` (as the cache reads it) asks for unassigned.
+fn assignee_filters(req: &SearchRequest) -> Vec<Value> {
+    [
+        ("admin_assignee_id", &req.admin_id),
+        ("team_assignee_id", &req.team_id),
+    ]
+    .into_iter()
+    .filter_map(|(field, v)| {
+        let v = v.as_deref()?.trim();
+        let none = matches!(v.to_ascii_lowercase().as_str(), "none" | "unassigned" | "0");
+        Some(json!({"field": field, "operator": "=", "value": if none { Value::Null } else { json!(v) }}))
+    })
+    .collect()
+}
+
+/// `query` AND every filter of `extra`, within Intercom's 15 filters per group.
+fn and_also(query: Value, extra: Vec<Value>) -> Result<Value, RestError> {
+    if extra.is_empty() {
+        return Ok(query);
+    }
+    let mut all = match query {
+        Value::Object(o) if o.get("operator").and_then(Value::as_str) == Some("AND") => {
+            match o.get("value") {
+                Some(Value::Array(v)) => v.clone(),
+                _ => Vec::new(),
+            }
+        }
+        // The match-everything filter adds nothing.
+        q if q.get("operator").and_then(Value::as_str) == Some(">") && q.get("value") == Some(&json!(0)) => {
+            Vec::new()
+        }
+        q => vec![q],
+    };
+    all.extend(extra);
+    if all.len() > 15 {
+        return Err(RestError::Unsupported(format!(
+            "Intercom's search takes at most 15 filters, this question needs {}: use fewer words",
+            all.len()
+        )));
+    }
+    Ok(match all.len() {
+        1 => all.remove(0),
+        _ => json!({"operator": "AND", "value": all}),
     })
 }
 
@@ -668,6 +733,31 @@ mod tests {
             search_query(None, None, DateField::UpdatedAt, None, &many),
             Err(RestError::Unsupported(_))
         ));
+    }
+
+    #[test]
+    fn assignee_and_tag_filters_join_the_query() {
+        let req = SearchRequest {
+            admin_id: Some("42".into()),
+            team_id: Some("none".into()),
+            ..Default::default()
+        };
+        let q = search_query(Some(10), None, DateField::UpdatedAt, None, &[]).unwrap();
+        assert_eq!(
+            and_also(q, assignee_filters(&req)).unwrap(),
+            json!({"operator": "AND", "value": [
+                {"field": "updated_at", "operator": ">=", "value": 10},
+                {"field": "admin_assignee_id", "operator": "=", "value": "42"},
+                {"field": "team_assignee_id", "operator": "=", "value": null},
+            ]})
+        );
+        let all = search_query(None, None, DateField::UpdatedAt, None, &[]).unwrap();
+        let tag = json!({"field": "tag_ids", "operator": "=", "value": "7"});
+        assert_eq!(and_also(all.clone(), vec![tag.clone()]).unwrap(), tag);
+        assert_eq!(and_also(all.clone(), Vec::new()).unwrap(), all);
+        let words: Vec<String> = (0..12).map(|i| format!("w{i}")).collect();
+        let q = search_query(Some(1), Some(2), DateField::UpdatedAt, Some("open"), &words).unwrap();
+        assert!(matches!(and_also(q, vec![tag]), Err(RestError::Unsupported(_))));
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //!   answers differently (text search over opening messages only, no relevance order, no paging, counts by
 //!   reading every conversation);
 //! - tools without a REST twin (contact search, lists, sync status) answer from the cache and say so in
-//!   their reason; so do searches with filters or a cursor that REST cannot apply, when REST was wanted.
+//!   their reason; so do searches with a filter or a cursor REST cannot apply (`contact_email`, `cursor`,
+//!   oldest-first or by-creation sorts), when REST was wanted.
 //!
 //! The raw arguments of the call travel beside the typed ones (a task-local set by `call_tool`), so the
 //! cache is asked exactly what the client asked.
@@ -246,9 +247,6 @@ the next page. Use get_conversation for the full thread.",
         };
         // What Intercom's search, as the client library asks it, cannot do.
         let mut unsupported: Vec<&str> = [
-            ("`admin_id`", a.admin_id.is_some()),
-            ("`team_id`", a.team_id.is_some()),
-            ("`tag`", a.tag.is_some()),
             ("`contact_email`", nonempty(a.contact_email).is_some()),
             ("`cursor` (a page of the cache's results)", cursor.is_some()),
         ]
@@ -272,6 +270,9 @@ the next page. Use get_conversation for the full thread.",
             date_field: Some(date_field),
             state,
             limit: Some(limit as u32),
+            admin_id: nonempty(a.admin_id),
+            team_id: nonempty(a.team_id),
+            tag: nonempty(a.tag),
         };
         let rest = async {
             if !unsupported.is_empty() {

@@ -199,9 +199,24 @@ async def before_coverage(a) -> None:
         cached, _ = await p.call("conversation_stats", {"since": "7d", "group_by": "state"})
         check(cached, "cache")
         assert st["total"] >= cached["total"], (st["total"], cached["total"])
+        # Assignee and tag filters go to Intercom's search too (a tag by name, "none" for unassigned).
+        teams, _ = await p.call("list_teams")
+        team = teams["teams"][0]["id"]
+        t, _ = await p.call("search_conversations", {"since": "60d", "team_id": team, "limit": 20})
+        check(t, "rest", "window starts")
+        assert t["conversations"] and all((c["team_assignee"] or {}).get("id") == team
+                                          for c in t["conversations"]), t["conversations"][:2]
+        t, _ = await p.call("search_conversations", {"since": "60d", "admin_id": "none", "limit": 20})
+        check(t, "rest")
+        assert all(c["admin_assignee"] is None for c in t["conversations"]), t["conversations"][:2]
+        tags, _ = await p.call("list_tags")
+        tag = max(tags["tags"], key=lambda x: x["conversation_count"])["name"]
+        t, _ = await p.call("search_conversations", {"since": "60d", "tag": tag.upper(), "limit": 20})
+        check(t, "rest")
+        assert t["conversations"] and all(tag in c["tags"] for c in t["conversations"]), (tag, t["conversations"][:2])
         # A filter REST cannot apply: the cache's answer, marked stale, and why.
-        t, _ = await p.call("search_conversations", {"since": "60d", "team_id": "none", "limit": 5})
-        check(t, "cache", "window starts", "cannot apply `team_id`", stale=True)
+        t, _ = await p.call("search_conversations", {"since": "60d", "contact_email": "a@b.c", "limit": 5})
+        check(t, "cache", "window starts", "cannot apply `contact_email`", stale=True)
     print("window before coverage: REST answers")
 
 
