@@ -80,7 +80,7 @@ impl Cache {
                     admin_id: req.admin_id.clone(),
                     team_id: req.team_id.clone(),
                     tag: req.tag.clone(),
-                    contact_email: None,
+                    contact_email: req.contact_email.clone(),
                     sort: read::conversations::Sort::UpdatedDesc,
                     limit: req.page_size() as usize,
                     offset: 0,

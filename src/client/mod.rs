@@ -263,6 +263,8 @@ pub struct SearchRequest {
     pub team_id: Option<String>,
     /// Only conversations with this tag (name, case-insensitive, or id).
     pub tag: Option<String>,
+    /// Only conversations with the contact having this email address.
+    pub contact_email: Option<String>,
 }
 
 impl SearchRequest {

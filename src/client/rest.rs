@@ -205,6 +205,16 @@ impl Rest {
                 };
                 extra.push(json!({"field": "tag_ids", "operator": "=", "value": id}));
             }
+            if let Some(email) = req.contact_email.as_deref().map(str::trim) {
+                // Intercom filters by contact id: find the contact first.
+                let Some(c) = self.contact_by_email(email).await? else {
+                    return Ok(SearchResult {
+                        conversations: Vec::new(),
+                        next_cursor: None,
+                    });
+                };
+                extra.push(json!({"field": "contact_ids", "operator": "=", "value": c.id}));
+            }
             let query = and_also(query, extra)?;
             let sort = json!({"field": "updated_at", "order": "descending"});
             // The names are fetched while the search runs (when not already known).
@@ -241,15 +251,7 @@ impl Rest {
             let (id, email) = super::cache::split_contact_key(key);
             let contact = match (id, email) {
                 (Some(id), _) => self.api.get_contact(&id).await?,
-                (None, Some(email)) => {
-                    let q = json!({"field": "email", "operator": "=", "value": email});
-                    let sort = json!({"field": "updated_at", "order": "descending"});
-                    let page = self.api.search_contacts(&q, Some(&sort), 10, None).await?;
-                    // Intercom's email match may be looser than ours: keep exact (case-insensitive) matches.
-                    page.items
-                        .into_iter()
-                        .find(|c| c.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&email)))
-                }
+                (None, Some(email)) => self.contact_by_email(&email).await?,
                 (None, None) => None,
             };
             let Some(c) = contact else { return Ok(None) };
@@ -315,6 +317,18 @@ impl Rest {
             Ok(group(&all, req, &dir))
         })
         .await
+    }
+
+    /// The most recently updated contact with exactly this email (case-insensitive).
+    async fn contact_by_email(&self, email: &str) -> Result<Option<Contact>, RestError> {
+        let q = json!({"field": "email", "operator": "=", "value": email});
+        let sort = json!({"field": "updated_at", "order": "descending"});
+        let page = self.api.search_contacts(&q, Some(&sort), 10, None).await?;
+        // Intercom's email match may be looser than ours: keep exact (case-insensitive) matches.
+        Ok(page
+            .items
+            .into_iter()
+            .find(|c| c.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email))))
     }
 
     async fn directory(&self) -> Result<Arc<Directory>, RestError> {

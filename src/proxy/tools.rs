@@ -7,8 +7,8 @@
 //!   answers differently (text search over opening messages only, no relevance order, no paging, counts by
 //!   reading every conversation);
 //! - tools without a REST twin (contact search, lists, sync status) answer from the cache and say so in
-//!   their reason; so do searches with a filter or a cursor REST cannot apply (`contact_email`, `cursor`,
-//!   oldest-first or by-creation sorts), when REST was wanted.
+//!   their reason; so do searches REST cannot ask (a `cursor`, oldest-first or by-creation sorts), when
+//!   REST was wanted.
 //!
 //! The raw arguments of the call travel beside the typed ones (a task-local set by `call_tool`), so the
 //! cache is asked exactly what the client asked.
@@ -246,13 +246,10 @@ the next page. Use get_conversation for the full thread.",
             Some(s) => s == "relevance",
         };
         // What Intercom's search, as the client library asks it, cannot do.
-        let mut unsupported: Vec<&str> = [
-            ("`contact_email`", nonempty(a.contact_email).is_some()),
-            ("`cursor` (a page of the cache's results)", cursor.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(name, given)| given.then_some(name))
-        .collect();
+        let mut unsupported: Vec<&str> = Vec::new();
+        if cursor.is_some() {
+            unsupported.push("`cursor` (a page of the cache's results)");
+        }
         if let Some(s) = sort
             .as_deref()
             .filter(|s| *s != "relevance" && *s != "updated_desc")
@@ -273,6 +270,7 @@ the next page. Use get_conversation for the full thread.",
             admin_id: nonempty(a.admin_id),
             team_id: nonempty(a.team_id),
             tag: nonempty(a.tag),
+            contact_email: nonempty(a.contact_email),
         };
         let rest = async {
             if !unsupported.is_empty() {

@@ -214,9 +214,13 @@ async def before_coverage(a) -> None:
         t, _ = await p.call("search_conversations", {"since": "60d", "tag": tag.upper(), "limit": 20})
         check(t, "rest")
         assert t["conversations"] and all(tag in c["tags"] for c in t["conversations"]), (tag, t["conversations"][:2])
-        # A filter REST cannot apply: the cache's answer, marked stale, and why.
-        t, _ = await p.call("search_conversations", {"since": "60d", "contact_email": "a@b.c", "limit": 5})
-        check(t, "cache", "window starts", "cannot apply `contact_email`", stale=True)
+        email = next(c["contact"]["email"] for c in t["conversations"] if (c["contact"] or {}).get("email"))
+        t, _ = await p.call("search_conversations", {"since": "60d", "contact_email": email, "limit": 20})
+        check(t, "rest")
+        assert t["conversations"] and all(c["contact"]["email"] == email for c in t["conversations"]), email
+        # What REST cannot ask: the cache's answer, marked stale, and why.
+        t, _ = await p.call("search_conversations", {"since": "60d", "sort": "updated_asc", "limit": 5})
+        check(t, "cache", "window starts", "cannot apply `sort` updated_asc", stale=True)
     print("window before coverage: REST answers")
 
 
