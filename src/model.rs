@@ -132,6 +132,29 @@ pub struct ConversationSummary {
     pub tags: Vec<String>,
     /// The opening message as plain text, cut to about 200 characters.
     pub snippet: String,
+    /// Since when the conversation has waited for a teammate's reply (Unix seconds); None when it is not
+    /// waiting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_since: Option<i64>,
+    /// The customer's rating (CSAT, 1-5), if they gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<i64>,
+    /// For a full-text search: where it matched best (passage, part, author, time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<SearchMatch>,
+}
+
+/// Where a full-text search matched in a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SearchMatch {
+    /// The best-matching passage as plain text, the matched words in «guillemets».
+    pub passage: String,
+    /// The part the passage is in; None when it is in the title or the opening message.
+    pub part_id: Option<String>,
+    /// Who wrote that part (or the opening message).
+    pub author: Option<PersonRef>,
+    /// When that part (or the opening message) was written (Unix seconds).
+    pub created_at: Option<i64>,
 }
 
 /// One part (reply, note, assignment, close...) of a conversation, as readable text.
@@ -183,16 +206,39 @@ pub struct SearchResult {
     pub conversations: Vec<ConversationSummary>,
     /// Pass back as `cursor` to get the next page; None on the last page.
     pub next_cursor: Option<String>,
+    /// How many conversations match the query and filters in all, counted up to 1000 (see
+    /// `total_is_lower_bound`). None when not counted.
+    #[serde(default)]
+    pub total: Option<i64>,
+    /// True when more conversations match than `total` says ("more than 1000").
+    #[serde(default)]
+    pub total_is_lower_bound: bool,
 }
 
 /// One bucket of a `conversation_stats` answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StatsBucket {
-    /// The group key: a state, an admin/team/tag id, or a day (YYYY-MM-DD). "none" for unassigned.
+    /// The group key: a state, an admin/team/tag id, a day or week start (YYYY-MM-DD) or a month (YYYY-MM).
+    /// "none" for unassigned.
     pub key: String,
     /// A readable name for the key (admin, team or tag name) when there is one.
     pub label: Option<String>,
     pub count: i64,
+    /// With `figures`: conversations the customer rated, and their average rating (CSAT, 1-5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rated: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csat_average: Option<f64>,
+    /// With `figures`: seconds from the opening message to the first teammate reply, median and p90.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_response_median_s: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_response_p90_s: Option<i64>,
+    /// With `figures`: seconds from the opening message to the first close, median and p90.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_to_close_median_s: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_to_close_p90_s: Option<i64>,
 }
 
 /// Counts of conversations in a time window, grouped.
@@ -204,4 +250,71 @@ pub struct Stats {
     pub until: Option<i64>,
     pub total: i64,
     pub buckets: Vec<StatsBucket>,
+}
+
+/// One part in a [`ConversationPage`]: the author is a key into the page's `authors`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PartView {
+    pub id: String,
+    pub part_type: String,
+    pub created_at: i64,
+    /// Key into `authors` (`type:id`), None for parts without an author.
+    pub author: Option<String>,
+    /// The body as plain text; None for events without a body.
+    pub body: Option<String>,
+    /// True when the body was shortened (it ends with a `[truncated…]` marker): ask `get_conversation`
+    /// with this part's id as `part_id` for the whole text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+    pub assigned_to: Option<String>,
+}
+
+/// A page of one conversation as `get_conversation` answers it: the summary, the opening message (first
+/// page only), the parts of this page, and each of their authors once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ConversationPage {
+    #[serde(flatten)]
+    pub summary: ConversationSummary,
+    /// The opening message as plain text; on the first page only (None on later pages).
+    pub body: Option<String>,
+    /// Key into `authors` of the opening message's author.
+    pub author: Option<String>,
+    /// Everyone who wrote the opening message or a part on this page, keyed `type:id`.
+    pub authors: std::collections::BTreeMap<String, PersonRef>,
+    /// `oldest_first` or `newest_first`.
+    pub order: String,
+    /// Stored parts in the whole conversation.
+    pub parts_total: usize,
+    /// Position of this page's first part in `order` (0-based).
+    pub parts_offset: usize,
+    pub parts: Vec<PartView>,
+    /// Pass back as `cursor` (with the same `order`) for the next parts; None when this page ends the
+    /// conversation.
+    pub next_cursor: Option<String>,
+    /// True when Intercom's 500-part cap hid older parts from us.
+    pub parts_truncated: bool,
+}
+
+impl PersonRef {
+    /// The key a [`ConversationPage`] lists this person under.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.kind, self.id)
+    }
+}
+
+impl ConversationPage {
+    /// The parts of this page with their authors filled in, as [`ConversationDetail`] has them.
+    pub fn parts_with_authors(&self) -> Vec<ConversationPart> {
+        self.parts
+            .iter()
+            .map(|p| ConversationPart {
+                id: p.id.clone(),
+                part_type: p.part_type.clone(),
+                created_at: p.created_at,
+                author: p.author.as_ref().and_then(|k| self.authors.get(k).cloned()),
+                body: p.body.clone(),
+                assigned_to: p.assigned_to.clone(),
+            })
+            .collect()
+    }
 }

@@ -6,8 +6,9 @@
 //! cache does not hold is `Ok(None)`, not an error.
 
 use super::{CacheSource, SearchRequest, StatsRequest};
-use crate::model::{ContactDetail, ConversationDetail, SearchResult, Stats};
+use crate::model::{ContactDetail, ConversationDetail, ConversationPage, SearchResult, Stats};
 use crate::store::metadata::{self, OVERALL, SyncMeta};
+use crate::store::read::filters::Filters;
 use crate::store::read::{self, DateField};
 use anyhow::{Context, Result, anyhow, bail};
 use rmcp::model::{CallToolRequestParams, CallToolResult};
@@ -76,11 +77,14 @@ impl Cache {
                     since: req.since,
                     until: req.until,
                     date_field: req.field(),
-                    state: req.state.clone(),
-                    admin_id: req.admin_id.clone(),
-                    team_id: req.team_id.clone(),
-                    tag: req.tag.clone(),
-                    contact_email: req.contact_email.clone(),
+                    filters: Filters {
+                        state: req.state.clone(),
+                        admin_id: req.admin_id.clone(),
+                        team_id: req.team_id.clone(),
+                        tag: req.tag.clone(),
+                        contact_email: req.contact_email.clone(),
+                        ..Filters::default()
+                    },
                     sort: read::conversations::Sort::UpdatedDesc,
                     limit: req.page_size() as usize,
                     offset: 0,
@@ -92,6 +96,8 @@ impl Cache {
                     next_cursor: page
                         .has_more
                         .then(|| crate::mcp::answer::encode_cursor(req.page_size() as usize)),
+                    total: page.total,
+                    total_is_lower_bound: page.total_is_lower_bound,
                 })
             }
             Cache::Mcp(m) => {
@@ -127,9 +133,32 @@ impl Cache {
                 l.run(move |c| read::conversations::get(c, &id)).await
             }
             Cache::Mcp(m) => {
+                // The tool answers a page at a time (within its answer budget): follow the cursors.
                 let mut args = Map::new();
                 args.insert("conversation_id".into(), json!(id));
-                m.call_opt("get_conversation", args).await
+                args.insert("max_bytes".into(), json!(crate::mcp::budget::HARD_CAP));
+                let Some(first) = m
+                    .call_opt::<ConversationPage>("get_conversation", args.clone())
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let mut parts = first.parts_with_authors();
+                let mut next = first.next_cursor.clone();
+                while let Some(c) = next {
+                    args.insert("cursor".into(), json!(c));
+                    let page: ConversationPage = m.call("get_conversation", args.clone()).await?;
+                    parts.extend(page.parts_with_authors());
+                    next = page.next_cursor;
+                }
+                let author = first.author.as_ref().and_then(|k| first.authors.get(k).cloned());
+                Ok(Some(ConversationDetail {
+                    summary: first.summary,
+                    body: first.body.unwrap_or_default(),
+                    author,
+                    parts,
+                    parts_truncated: first.parts_truncated,
+                }))
             }
         }
     }
@@ -163,7 +192,11 @@ impl Cache {
                     until: req.until,
                     date_field: req.field(),
                     group_by: req.group_by,
-                    state: req.state.clone(),
+                    figures: false,
+                    filters: Filters {
+                        state: req.state.clone(),
+                        ..Filters::default()
+                    },
                 };
                 l.run(move |c| read::stats::stats(c, &q)).await
             }

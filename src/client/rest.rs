@@ -134,7 +134,8 @@ impl Rest {
                 error,
             });
         }
-        let r = self.bounded_call(f, spent).await;
+        // On the heap: a REST answer's future is large, and debug builds keep every layer on the stack.
+        let r = Box::pin(self.bounded_call(Box::pin(f), spent)).await;
         let failed_outright = match &r {
             Err(RestError::TimedOut { rate_limited, .. }) => !rate_limited,
             Err(RestError::Api(e)) => matches!(e, ApiError::Transport(_) | ApiError::Server { .. }),
@@ -201,6 +202,8 @@ impl Rest {
                     return Ok(SearchResult {
                         conversations: Vec::new(),
                         next_cursor: None,
+                        total: Some(0),
+                        total_is_lower_bound: false,
                     });
                 };
                 extra.push(json!({"field": "tag_ids", "operator": "=", "value": id}));
@@ -211,6 +214,8 @@ impl Rest {
                     return Ok(SearchResult {
                         conversations: Vec::new(),
                         next_cursor: None,
+                        total: Some(0),
+                        total_is_lower_bound: false,
                     });
                 };
                 extra.push(json!({"field": "contact_ids", "operator": "=", "value": c.id}));
@@ -228,6 +233,8 @@ impl Rest {
             Ok(SearchResult {
                 conversations: self.summaries(&page.items).await?,
                 next_cursor: page.next,
+                total: None,
+                total_is_lower_bound: false,
             })
         })
         .await
@@ -565,6 +572,9 @@ fn summary(c: &Conversation, dir: &Directory, contacts: &HashMap<String, Contact
         contact,
         tags,
         snippet,
+        matched: None,
+        waiting_since: c.waiting_since,
+        rating: c.conversation_rating.as_ref().and_then(|r| r.rating),
     }
 }
 
@@ -666,16 +676,13 @@ fn group(convs: &[Conversation], req: &StatsRequest, dir: &Directory) -> Stats {
                     *counts.entry(id.clone()).or_default() += 1;
                 }
             }
-            GroupBy::Day => {
+            g @ (GroupBy::Day | GroupBy::Week | GroupBy::Month) => {
                 let updated = c.updated_at.or(c.created_at).unwrap_or(0);
                 let t = match req.field() {
                     DateField::CreatedAt => c.created_at.unwrap_or(updated),
                     DateField::UpdatedAt => updated,
                 };
-                let day = chrono::DateTime::from_timestamp(t, 0)
-                    .map(|d| d.format("%Y-%m-%d").to_string())
-                    .unwrap_or_default();
-                *counts.entry(day).or_default() += 1;
+                *counts.entry(g.period_key(t).unwrap_or_default()).or_default() += 1;
             }
         }
     }
@@ -693,9 +700,10 @@ fn group(convs: &[Conversation], req: &StatsRequest, dir: &Directory) -> Stats {
             label: label(&key),
             key,
             count,
+            ..StatsBucket::default()
         })
         .collect();
-    if req.group_by != GroupBy::Day {
+    if !req.group_by.is_period() {
         buckets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
     }
     if req.group_by == GroupBy::Tag && untagged > 0 {
@@ -703,6 +711,7 @@ fn group(convs: &[Conversation], req: &StatsRequest, dir: &Directory) -> Stats {
             key: "none".into(),
             label: None,
             count: untagged,
+            ..StatsBucket::default()
         });
     }
     Stats {

@@ -40,6 +40,9 @@ pub struct ContactList {
     pub contacts: Vec<ContactDetail>,
     /// True when more contacts matched than were returned.
     pub more: bool,
+    /// Pass back as `cursor` for the next contacts; None on the last page.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -3,6 +3,7 @@
 //! inverted or empty windows and out-of-range limits are refused with a one-line reason.
 
 use crate::store::read::DateField;
+use crate::store::read::filters::Filters;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 
@@ -11,8 +12,14 @@ pub const DEFAULT_LIMIT: u64 = 20;
 pub const MAX_LIMIT: u64 = 100;
 
 pub const STATES: &[&str] = &["open", "closed", "snoozed"];
-pub const SORTS: &[&str] = &["relevance", "updated_desc", "updated_asc", "created_desc"];
-pub const GROUP_BYS: &[&str] = &["state", "team", "admin", "tag", "day"];
+pub const SORTS: &[&str] = &[
+    "relevance",
+    "updated_desc",
+    "updated_asc",
+    "created_desc",
+    "waiting_longest",
+];
+pub const GROUP_BYS: &[&str] = &["state", "team", "admin", "tag", "day", "week", "month"];
 pub const DATE_FIELDS: &[&str] = &["created_at", "updated_at"];
 
 fn enum_schema(values: &[&str]) -> Schema {
@@ -33,27 +40,27 @@ fn date_field_schema(_: &mut SchemaGenerator) -> Schema {
 fn max_staleness_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": ["string", "integer"], "examples": ["30m", "2h", 90]})
 }
+fn order_schema(_: &mut SchemaGenerator) -> Schema {
+    enum_schema(super::budget::Order::NAMES)
+}
+fn max_bytes_schema(_: &mut SchemaGenerator) -> Schema {
+    use super::budget::{DEFAULT_BUDGET, HARD_CAP, MIN_BUDGET};
+    json_schema!({"type": "integer", "minimum": MIN_BUDGET, "maximum": HARD_CAP, "default": DEFAULT_BUDGET})
+}
+pub const SLA_STATUSES: &[&str] = &["hit", "missed", "cleared", "active"];
+fn sla_schema(_: &mut SchemaGenerator) -> Schema {
+    enum_schema(SLA_STATUSES)
+}
+fn rating_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": "integer", "minimum": 1, "maximum": 5})
+}
 fn limit_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT})
 }
 
+/// The filters `search_conversations` and `conversation_stats` share.
 #[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SearchConversationsArgs {
-    /// Full-text words to look for in titles, messages and replies (all words must match; punctuation
-    /// and search operators are treated as plain text). Omit or leave empty to list by filters only.
-    #[serde(default)]
-    pub query: Option<String>,
-    /// Start of the time window: YYYY-MM-DD, Unix seconds, RFC 3339, or relative like `7d`, `24h`, `2w`.
-    #[serde(default)]
-    pub since: Option<String>,
-    /// End of the time window (exclusive), same forms as `since`; must be after `since`.
-    #[serde(default)]
-    pub until: Option<String>,
-    /// Which timestamp the window applies to: `updated_at` (default, last activity) or `created_at`.
-    #[serde(default)]
-    #[schemars(schema_with = "date_field_schema")]
-    pub date_field: Option<String>,
+pub struct FilterArgs {
     /// Only conversations in this state.
     #[serde(default)]
     #[schemars(schema_with = "state_schema")]
@@ -73,7 +80,80 @@ pub struct SearchConversationsArgs {
     /// Only conversations with the contact having this email address.
     #[serde(default)]
     pub contact_email: Option<String>,
-    /// `relevance` (default with a query), `updated_desc` (default without), `updated_asc`, `created_desc`.
+    /// Only conversations with this priority (as Intercom stores it, case-insensitive: e.g. `priority`,
+    /// `not_priority`, or `urgent`, `high`, `medium`, `low`, `none`).
+    #[serde(default)]
+    pub priority: Option<String>,
+    /// true: only conversations waiting for a teammate's reply (unanswered); false: only those not waiting.
+    #[serde(default)]
+    pub waiting: Option<bool>,
+    /// Only conversations the customer rated at least this (CSAT, 1-5).
+    #[serde(default)]
+    #[schemars(schema_with = "rating_schema")]
+    pub min_rating: Option<i64>,
+    /// Only conversations the customer rated at most this (CSAT, 1-5).
+    #[serde(default)]
+    #[schemars(schema_with = "rating_schema")]
+    pub max_rating: Option<i64>,
+    /// Only conversations started on this channel (Intercom's `source.type`, e.g. `conversation`, `email`,
+    /// `push`, `facebook`, `twitter`).
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// Only conversations whose custom attribute equals a value: `name=value` (value case-insensitive),
+    /// e.g. `Plan=enterprise`. Reads each candidate's stored JSON: combine with a window or filter.
+    #[serde(default)]
+    pub custom_attribute: Option<String>,
+    /// Only conversations whose applied SLA has this status.
+    #[serde(default)]
+    #[schemars(schema_with = "sla_schema")]
+    pub sla_status: Option<String>,
+    /// true: only conversations Fin (Intercom's AI agent) took part in; false: only the others.
+    #[serde(default)]
+    pub ai_participated: Option<bool>,
+}
+
+impl FilterArgs {
+    /// The checked filters.
+    pub fn check(self) -> Result<Filters, String> {
+        Ok(Filters {
+            state: parse_state(self.state)?,
+            admin_id: nonempty(self.admin_id),
+            team_id: nonempty(self.team_id),
+            tag: nonempty(self.tag),
+            contact_email: nonempty(self.contact_email),
+            priority: nonempty(self.priority),
+            waiting: self.waiting,
+            min_rating: check_rating("min_rating", self.min_rating)?,
+            max_rating: check_rating("max_rating", self.max_rating)?,
+            channel: nonempty(self.channel),
+            custom_attribute: parse_attribute(self.custom_attribute)?,
+            sla_status: parse_sla(self.sla_status)?,
+            ai_participated: self.ai_participated,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct SearchConversationsArgs {
+    /// Full-text words to look for in titles, messages and replies (all words must match; punctuation
+    /// and search operators are treated as plain text). Omit or leave empty to list by filters only.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// Start of the time window: YYYY-MM-DD, Unix seconds, RFC 3339, or relative like `7d`, `24h`, `2w`.
+    #[serde(default)]
+    pub since: Option<String>,
+    /// End of the time window (exclusive), same forms as `since`; must be after `since`.
+    #[serde(default)]
+    pub until: Option<String>,
+    /// Which timestamp the window applies to: `updated_at` (default, last activity) or `created_at`.
+    #[serde(default)]
+    #[schemars(schema_with = "date_field_schema")]
+    pub date_field: Option<String>,
+    #[serde(flatten)]
+    pub filters: FilterArgs,
+    /// `relevance` (default with a query), `updated_desc` (default without), `updated_asc`, `created_desc`,
+    /// `waiting_longest` (waiting for a reply longest first).
     #[serde(default)]
     #[schemars(schema_with = "sort_schema")]
     pub sort: Option<String>,
@@ -84,6 +164,11 @@ pub struct SearchConversationsArgs {
     /// `next_cursor` from the previous page, to get the next one (same other arguments).
     #[serde(default)]
     pub cursor: Option<String>,
+    /// Answer budget in bytes of JSON text: default 32768 (about 8k tokens), from 4096 up to a hard cap of
+    /// 131072. Lists stop at the budget with `next_cursor` and a note.
+    #[serde(default)]
+    #[schemars(schema_with = "max_bytes_schema")]
+    pub max_bytes: Option<u64>,
     /// Staleness allowed for this answer before it is flagged `stale`, with a note: minutes (e.g. 30) or
     /// a duration like `30m`, `2h`, `1d`. Default: the server's FASTINTERCOM_MAX_STALENESS_MINUTES (60).
     #[serde(default, deserialize_with = "super::ids::opt_id")]
@@ -98,6 +183,23 @@ pub struct GetConversationArgs {
     #[serde(deserialize_with = "super::ids::id")]
     #[schemars(schema_with = "super::ids::id_schema")]
     pub conversation_id: String,
+    /// `oldest_first` (default: the thread as it happened) or `newest_first` (the latest replies first).
+    #[serde(default)]
+    #[schemars(schema_with = "order_schema")]
+    pub order: Option<String>,
+    /// `next_cursor` from the previous page of this conversation (same `order`), for the next parts.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// One part's id: answer only that part, its body whole (up to 30,000 characters) instead of cut at
+    /// 4,000 characters.
+    #[serde(default, deserialize_with = "super::ids::opt_id")]
+    #[schemars(schema_with = "super::ids::opt_id_schema")]
+    pub part_id: Option<String>,
+    /// Answer budget in bytes of JSON text: default 32768 (about 8k tokens), from 4096 up to a hard cap of
+    /// 131072. Lists stop at the budget with `next_cursor` and a note.
+    #[serde(default)]
+    #[schemars(schema_with = "max_bytes_schema")]
+    pub max_bytes: Option<u64>,
     /// Staleness allowed for this answer before it is flagged `stale`, with a note: minutes (e.g. 30) or
     /// a duration like `30m`, `2h`, `1d`. Default: the server's FASTINTERCOM_MAX_STALENESS_MINUTES (60).
     #[serde(default, deserialize_with = "super::ids::opt_id")]
@@ -131,6 +233,17 @@ pub struct SearchContactsArgs {
     #[serde(default)]
     #[schemars(schema_with = "limit_schema")]
     pub limit: Option<u64>,
+    /// Also list each contact's 3 most recently updated conversations (default false: contacts only).
+    #[serde(default)]
+    pub include_conversations: Option<bool>,
+    /// `next_cursor` from the previous page, to get the next one (same other arguments).
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Answer budget in bytes of JSON text: default 32768 (about 8k tokens), from 4096 up to a hard cap of
+    /// 131072. Lists stop at the budget with `next_cursor` and a note.
+    #[serde(default)]
+    #[schemars(schema_with = "max_bytes_schema")]
+    pub max_bytes: Option<u64>,
     /// Staleness allowed for this answer before it is flagged `stale`, with a note: minutes (e.g. 30) or
     /// a duration like `30m`, `2h`, `1d`. Default: the server's FASTINTERCOM_MAX_STALENESS_MINUTES (60).
     #[serde(default, deserialize_with = "super::ids::opt_id")]
@@ -139,7 +252,7 @@ pub struct SearchContactsArgs {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[schemars(extend("additionalProperties" = false))]
 pub struct ConversationStatsArgs {
     /// Start of the window: YYYY-MM-DD, Unix seconds, RFC 3339, or relative like `7d`. Omit for all time.
     #[serde(default)]
@@ -151,14 +264,17 @@ pub struct ConversationStatsArgs {
     #[serde(default)]
     #[schemars(schema_with = "date_field_schema")]
     pub date_field: Option<String>,
-    /// Group counts by `state` (default), `team`, `admin`, `tag` or `day`.
+    /// Group counts by `state` (default), `team`, `admin`, `tag`, or by `day`, `week` (starting Monday) or
+    /// `month` (at most 400 buckets, with a note when there are more).
     #[serde(default)]
     #[schemars(schema_with = "group_by_schema")]
     pub group_by: Option<String>,
-    /// Only count conversations in this state.
+    #[serde(flatten)]
+    pub filters: FilterArgs,
+    /// Also give per bucket: CSAT (`rated`, `csat_average`) and response times in seconds (median and p90
+    /// first response, median and p90 time to close). Slower on large windows.
     #[serde(default)]
-    #[schemars(schema_with = "state_schema")]
-    pub state: Option<String>,
+    pub figures: Option<bool>,
     /// Staleness allowed for this answer before it is flagged `stale`, with a note: minutes (e.g. 30) or
     /// a duration like `30m`, `2h`, `1d`. Default: the server's FASTINTERCOM_MAX_STALENESS_MINUTES (60).
     #[serde(default, deserialize_with = "super::ids::opt_id")]
@@ -259,11 +375,55 @@ pub fn parse_group_by(v: Option<String>) -> Result<Option<String>, String> {
     one_of("group_by", v, GROUP_BYS)
 }
 
+pub fn parse_order(v: Option<String>) -> Result<super::budget::Order, String> {
+    use super::budget::Order;
+    Ok(one_of("order", v, Order::NAMES)?
+        .and_then(|o| Order::parse(&o))
+        .unwrap_or(Order::OldestFirst))
+}
+
+/// A `cursor` argument: the offset it carries, 0 when absent.
+pub fn parse_cursor(v: Option<String>) -> Result<usize, String> {
+    match nonempty(v) {
+        None => Ok(0),
+        Some(c) => super::answer::decode_cursor(&c).ok_or_else(|| {
+            "bad `cursor`: it is not one this server made (or its offset is out of range): pass back \
+             `next_cursor` exactly as given, or omit it for the first page"
+                .to_string()
+        }),
+    }
+}
+
 pub fn parse_date_field(v: Option<String>, default: DateField) -> Result<DateField, String> {
     match nonempty(v) {
         None => Ok(default),
         Some(s) => DateField::parse(&s)
             .ok_or_else(|| format!("bad `date_field` {s:?}: use one of {}", DATE_FIELDS.join(", "))),
+    }
+}
+
+pub fn parse_sla(v: Option<String>) -> Result<Option<String>, String> {
+    one_of("sla_status", v, SLA_STATUSES)
+}
+
+/// A `custom_attribute` argument: `name=value`.
+pub fn parse_attribute(v: Option<String>) -> Result<Option<(String, String)>, String> {
+    let Some(s) = nonempty(v) else {
+        return Ok(None);
+    };
+    match s.split_once('=') {
+        Some((k, val)) if !k.trim().is_empty() => Ok(Some((k.trim().to_string(), val.trim().to_string()))),
+        _ => Err(format!(
+            "bad `custom_attribute` {s:?}: write name=value, e.g. Plan=enterprise"
+        )),
+    }
+}
+
+/// A rating bound in 1..=5.
+pub fn check_rating(name: &str, v: Option<i64>) -> Result<Option<i64>, String> {
+    match v {
+        Some(r) if !(1..=5).contains(&r) => Err(format!("bad `{name}` {r}: ratings are 1 to 5")),
+        other => Ok(other),
     }
 }
 
@@ -341,7 +501,7 @@ mod tests {
                 .contains("relevance")
         );
         assert!(
-            parse_group_by(Some("week".into()))
+            parse_group_by(Some("weekday".into()))
                 .unwrap_err()
                 .contains("state, team")
         );

@@ -18,7 +18,9 @@
 pub mod activation;
 pub mod answer;
 pub mod args;
+pub mod budget;
 pub mod connections;
+pub mod connector;
 pub mod freshness;
 pub mod http;
 pub mod ids;

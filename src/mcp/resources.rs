@@ -1,9 +1,11 @@
 //! MCP resources: `intercom://conversation/{id}` (a resource template) reads one cached conversation as
 //! JSON; `resources/list` offers the most recently updated conversations.
 
-use super::answer::{Answer, now};
+use super::answer::{Answer, encode_cursor, now};
+use super::budget::{HARD_CAP, Order, page_conversation};
 use super::pool::Db;
 use crate::store::metadata;
+use crate::store::read::filters::Filters;
 use crate::store::read::{self, DateField, conversations::SearchQuery, conversations::Sort};
 use rmcp::ErrorData;
 use rmcp::model::{
@@ -37,11 +39,7 @@ pub async fn list(db: &Arc<Db>) -> Result<ListResourcesResult, ErrorData> {
         since: None,
         until: None,
         date_field: DateField::UpdatedAt,
-        state: None,
-        admin_id: None,
-        team_id: None,
-        tag: None,
-        contact_email: None,
+        filters: Filters::default(),
         sort: Sort::UpdatedDesc,
         limit: LISTED,
         offset: 0,
@@ -81,10 +79,26 @@ pub async fn read(db: &Arc<Db>, uri: &str) -> Result<ReadResourceResult, ErrorDa
         .run(move |conn| {
             let found = read::conversations::get(conn, &id2)?;
             let freshness = metadata::freshness(conn, t)?;
-            Ok(found.map(|result| Answer {
-                result,
-                freshness,
-                notes: Vec::new(),
+            // Bounded like every answer: the first page of parts within the hard cap.
+            Ok(found.map(|d| {
+                let result = page_conversation(d, Order::OldestFirst, 0, HARD_CAP, encode_cursor);
+                let notes = result
+                    .next_cursor
+                    .as_ref()
+                    .map(|c| {
+                        vec![format!(
+                            "only the first {} of {} parts fit: call get_conversation with cursor {c:?} for \
+                             the rest",
+                            result.parts.len(),
+                            result.parts_total
+                        )]
+                    })
+                    .unwrap_or_default();
+                Answer {
+                    result,
+                    freshness,
+                    notes,
+                }
             }))
         })
         .await

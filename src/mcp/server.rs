@@ -20,7 +20,8 @@ taken as current or complete (stale data, a failed or interrupted sync, a window
 pass those on when they matter, and call get_sync_status for details. Tools: search_conversations \
 (full text + filters, paged with next_cursor), get_conversation (full thread by id), get_contact / \
 search_contacts, list_admins, list_teams, list_tags (ids for filters), conversation_stats (counts per state, \
-team, admin, tag or day in a time window), get_sync_status. Resources: intercom://conversation/{id} is one conversation as JSON. Times are Unix seconds (UTC); time arguments \
+team, admin, tag, day, week or month in a time window, with CSAT and response times on request), get_sync_status; \
+search and fetch (connector shapes). Resources: intercom://conversation/{id} is one conversation as JSON. Times are Unix seconds (UTC); time arguments \
 accept YYYY-MM-DD, Unix seconds or relative forms like 7d.";
 
 #[tool_handler(router = self.tool_router)]
@@ -71,7 +72,7 @@ impl ServerHandler for IntercomTools {
             ])));
         }
         let lane = match request.name.as_ref() {
-            "search_conversations" | "search_contacts" | "conversation_stats" => Lane::Heavy,
+            "search_conversations" | "search_contacts" | "conversation_stats" | "search" => Lane::Heavy,
             _ => Lane::Quick,
         };
         // A call whose client went away (HTTP disconnect, `notifications/cancelled`) is dropped here,

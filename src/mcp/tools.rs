@@ -4,17 +4,16 @@
 //! errors (`isError: true`) with a one-line reason;
 //! arguments of the wrong JSON type are rejected by rmcp as JSON-RPC "invalid params".
 
-use super::answer::{
-    AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, decode_cursor, encode_cursor, now,
-};
+use super::answer::{AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, encode_cursor, now};
 use super::args::{
     ConversationStatsArgs, FreshnessArgs, GetContactArgs, GetConversationArgs, SearchContactsArgs,
-    SearchConversationsArgs, check_limit, nonempty, parse_date_field, parse_group_by, parse_sort,
-    parse_state, parse_window,
+    SearchConversationsArgs, check_limit, nonempty, parse_cursor, parse_date_field, parse_group_by,
+    parse_order, parse_sort, parse_window,
 };
+use super::budget::{RESERVE, WHOLE_PART_CHARS, check_budget, cut_note, fitting, page_conversation};
 use super::freshness::{self, Ask, parse_max_staleness};
 use super::pool::Db;
-use crate::model::{ContactDetail, ConversationDetail, SearchResult, Stats};
+use crate::model::{ContactDetail, ConversationPage, SearchResult, Stats};
 use crate::store::metadata;
 use crate::store::read::conversations::{SearchQuery, Sort};
 use crate::store::read::stats::{GroupBy, StatsQuery};
@@ -28,10 +27,12 @@ pub use super::args::{DEFAULT_LIMIT, MAX_LIMIT};
 /// Recent conversations listed with a contact.
 const CONTACT_RECENT: usize = 10;
 const CONTACT_SEARCH_RECENT: usize = 3;
+/// Most buckets a `conversation_stats` answer lists.
+const MAX_BUCKETS: usize = 400;
 
 /// What a tool method returns. The `#[tool]` macro derives `outputSchema` only from a literal
 /// `Result<Json<T>, E>` return type, so the tool methods spell it out instead of using this alias.
-type ToolResult<T> = Result<Json<Answer<T>>, String>;
+pub(super) type ToolResult<T> = Result<Json<Answer<T>>, String>;
 
 /// The tool set over one database.
 #[derive(Clone)]
@@ -44,14 +45,14 @@ impl IntercomTools {
     pub fn new(db: Arc<Db>) -> Self {
         IntercomTools {
             db,
-            tool_router: Self::tool_router(),
+            tool_router: Self::tool_router() + Self::connector_router(),
         }
     }
 
     /// Run a read with the freshness stamp from the same connection; the read may add notes.
     /// Run a read with the freshness stamp (and its notes) from the same connection; the read may add
     /// notes of its own.
-    async fn answer<T, F>(&self, notes: Vec<String>, ask: Ask, f: F) -> ToolResult<T>
+    pub(super) async fn answer<T, F>(&self, notes: Vec<String>, ask: Ask, f: F) -> ToolResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&rusqlite::Connection, &mut Vec<String>) -> anyhow::Result<T> + Send + 'static,
@@ -80,8 +81,13 @@ impl IntercomTools {
     }
 }
 
+/// Bytes the notes gathered so far take in the answer.
+fn notes_len(notes: &[String]) -> usize {
+    notes.iter().map(|n| n.len() + 3).sum()
+}
+
 /// Turn "not found" into a tool error after the read.
-fn found<T>(r: ToolResult<Option<T>>, what: impl FnOnce() -> String) -> ToolResult<T> {
+pub(super) fn found<T>(r: ToolResult<Option<T>>, what: impl FnOnce() -> String) -> ToolResult<T> {
     let Json(a) = r?;
     match a.result {
         Some(result) => Ok(Json(Answer {
@@ -97,8 +103,13 @@ fn found<T>(r: ToolResult<Option<T>>, what: impl FnOnce() -> String) -> ToolResu
 impl IntercomTools {
     #[tool(
         description = "Search cached Intercom conversations by full text and/or filters (time window, state, \
-assignee admin or team, tag, contact email). Returns conversation summaries (id, title, state, assignees, \
-contact, tags, snippet) and `next_cursor` for the next page. Use get_conversation for the full thread.",
+assignee admin or team, tag, contact email, priority, channel, rating, waiting for a reply, SLA status, custom \
+attribute, Fin/AI participation). Example: open \
+conversations waiting longest for a reply = {\"state\": \"open\", \"waiting\": true, \"sort\": \"waiting_longest\"}. Returns conversation summaries (id, title, state, assignees, \
+contact, tags, snippet; with a query also `matched`: the best-matching passage with its part id, author and \
+time), `total` matches (counted up to 1000) and `next_cursor` for the next page. Answers stay within about 32 KB (`max_bytes`, up \
+to 128 KB): when fewer results than `limit` fit, a note says so and `next_cursor` continues. Use \
+get_conversation for the full thread.",
         annotations(
             title = "Search conversations",
             read_only_hint = true,
@@ -112,6 +123,7 @@ contact, tags, snippet) and `next_cursor` for the next page. Use get_conversatio
         let now = now();
         let mut notes = Vec::new();
         let limit = check_limit(a.limit, &mut notes)?;
+        let budget = check_budget(a.max_bytes, &mut notes)?;
         let text = nonempty(a.query);
         if let Some(t) = &text {
             let terms = read::QueryTerms::parse(t);
@@ -125,14 +137,9 @@ contact, tags, snippet) and `next_cursor` for the next page. Use get_conversatio
             None => Sort::UpdatedDesc,
             Some(s) => Sort::parse(&s).ok_or("unreachable: sort names are checked")?,
         };
-        let offset = match nonempty(a.cursor) {
-            None => 0,
-            Some(c) => decode_cursor(&c).ok_or(
-                "bad `cursor`: it is not one this server made (or its offset is out of range): pass back \
-                 `next_cursor` exactly as given, or omit it for the first page",
-            )?,
-        };
+        let offset = parse_cursor(a.cursor)?;
         let (since, until) = parse_window(a.since, a.until, now)?;
+        let filters = a.filters.check()?;
         let ask = Ask {
             max_staleness: parse_max_staleness(a.max_staleness, now)?,
             window_start: since,
@@ -142,11 +149,7 @@ contact, tags, snippet) and `next_cursor` for the next page. Use get_conversatio
             since,
             until,
             date_field: parse_date_field(a.date_field, DateField::UpdatedAt)?,
-            state: parse_state(a.state)?,
-            admin_id: nonempty(a.admin_id),
-            team_id: nonempty(a.team_id),
-            tag: nonempty(a.tag),
-            contact_email: nonempty(a.contact_email),
+            filters,
             sort,
             limit,
             offset,
@@ -159,41 +162,71 @@ contact, tags, snippet) and `next_cursor` for the next page. Use get_conversatio
                      updated come first: add words or filters to narrow it"
                 ));
             }
+            let mut conversations = page.conversations;
+            let room = budget.saturating_sub(RESERVE + notes_len(notes));
+            let kept = fitting(&conversations, room, 1);
+            let cut = kept < conversations.len();
+            if cut {
+                notes.push(cut_note(kept, conversations.len(), budget, "results"));
+                conversations.truncate(kept);
+            }
             Ok(SearchResult {
-                next_cursor: page.has_more.then(|| encode_cursor(q.offset + q.limit)),
-                conversations: page.conversations,
+                next_cursor: (page.has_more || cut).then(|| encode_cursor(q.offset + kept)),
+                conversations,
+                total: page.total,
+                total_is_lower_bound: page.total_is_lower_bound,
             })
         })
         .await
     }
 
     #[tool(
-        description = "Get one cached conversation by id: its opening message and every stored reply, note \
-and event in order, with authors' names and bodies as plain text (very long bodies are cut with a marker).",
+        description = "Get one cached conversation by id, a page at a time: the summary, the opening message \
+(first page), then its replies, notes and events as plain text, oldest first (`order: newest_first` for the \
+latest first), with each author listed once in `authors` (parts refer to them by key). A page stays within \
+about 32 KB (`max_bytes`, up to 128 KB); `next_cursor` gives the next page, `parts_total` the count. Bodies \
+over 4,000 characters are cut with a `[truncated]` marker (`truncated: true`): pass that part's id as \
+`part_id` for its whole text.",
         annotations(title = "Get conversation", read_only_hint = true, open_world_hint = false)
     )]
     pub async fn get_conversation(
         &self,
         Parameters(a): Parameters<GetConversationArgs>,
-    ) -> Result<Json<Answer<ConversationDetail>>, String> {
+    ) -> Result<Json<Answer<ConversationPage>>, String> {
         let id = a.conversation_id.trim().to_string();
         if id.is_empty() {
             return Err("`conversation_id` is empty".into());
         }
+        let mut notes = Vec::new();
+        let budget = check_budget(a.max_bytes, &mut notes)?;
+        let order = parse_order(a.order)?;
+        let offset = parse_cursor(a.cursor)?;
+        let part_id = nonempty(a.part_id);
         let ask = Ask {
             max_staleness: parse_max_staleness(a.max_staleness, now())?,
             ..Ask::default()
         };
         let id2 = id.clone();
+        let missing_part = part_id.clone();
         let r = self
-            .answer(Vec::new(), ask, move |conn, _| {
-                read::conversations::get(conn, &id2)
+            .answer(notes, ask, move |conn, _| {
+                let Some(mut d) = read::conversations::get(conn, &id2)? else {
+                    return Ok(None);
+                };
+                if let Some(pid) = &part_id {
+                    match read::conversations::part(conn, &id2, pid, WHOLE_PART_CHARS)? {
+                        Some(p) => d.parts = vec![p],
+                        None => return Ok(None),
+                    }
+                }
+                Ok(Some(page_conversation(d, order, offset, budget, encode_cursor)))
             })
             .await;
-        found(r, || {
-            format!(
+        found(r, || match missing_part {
+            Some(p) => format!("part {p} of conversation {id} is not in the cache"),
+            None => format!(
                 "conversation {id} is not in the cache (unknown id, deleted, or outside the synced window)"
-            )
+            ),
         })
     }
 
@@ -225,7 +258,8 @@ their 10 most recently updated conversations.",
 
     #[tool(
         description = "Find cached contacts whose name or email contains the given text (case-insensitive), \
-most recently updated first, each with their 3 most recent conversations.",
+most recently updated first. Slim by default; `include_conversations: true` adds each contact's 3 most recent \
+conversations. Answers stay within about 32 KB (`max_bytes`, up to 128 KB), with `next_cursor` for more.",
         annotations(title = "Search contacts", read_only_hint = true, open_world_hint = false)
     )]
     pub async fn search_contacts(
@@ -234,21 +268,38 @@ most recently updated first, each with their 3 most recent conversations.",
     ) -> Result<Json<Answer<ContactList>>, String> {
         let mut notes = Vec::new();
         let limit = check_limit(a.limit, &mut notes)?;
+        let budget = check_budget(a.max_bytes, &mut notes)?;
+        let offset = parse_cursor(a.cursor)?;
         let query = a.query.trim().to_string();
         if query.is_empty() {
             return Err("`query` is empty: give part of a name or email".into());
         }
+        let recent = if a.include_conversations.unwrap_or(false) {
+            CONTACT_SEARCH_RECENT
+        } else {
+            0
+        };
         let ask = Ask {
             max_staleness: parse_max_staleness(a.max_staleness, now())?,
             ..Ask::default()
         };
-        self.answer(notes, ask, move |conn, _| {
-            let (contacts, more) = read::contacts::search(conn, &query, limit, CONTACT_SEARCH_RECENT)?;
-            Ok(ContactList { contacts, more })
+        self.answer(notes, ask, move |conn, notes| {
+            let (mut contacts, more) = read::contacts::search(conn, &query, limit, offset, recent)?;
+            let room = budget.saturating_sub(RESERVE + notes_len(notes));
+            let kept = fitting(&contacts, room, 1);
+            let cut = kept < contacts.len();
+            if cut {
+                notes.push(cut_note(kept, contacts.len(), budget, "contacts"));
+                contacts.truncate(kept);
+            }
+            Ok(ContactList {
+                contacts,
+                more: more || cut,
+                next_cursor: (more || cut).then(|| encode_cursor(offset + kept)),
+            })
         })
         .await
     }
-
     #[tool(
         description = "List the workspace's teammates (admins): id, name, email, job title, away mode, teams. \
 Use the ids for `admin_id` filters.",
@@ -312,7 +363,9 @@ Use the ids for `admin_id` filters.",
 
     #[tool(
         description = "Count cached conversations in a time window (on created_at unless `date_field` says \
-updated_at), grouped by state, team, admin, tag or day, optionally only one state. Example: open \
+updated_at), grouped by state, team, admin, tag, day, week or month, optionally only one state; with \
+`figures: true` also CSAT and median/p90 first response and time to close per bucket. Takes the same \
+filters as search_conversations (assignee, tag, priority, rating, waiting, SLA, custom attribute...). Example: open \
 conversations per team this week = {\"since\": \"7d\", \"group_by\": \"team\", \"state\": \"open\"}. \
 `none` buckets are unassigned or untagged conversations.",
         annotations(
@@ -336,14 +389,26 @@ conversations per team this week = {\"since\": \"7d\", \"group_by\": \"team\", \
             until,
             date_field: parse_date_field(a.date_field, DateField::CreatedAt)?,
             group_by,
-            state: parse_state(a.state)?,
+            filters: a.filters.check()?,
+            figures: a.figures.unwrap_or(false),
         };
         let ask = Ask {
             max_staleness: parse_max_staleness(a.max_staleness, now)?,
             window_start: Some(since.unwrap_or(i64::MIN)),
         };
-        self.answer(Vec::new(), ask, move |conn, _| read::stats::stats(conn, &q))
-            .await
+        self.answer(Vec::new(), ask, move |conn, notes| {
+            let mut stats = read::stats::stats(conn, &q)?;
+            if stats.buckets.len() > MAX_BUCKETS {
+                notes.push(format!(
+                    "{} buckets; only the first {MAX_BUCKETS} are listed (the total counts them all): \
+                     narrow the window or group by a longer period",
+                    stats.buckets.len()
+                ));
+                stats.buckets.truncate(MAX_BUCKETS);
+            }
+            Ok(stats)
+        })
+        .await
     }
 
     #[tool(

@@ -16,17 +16,22 @@
 use super::envelope::{self, Got, Stamped, mark_cached, rest_freshness};
 use crate::client::rest::RestError;
 use crate::client::{self, CallOptions, Client, Decision, Reason, SearchRequest, StatsRequest, decide};
-use crate::mcp::answer::{AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, decode_cursor, now};
+use crate::mcp::answer::{
+    AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, decode_cursor, encode_cursor, now,
+};
 use crate::mcp::args::{
     ConversationStatsArgs, FreshnessArgs, GetContactArgs, GetConversationArgs, SearchContactsArgs,
-    SearchConversationsArgs, check_limit, nonempty, parse_date_field, parse_group_by, parse_sort,
-    parse_state, parse_window,
+    SearchConversationsArgs, check_limit, nonempty, parse_cursor, parse_date_field, parse_group_by,
+    parse_order, parse_sort, parse_window,
 };
+use crate::mcp::budget::{check_budget, page_conversation};
+use crate::mcp::connector::{Document, FetchArgs, SearchArgs, SearchHits};
 use crate::mcp::freshness::parse_max_staleness;
 use crate::mcp::pool::{LANE, Lane};
 use crate::mcp::{Db, IntercomTools};
-use crate::model::{ContactDetail, ConversationDetail, SearchResult, Stats};
+use crate::model::{ContactDetail, ConversationDetail, ConversationPage, SearchResult, Stats};
 use crate::store::read::DateField;
+use crate::store::read::filters::Filters;
 use crate::store::read::stats::GroupBy;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
@@ -65,6 +70,24 @@ or day in a time window), get_sync_status. Times are Unix seconds (UTC); time ar
 Unix seconds or relative forms like 7d.";
 
 type ToolResult<T> = Result<Json<T>, String>;
+
+/// The filters the client library's REST path cannot ask Intercom (read from the stored JSON or not in
+/// Intercom's search).
+fn rest_cannot_filter(f: &Filters) -> Vec<&'static str> {
+    [
+        ("`priority`", f.priority.is_some()),
+        ("`waiting`", f.waiting.is_some()),
+        ("`min_rating`", f.min_rating.is_some()),
+        ("`max_rating`", f.max_rating.is_some()),
+        ("`channel`", f.channel.is_some()),
+        ("`custom_attribute`", f.custom_attribute.is_some()),
+        ("`sla_status`", f.sla_status.is_some()),
+        ("`ai_participated`", f.ai_participated.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, given)| given.then_some(name))
+    .collect()
+}
 
 /// The proxy's tool set: the client library (decision, REST, a `serve` endpoint as cache) and, when the
 /// cache is the database file, `serve`'s tools over it.
@@ -232,7 +255,7 @@ the next page. Use get_conversation for the full thread.",
         let sort = parse_sort(a.sort)?;
         let (since, until) = parse_window(a.since, a.until, now)?;
         let date_field = parse_date_field(a.date_field, DateField::UpdatedAt)?;
-        let state = parse_state(a.state)?;
+        let filters = a.filters.check()?;
         let max = parse_max_staleness(a.max_staleness, now)?;
         let cursor = nonempty(a.cursor);
         if let Some(c) = &cursor {
@@ -246,7 +269,7 @@ the next page. Use get_conversation for the full thread.",
             Some(s) => s == "relevance",
         };
         // What Intercom's search, as the client library asks it, cannot do.
-        let mut unsupported: Vec<&str> = Vec::new();
+        let mut unsupported: Vec<&str> = rest_cannot_filter(&filters);
         if cursor.is_some() {
             unsupported.push("`cursor` (a page of the cache's results)");
         }
@@ -254,10 +277,10 @@ the next page. Use get_conversation for the full thread.",
             .as_deref()
             .filter(|s| *s != "relevance" && *s != "updated_desc")
         {
-            unsupported.push(if s == "updated_asc" {
-                "`sort` updated_asc"
-            } else {
-                "`sort` created_desc"
+            unsupported.push(match s {
+                "updated_asc" => "`sort` updated_asc",
+                "created_desc" => "`sort` created_desc",
+                _ => "`sort` waiting_longest",
             });
         }
         let req = SearchRequest {
@@ -265,12 +288,12 @@ the next page. Use get_conversation for the full thread.",
             since,
             until,
             date_field: Some(date_field),
-            state,
+            state: filters.state.clone(),
             limit: Some(limit as u32),
-            admin_id: nonempty(a.admin_id),
-            team_id: nonempty(a.team_id),
-            tag: nonempty(a.tag),
-            contact_email: nonempty(a.contact_email),
+            admin_id: filters.admin_id.clone(),
+            team_id: filters.team_id.clone(),
+            tag: filters.tag.clone(),
+            contact_email: filters.contact_email.clone(),
         };
         let rest = async {
             if !unsupported.is_empty() {
@@ -309,23 +332,39 @@ when it is fresh and holds it, else live from Intercom.",
     pub async fn get_conversation(
         &self,
         Parameters(a): Parameters<GetConversationArgs>,
-    ) -> Result<Json<Answer<ConversationDetail>>, String> {
+    ) -> Result<Json<Answer<ConversationPage>>, String> {
         let id = a.conversation_id.trim().to_string();
         if id.is_empty() {
             return Err("`conversation_id` is empty".into());
         }
+        let mut notes = Vec::new();
+        let budget = check_budget(a.max_bytes, &mut notes)?;
+        let order = parse_order(a.order)?;
+        let offset = parse_cursor(a.cursor)?;
+        let part_id = nonempty(a.part_id);
         let max = parse_max_staleness(a.max_staleness, now())?;
         let cache = self.ask_cache("get_conversation", |t, a| async move {
             t.get_conversation(Parameters(a)).await
         });
         let rest = async { self.client.rest_path()?.conversation(&id).await };
         let answer = self.decided(None, max, cache, rest).await?;
-        self.finish(answer, max, |r| {
-            r.map(|d| (d, Vec::new())).ok_or_else(|| {
-                format!(
+        self.finish(answer, max, |r: Option<ConversationDetail>| {
+            let Some(mut d) = r else {
+                return Err(format!(
                     "conversation {id} is neither in the cache nor in Intercom (asked live): check the id"
-                )
-            })
+                ));
+            };
+            if let Some(pid) = &part_id {
+                match d.parts.iter().find(|p| &p.id == pid) {
+                    Some(p) => d.parts = vec![p.clone()],
+                    None => {
+                        return Err(format!(
+                            "part {pid} of conversation {id} is not in Intercom's answer"
+                        ));
+                    }
+                }
+            }
+            Ok((page_conversation(d, order, offset, budget, encode_cursor), notes))
         })
         .await
     }
@@ -447,21 +486,79 @@ Intercom (slow for wide windows).",
             Some(g) => GroupBy::parse(&g).ok_or("unreachable: group_by names are checked")?,
         };
         let (since, until) = parse_window(a.since, a.until, now)?;
+        let filters = a.filters.check()?;
+        let mut cannot = rest_cannot_filter(&filters);
+        for (name, given) in [
+            ("`admin_id`", filters.admin_id.is_some()),
+            ("`team_id`", filters.team_id.is_some()),
+            ("`tag`", filters.tag.is_some()),
+            ("`contact_email`", filters.contact_email.is_some()),
+            ("`figures`", a.figures == Some(true)),
+        ] {
+            if given {
+                cannot.push(name);
+            }
+        }
         let req = StatsRequest {
             since,
             until,
             date_field: Some(parse_date_field(a.date_field, DateField::CreatedAt)?),
             group_by,
-            state: parse_state(a.state)?,
+            state: filters.state.clone(),
         };
         let max = parse_max_staleness(a.max_staleness, now)?;
         let cache = self.ask_cache("conversation_stats", |t, a| async move {
             t.conversation_stats(Parameters(a)).await
         });
-        let rest = async { self.client.rest_path()?.stats(&req).await };
+        let rest = async {
+            if !cannot.is_empty() {
+                return Err(RestError::Unsupported(format!(
+                    "Intercom's REST API cannot count with {} here",
+                    cannot.join(", ")
+                )));
+            }
+            self.client.rest_path()?.stats(&req).await
+        };
         let answer = self.decided(Some(since.unwrap_or(0)), max, cache, rest).await?;
         let pages = self.client.config().rest_stats_max_pages;
         self.finish(answer, max, |r| Ok((r, vec![envelope::rest_stats(pages)])))
+            .await
+    }
+
+    #[tool(
+        description = "Search the Intercom conversations (connector shape): `results` of {id, title, url}, best \
+matches first, at most 20. Use `fetch` with an id for the conversation's text; search_conversations has \
+filters, passages, paging and live answers. From the cache.",
+        annotations(title = "Search (connector)", read_only_hint = true, open_world_hint = false)
+    )]
+    pub async fn search(
+        &self,
+        Parameters(a): Parameters<SearchArgs>,
+    ) -> Result<Json<Answer<SearchHits>>, String> {
+        if a.query.trim().is_empty() {
+            return Err("`query` is empty: give words to look for".into());
+        }
+        self.cache_only(
+            "search",
+            None,
+            |t, a| async move { t.search(Parameters(a)).await },
+        )
+        .await
+    }
+
+    #[tool(
+        description = "Fetch one Intercom conversation by id (connector shape): {id, title, text, url, metadata}; \
+`text` is the thread as plain text, oldest first, within about 32 KB. From the cache.",
+        annotations(title = "Fetch (connector)", read_only_hint = true, open_world_hint = false)
+    )]
+    pub async fn fetch(
+        &self,
+        Parameters(a): Parameters<FetchArgs>,
+    ) -> Result<Json<Answer<Document>>, String> {
+        if a.id.trim().is_empty() {
+            return Err("`id` is empty".into());
+        }
+        self.cache_only("fetch", None, |t, a| async move { t.fetch(Parameters(a)).await })
             .await
     }
 

@@ -4,12 +4,16 @@
 //!
 //! - [`conversations`] holds `search_conversations`, `get_conversation`, summaries by primary key.
 //! - [`contacts`] holds `get_contact`, `search_contacts`.
+//! - [`filters`] holds the conversation filters search and stats share.
+//! - [`passage`] finds where a full-text hit matched (passage, part, author, time).
 //! - [`directory`] holds `list_admins`, `list_teams`, `list_tags`.
 //! - [`stats`] holds `conversation_stats`.
 
 pub mod contacts;
 pub mod conversations;
 pub mod directory;
+pub mod filters;
+pub mod passage;
 pub mod stats;
 
 /// Longest part or message body returned, in characters; longer ones end with [`TRUNCATION_MARKER`].
@@ -42,15 +46,14 @@ impl DateField {
     }
 }
 
-/// The filters search and stats share: `since <= date_field < until` and one state. Appends numbered
-/// placeholders (`?N`) to `conds` and their values to `args`.
-pub(crate) fn push_window_and_state(
+/// The time window search and stats share: `since <= date_field < until` (the other filters are in
+/// [`filters`]). Appends numbered placeholders (`?N`) to `conds` and their values to `args`.
+pub(crate) fn push_window(
     args: &mut Vec<rusqlite::types::Value>,
     conds: &mut Vec<String>,
     date_field: DateField,
     since: Option<i64>,
     until: Option<i64>,
-    state: Option<&str>,
 ) {
     use rusqlite::types::Value;
     let col = date_field.column();
@@ -62,21 +65,24 @@ pub(crate) fn push_window_and_state(
         args.push(Value::Integer(u));
         conds.push(format!("{col} < ?{}", args.len()));
     }
-    if let Some(s) = state {
-        args.push(Value::Text(s.trim().to_ascii_lowercase()));
-        conds.push(format!("c.state = ?{}", args.len()));
-    }
 }
 
 /// HTML to text, cut to [`MAX_BODY_CHARS`] with a marker.
 pub fn body_text(html: &str) -> String {
+    body_text_cut(html, MAX_BODY_CHARS)
+}
+
+/// HTML to text, cut to `max_chars` with [`TRUNCATION_MARKER`].
+pub fn body_text_cut(html: &str, max_chars: usize) -> String {
     let text = crate::text::html_to_text(html);
-    if text.chars().count() <= MAX_BODY_CHARS {
-        return text;
+    match text.char_indices().nth(max_chars) {
+        None => text,
+        Some((at, _)) => {
+            let mut cut = text[..at].to_string();
+            cut.push_str(TRUNCATION_MARKER);
+            cut
+        }
     }
-    let mut cut: String = text.chars().take(MAX_BODY_CHARS).collect();
-    cut.push_str(TRUNCATION_MARKER);
-    cut
 }
 
 /// Most distinct words a full-text query keeps; the rest are dropped (with a note in the answer). Each

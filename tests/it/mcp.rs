@@ -103,12 +103,14 @@ async fn every_tool_answers_from_the_cache_with_freshness() {
         names,
         [
             "conversation_stats",
+            "fetch",
             "get_contact",
             "get_conversation",
             "get_sync_status",
             "list_admins",
             "list_tags",
             "list_teams",
+            "search",
             "search_contacts",
             "search_conversations"
         ]
@@ -125,6 +127,27 @@ async fn every_tool_answers_from_the_cache_with_freshness() {
     assert_eq!(c["team_assignee"]["name"], "Billing");
     assert_eq!(c["contact"]["email"], "carol@example.com");
     assert_eq!(c["snippet"], "I was charged twice for my plan & want a refund.");
+    // The passage that matched, with the part it is in, its author and time; and the match count.
+    assert!(
+        c["matched"]["passage"].as_str().unwrap().contains("«refund»"),
+        "{c}"
+    );
+    assert_eq!(c["matched"]["part_id"], "p2", "{c}");
+    assert_eq!(c["matched"]["author"]["name"], "Ada Admin", "{c}");
+    assert_eq!(c["matched"]["created_at"], 1767227000, "{c}");
+    assert_eq!(
+        (r["total"].clone(), r["total_is_lower_bound"].clone()),
+        (json!(1), json!(false))
+    );
+    let opening = call(&url, "search_conversations", json!({"query": "charged"})).await;
+    let m = &opening["conversations"][0]["matched"];
+    assert_eq!(m["part_id"], Value::Null, "in the opening message: {m}");
+    let passage = m["passage"].as_str().unwrap().to_lowercase();
+    assert!(passage.contains("«charged»"), "{m}");
+    assert_eq!(m["author"]["id"], "c1", "{m}");
+    let all = call(&url, "search_conversations", json!({"limit": 1})).await;
+    assert_eq!(all["total"], 3, "{all}");
+    assert_eq!(all["conversations"][0].get("matched"), None, "no query, no match");
 
     let all = call(&url, "search_conversations", json!({})).await;
     assert_eq!(ids(&all), ["9003", "9002", "9001"]);
@@ -173,17 +196,44 @@ async fn every_tool_answers_from_the_cache_with_freshness() {
     let parts = conv["parts"].as_array().unwrap();
     let part_ids: Vec<&str> = parts.iter().map(|p| p["id"].as_str().unwrap()).collect();
     assert_eq!(part_ids, ["p1", "p2", "p3"]);
+    // Each author is listed once; parts refer to them by key.
+    let author = |p: &Value| conv["authors"][p["author"].as_str().unwrap()].clone();
     assert_eq!(
-        parts[0]["author"]["name"], "Ada Admin",
+        author(&parts[0])["name"],
+        "Ada Admin",
         "admin names come from the admins table"
     );
+    assert_eq!(conv["order"], "oldest_first");
+    assert_eq!(conv["parts_total"], 3);
+    assert_eq!(conv["next_cursor"], Value::Null);
     assert_eq!(parts[0]["assigned_to"], "101");
     assert_eq!(parts[0]["body"], Value::Null);
     assert_eq!(parts[1]["body"], "Sorry about that! I have issued a refund.");
-    assert_eq!(parts[2]["author"]["name"], "Carol Customer");
+    assert_eq!(author(&parts[2])["name"], "Carol Customer");
     assert_eq!(parts[2]["body"], "Thank you <3");
     assert_eq!(conv["body"], "I was charged twice for my plan & want a refund.");
-    assert_eq!(conv["author"]["email"], "carol@example.com");
+    assert_eq!(
+        conv["authors"][conv["author"].as_str().unwrap()]["email"],
+        "carol@example.com"
+    );
+    let newest = call(
+        &url,
+        "get_conversation",
+        json!({"conversation_id": "9001", "order": "newest_first"}),
+    )
+    .await;
+    assert_eq!(newest["parts"][0]["id"], "p3");
+    let one = call(
+        &url,
+        "get_conversation",
+        json!({"conversation_id": "9001", "part_id": "p2"}),
+    )
+    .await;
+    assert_eq!(
+        one["parts"][0]["body"],
+        "Sorry about that! I have issued a refund."
+    );
+    assert_eq!(one["parts"].as_array().unwrap().len(), 1);
     assert_eq!(conv["freshness"]["data_as_of"], 1767400100);
 
     let contact = call(&url, "get_contact", json!({"email": "Carol@Example.com"})).await;
@@ -640,4 +690,83 @@ async fn sigterm_lets_an_in_flight_request_finish() {
         client().get(format!("{base}/healthz")).send().await.is_err(),
         "no longer listening"
     );
+}
+
+#[tokio::test]
+async fn long_conversations_are_paged_and_long_bodies_fetched_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture(dir.path());
+    {
+        // 300 replies of 6,000 characters to conversation 9002: about 1.8 MB of text in all.
+        let conn = fastintercom::store::open_rw(&db).unwrap();
+        for i in 0..300 {
+            conn.execute(
+                "INSERT INTO conversation_parts (id, conversation_id, part_type, body, created_at, \
+                 author_type, author_id) VALUES (?1, '9002', 'comment', ?2, ?3, ?4, ?5)",
+                rusqlite::params![
+                    format!("long{i:03}"),
+                    format!("<p>{} end{i}</p>", "word ".repeat(1200)),
+                    1767300000 + i,
+                    if i % 2 == 0 { "admin" } else { "user" },
+                    if i % 2 == 0 { "101" } else { "c1" },
+                ],
+            )
+            .unwrap();
+        }
+    }
+    let url = start(&db, None, &[]).await;
+    let mut seen = Vec::new();
+    let mut args = json!({"conversation_id": "9002"});
+    loop {
+        let r = rpc(
+            &url,
+            "tools/call",
+            json!({"name": "get_conversation", "arguments": args}),
+        )
+        .await;
+        let text = r["result"]["content"][0]["text"].as_str().unwrap();
+        assert!(text.len() <= 32 * 1024, "page of {} bytes", text.len());
+        let page = &r["result"]["structuredContent"];
+        assert!(
+            page["authors"].as_object().unwrap().len() <= 3,
+            "{}",
+            page["authors"]
+        );
+        for p in page["parts"].as_array().unwrap() {
+            let id = p["id"].as_str().unwrap().to_string();
+            if id.starts_with("long") {
+                let body = p["body"].as_str().unwrap();
+                assert!(body.ends_with("… [truncated]"), "{id}");
+                assert_eq!(p["truncated"], true);
+            }
+            seen.push(id);
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => args["cursor"] = json!(c),
+            None => break,
+        }
+    }
+    let longs = seen.iter().filter(|s| s.starts_with("long")).count();
+    assert_eq!(longs, 300, "every part once");
+    let mut dedup = seen.clone();
+    dedup.sort();
+    dedup.dedup();
+    assert_eq!(dedup.len(), seen.len());
+
+    let whole = call(
+        &url,
+        "get_conversation",
+        json!({"conversation_id": "9002", "part_id": "long007"}),
+    )
+    .await;
+    let body = whole["parts"][0]["body"].as_str().unwrap();
+    assert!(body.ends_with("end7") && body.len() > 6000, "{}", body.len());
+    assert_eq!(whole["parts"][0].get("truncated"), None);
+    let msg = call_err(
+        &url,
+        "get_conversation",
+        json!({"conversation_id": "9002", "part_id": "nope"}),
+    )
+    .await;
+    assert!(msg.contains("part nope of conversation 9002"), "{msg}");
 }

@@ -30,7 +30,7 @@ from mcp.client.stdio import StdioServerParameters
 
 TOOLS = {
     "search_conversations", "get_conversation", "get_contact", "search_contacts", "list_admins",
-    "list_teams", "list_tags", "conversation_stats", "get_sync_status",
+    "list_teams", "list_tags", "conversation_stats", "get_sync_status", "search", "fetch",
 }
 
 
@@ -113,9 +113,14 @@ async def check_client(client: Client, sim: Intercom, label: str) -> None:
     theirs = sim.get(f"/conversations/{conv_id}")
     assert ours["id"] == str(theirs["id"]) and ours["state"] == theirs["state"], (ours["state"], theirs["state"])
     their_parts = [str(p["id"]) for p in theirs["conversation_parts"]["conversation_parts"]]
-    assert [p["id"] for p in ours["parts"]] == their_parts, f"{label}: parts differ for {conv_id}"
+    our_parts, cursor = list(ours["parts"]), ours["next_cursor"]
+    while cursor:  # a page at a time, within the answer budget
+        more = await call("get_conversation", {"conversation_id": conv_id, "cursor": cursor})
+        our_parts, cursor = our_parts + more["parts"], more["next_cursor"]
+    assert [p["id"] for p in our_parts] == their_parts, f"{label}: parts differ for {conv_id}"
+    assert ours["parts_total"] == len(their_parts), ours["parts_total"]
     assert ours["updated_at"] == theirs["updated_at"]
-    for p, tp in zip(ours["parts"], theirs["conversation_parts"]["conversation_parts"]):
+    for p, tp in zip(our_parts, theirs["conversation_parts"]["conversation_parts"]):
         assert p["part_type"] == tp["part_type"], (p, tp)
         if tp.get("body"):  # same words as the simulator's HTML, without the markup
             assert p["body"] and not re.search(r"</?[a-zA-Z][^>]*>", p["body"]), p["body"]

@@ -156,6 +156,11 @@ async def fresh_cache(a, conv_id: str) -> None:
             check(r, "cache", "fresh", stale=False)
         r, _ = await p.call("search_contacts", {"query": "a"})
         check(r, "cache", "fresh")
+        r, _ = await p.call("search", {"query": "refund"})
+        check(r, "cache", "fresh")
+        r, _ = await p.call("fetch", {"id": conv_id})
+        check(r, "cache", "fresh")
+        assert r["id"] == conv_id and r["text"], r
         # Bad arguments are refused as serve refuses them.
         assert "unknown argument `status`" in await p.error("search_conversations", {"status": "open"})
         assert "inverted window" in await p.error("search_conversations", {"since": "7d", "until": "30d"})
@@ -178,6 +183,19 @@ async def stale_cache(a, stale_db: str, conv_id: str) -> None:
         c, _ = await p.call("get_conversation", {"conversation_id": conv_id})
         check(c, "rest", "cache too old")
         assert c["id"] == conv_id and c["parts"] is not None
+        # Paged like serve's: the same cursor reads on over REST.
+        con = sqlite3.connect(a.db30)
+        long_id = str(con.execute("SELECT conversation_id FROM conversation_parts GROUP BY conversation_id "
+                                  "ORDER BY count(*) DESC LIMIT 1").fetchone()[0])
+        con.close()
+        first, _ = await p.call("get_conversation", {"conversation_id": long_id, "max_bytes": 4096})
+        check(first, "rest")
+        assert first["next_cursor"] and first["parts_total"] > len(first["parts"]), (
+            first.get("parts_total"), len(first["parts"]))
+        nxt, _ = await p.call("get_conversation", {"conversation_id": long_id, "max_bytes": 4096,
+                                                   "cursor": first["next_cursor"]})
+        check(nxt, "rest")
+        assert not {x["id"] for x in nxt["parts"]} & {x["id"] for x in first["parts"]}
         # This caller accepts 3-hour-old data: the cache answers.
         c, _ = await p.call("get_conversation", {"conversation_id": conv_id, "max_staleness": "3h"})
         check(c, "cache", "fresh", stale=False)
@@ -218,6 +236,10 @@ async def before_coverage(a) -> None:
         t, _ = await p.call("search_conversations", {"since": "60d", "contact_email": email, "limit": 20})
         check(t, "rest")
         assert t["conversations"] and all(c["contact"]["email"] == email for c in t["conversations"]), email
+        t, _ = await p.call("search_conversations", {"since": "60d", "waiting": True, "limit": 5})
+        check(t, "cache", "window starts", "cannot apply `waiting`", stale=True)
+        st, _ = await p.call("conversation_stats", {"since": "60d", "figures": True})
+        check(st, "cache", "window starts", "cannot count with `figures`", stale=True)
         # What REST cannot ask: the cache's answer, marked stale, and why.
         t, _ = await p.call("search_conversations", {"since": "60d", "sort": "updated_asc", "limit": 5})
         check(t, "cache", "window starts", "cannot apply `sort` updated_asc", stale=True)

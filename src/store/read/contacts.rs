@@ -82,20 +82,22 @@ pub fn get(
 }
 
 /// Contacts whose name or email contains `query` (case-insensitive), most recently updated first.
-/// Returns the page and whether more matched.
+/// Returns the page (`limit` after `offset`) and whether more matched.
 pub fn search(
     conn: &Connection,
     query: &str,
     limit: usize,
+    offset: usize,
     recent: usize,
 ) -> Result<(Vec<ContactDetail>, bool)> {
     let pattern = like_pattern(query.trim());
     let mut stmt = conn.prepare_cached(&format!(
         "{CONTACT_SQL} WHERE email LIKE ?1 ESCAPE '\\' OR name LIKE ?1 ESCAPE '\\' \
-         ORDER BY updated_at DESC, id LIMIT ?2"
+         ORDER BY updated_at DESC, id LIMIT ?2 OFFSET ?3"
     ))?;
+    let offset = i64::try_from(offset).unwrap_or(i64::MAX);
     let mut rows: Vec<ContactDetail> = stmt
-        .query_map(rusqlite::params![pattern, limit as i64 + 1], contact_row)?
+        .query_map(rusqlite::params![pattern, limit as i64 + 1, offset], contact_row)?
         .collect::<rusqlite::Result<_>>()?;
     let more = rows.len() > limit;
     rows.truncate(limit);

@@ -1,7 +1,8 @@
 //! Conversation reads: search (FTS5 + filters + sort + paging), one conversation with its parts, and
 //! summaries by primary key (shared with contacts).
 
-use super::{DateField, body_text, fts_query};
+use super::filters::Filters;
+use super::{DateField, MAX_BODY_CHARS, body_text, body_text_cut, fts_query};
 use crate::model::{ConversationDetail, ConversationPart, ConversationSummary, PersonRef};
 use anyhow::Result;
 use rusqlite::types::Value;
@@ -15,6 +16,8 @@ pub enum Sort {
     UpdatedDesc,
     UpdatedAsc,
     CreatedDesc,
+    /// Waiting longest for a teammate's reply first (conversations not waiting last).
+    WaitingLongest,
 }
 
 impl Sort {
@@ -24,6 +27,7 @@ impl Sort {
             "updated_desc" => Some(Sort::UpdatedDesc),
             "updated_asc" => Some(Sort::UpdatedAsc),
             "created_desc" => Some(Sort::CreatedDesc),
+            "waiting_longest" => Some(Sort::WaitingLongest),
             _ => None,
         }
     }
@@ -37,14 +41,8 @@ pub struct SearchQuery {
     pub since: Option<i64>,
     pub until: Option<i64>,
     pub date_field: DateField,
-    pub state: Option<String>,
-    /// Admin assignee id; `none` matches unassigned.
-    pub admin_id: Option<String>,
-    /// Team assignee id; `none` matches unassigned.
-    pub team_id: Option<String>,
-    /// Tag id or name (case-insensitive).
-    pub tag: Option<String>,
-    pub contact_email: Option<String>,
+    /// Which conversations: state, assignees, tag, contact, priority, rating, SLA, attributes...
+    pub filters: Filters,
     pub sort: Sort,
     pub limit: usize,
     pub offset: usize,
@@ -58,18 +56,18 @@ pub struct SearchPage {
     /// Set (to the number of full-text matches) when relevance order was asked for but the text matched
     /// more than [`BROAD_MATCHES`] conversations, so the results are most recently updated first.
     pub broad_matches: Option<i64>,
+    /// Conversations matching the text and filters, counted up to [`MAX_COUNT`].
+    pub total: Option<i64>,
+    /// More than `total` match.
+    pub total_is_lower_bound: bool,
 }
+
+/// A search counts its matches up to this many (a larger count costs time and helps nobody).
+pub const MAX_COUNT: i64 = 1000;
 
 /// Above this many full-text matches, ranking by relevance (bm25 over every match, about 1 µs each)
 /// gives way to recency, and the index of the sort column drives the query instead of the text.
 pub const BROAD_MATCHES: i64 = 5000;
-
-fn is_none_word(s: &str) -> bool {
-    matches!(
-        s.trim().to_ascii_lowercase().as_str(),
-        "none" | "unassigned" | "0"
-    )
-}
 
 /// Run a search: filters, order, one page (`limit` rows after `offset`).
 pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
@@ -88,6 +86,8 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
             conversations: Vec::new(),
             has_more: false,
             broad_matches: None,
+            total: Some(0),
+            total_is_lower_bound: false,
         });
     }
     let broad = matches.is_some_and(|n| n > BROAD_MATCHES);
@@ -115,56 +115,28 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
             }
         }
     };
-    super::push_window_and_state(
-        &mut args,
-        &mut conds,
-        q.date_field,
-        q.since,
-        q.until,
-        q.state.as_deref(),
-    );
-    for (val, column) in [
-        (&q.admin_id, "c.admin_assignee_id"),
-        (&q.team_id, "c.team_assignee_id"),
-    ] {
-        if let Some(v) = val {
-            if is_none_word(v) {
-                conds.push(format!("{column} IS NULL"));
-            } else {
-                args.push(Value::Text(v.trim().to_string()));
-                conds.push(format!("{column} = ?{}", args.len()));
-            }
-        }
-    }
-    if let Some(t) = &q.tag {
-        args.push(Value::Text(t.trim().to_string()));
-        let n = args.len();
-        conds.push(format!(
-            "c.id IN (SELECT ct.conversation_id FROM conversation_tags ct WHERE ct.tag_id = ?{n} \
-             OR ct.tag_id IN (SELECT id FROM tags WHERE name = ?{n} COLLATE NOCASE))"
-        ));
-    }
-    if let Some(e) = &q.contact_email {
-        args.push(Value::Text(e.trim().to_string()));
-        let n = args.len();
-        conds.push(format!(
-            "c.id IN (SELECT cc.conversation_id FROM conversation_contacts cc WHERE cc.contact_id IN \
-               (SELECT id FROM contacts WHERE email = ?{n} COLLATE NOCASE) \
-             UNION SELECT c3.id FROM conversations c3 WHERE c3.contact_id IN \
-               (SELECT id FROM contacts WHERE email = ?{n} COLLATE NOCASE))"
-        ));
-    }
+    super::push_window(&mut args, &mut conds, q.date_field, q.since, q.until);
+    q.filters.push(&mut args, &mut conds);
     let order = match (sort, fts.is_some() && !broad) {
         (Sort::Relevance, true) => "conversation_fts.rank, conversation_fts.rowid DESC",
         (Sort::Relevance, false) | (Sort::UpdatedDesc, _) => "c.updated_at DESC, c.pk DESC",
         (Sort::UpdatedAsc, _) => "c.updated_at ASC, c.pk ASC",
         (Sort::CreatedDesc, _) => "c.created_at DESC, c.pk DESC",
+        (Sort::WaitingLongest, _) => "c.waiting_since IS NULL, c.waiting_since ASC, c.pk ASC",
     };
     let where_ = if conds.is_empty() {
         String::new()
     } else {
         format!("WHERE {}", conds.join(" AND "))
     };
+    // The count, bounded: the same rows, at most MAX_COUNT + 1 of them.
+    let count_sql = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM {from} {where_} LIMIT {})",
+        MAX_COUNT + 1
+    );
+    let counted: i64 = conn
+        .prepare_cached(&count_sql)?
+        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
     // Saturating: a huge offset must mean "past the end", never wrap to a negative OFFSET (page one).
     let sql_int = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     args.push(Value::Integer(sql_int(q.limit).saturating_add(1)));
@@ -180,10 +152,18 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
         .collect::<rusqlite::Result<_>>()?;
     let has_more = pks.len() > q.limit;
     pks.truncate(q.limit);
+    let mut conversations = summaries(conn, &pks)?;
+    if let Some(m) = &fts {
+        for (c, pk) in conversations.iter_mut().zip(&pks) {
+            c.matched = super::passage::best_match(conn, m, *pk, &c.id)?;
+        }
+    }
     Ok(SearchPage {
-        conversations: summaries(conn, &pks)?,
+        conversations,
         has_more,
         broad_matches: matches.filter(|_| broad && q.sort == Sort::Relevance),
+        total: Some(counted.min(MAX_COUNT)),
+        total_is_lower_bound: counted > MAX_COUNT,
     })
 }
 
@@ -193,7 +173,7 @@ const SUMMARY_SQL: &str = "SELECT c.id, c.title, c.state, c.priority, c.created_
     c.source_author_type, c.source_author_id, c.source_author_name, c.source_author_email, \
     (SELECT group_concat(coalesce(g.name, x.tag_id), char(31)) FROM conversation_tags x \
         LEFT JOIN tags g ON g.id = x.tag_id WHERE x.conversation_id = c.id), \
-    c.parts_truncated \
+    c.parts_truncated, c.waiting_since, c.rating \
     FROM conversations c \
     LEFT JOIN admins a ON a.id = c.admin_assignee_id \
     LEFT JOIN teams t ON t.id = c.team_assignee_id \
@@ -265,6 +245,9 @@ fn conv_row(r: &Row<'_>) -> rusqlite::Result<ConvRow> {
             contact: person(contact_id, &contact_kind, contact_name, contact_email),
             tags,
             snippet,
+            matched: None,
+            waiting_since: r.get(23)?,
+            rating: r.get(24)?,
         },
         source_body,
         author,
@@ -294,7 +277,7 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<ConversationDetail>> {
     if let Some(a) = author.as_mut() {
         resolve_person(conn, a)?;
     }
-    let parts = parts(conn, &row.summary.id)?;
+    let parts = parts(conn, &row.summary.id, None, MAX_BODY_CHARS)?;
     Ok(Some(ConversationDetail {
         body: row.source_body.as_deref().map(body_text).unwrap_or_default(),
         author,
@@ -322,16 +305,37 @@ fn resolve_person(conn: &Connection, p: &mut PersonRef) -> Result<()> {
     Ok(())
 }
 
-fn parts(conn: &Connection, conversation_id: &str) -> Result<Vec<ConversationPart>> {
+/// One part of a conversation with its body cut at `max_chars` (not [`MAX_BODY_CHARS`]); None when the
+/// conversation has no such part.
+pub fn part(
+    conn: &Connection,
+    conversation_id: &str,
+    part_id: &str,
+    max_chars: usize,
+) -> Result<Option<ConversationPart>> {
+    Ok(
+        parts(conn, conversation_id.trim(), Some(part_id.trim()), max_chars)?
+            .into_iter()
+            .next(),
+    )
+}
+
+fn parts(
+    conn: &Connection,
+    conversation_id: &str,
+    part_id: Option<&str>,
+    max_chars: usize,
+) -> Result<Vec<ConversationPart>> {
     let mut stmt = conn.prepare_cached(
         "SELECT p.id, p.part_type, p.body, p.created_at, p.author_type, p.author_id, p.author_name, \
          p.author_email, p.assigned_to_id, a.name, a.email, k.name, k.email \
          FROM conversation_parts p \
          LEFT JOIN admins a ON p.author_type IN ('admin', 'bot') AND a.id = p.author_id \
          LEFT JOIN contacts k ON p.author_type IN ('user', 'lead', 'contact') AND k.id = p.author_id \
-         WHERE p.conversation_id = ?1 ORDER BY p.created_at, length(p.id), p.id",
+         WHERE p.conversation_id = ?1 AND (?2 IS NULL OR p.id = ?2) \
+         ORDER BY p.created_at, length(p.id), p.id",
     )?;
-    let rows = stmt.query_map([conversation_id], |r| {
+    let rows = stmt.query_map(rusqlite::params![conversation_id, part_id], |r| {
         let body: Option<String> = r.get(2)?;
         let author_id: Option<String> = r.get(5)?;
         let name = r.get::<_, Option<String>>(9)?.or(r.get(11)?).or(r.get(6)?);
@@ -347,7 +351,9 @@ fn parts(conn: &Connection, conversation_id: &str) -> Result<Vec<ConversationPar
                 name,
                 email,
             }),
-            body: body.filter(|b| !b.trim().is_empty()).map(|b| body_text(&b)),
+            body: body
+                .filter(|b| !b.trim().is_empty())
+                .map(|b| body_text_cut(&b, max_chars)),
             assigned_to: r.get(8)?,
         })
     })?;
@@ -364,11 +370,7 @@ mod tests {
             since: None,
             until: None,
             date_field: DateField::UpdatedAt,
-            state: None,
-            admin_id: None,
-            team_id: None,
-            tag: None,
-            contact_email: None,
+            filters: Filters::default(),
             sort,
             limit: 5,
             offset: 0,
@@ -407,7 +409,7 @@ mod tests {
         assert_eq!(updated, sorted, "most recently updated first");
 
         let mut open = query("common", Sort::UpdatedAsc);
-        open.state = Some("open".into());
+        open.filters.state = Some("open".into());
         let page = search(&conn, &open).unwrap();
         assert_eq!(
             page.broad_matches, None,

@@ -1,4 +1,6 @@
-//! `conversation_stats`: counts of conversations in a time window, grouped by state, team, admin, tag or day.
+//! `conversation_stats`: counts of conversations in a time window, grouped by state, team, admin, tag, day,
+//! week or month; optionally with CSAT and response-time figures (median and p90 first response and time to
+//! close, from Intercom's conversation statistics) per bucket.
 
 use super::DateField;
 use crate::model::{Stats, StatsBucket};
@@ -14,6 +16,10 @@ pub enum GroupBy {
     Admin,
     Tag,
     Day,
+    /// Weeks starting on Monday, keyed by that Monday (YYYY-MM-DD).
+    Week,
+    /// Calendar months (YYYY-MM).
+    Month,
 }
 
 impl GroupBy {
@@ -24,6 +30,8 @@ impl GroupBy {
             "admin" => Some(GroupBy::Admin),
             "tag" => Some(GroupBy::Tag),
             "day" => Some(GroupBy::Day),
+            "week" => Some(GroupBy::Week),
+            "month" => Some(GroupBy::Month),
             _ => None,
         }
     }
@@ -35,6 +43,38 @@ impl GroupBy {
             GroupBy::Admin => "admin",
             GroupBy::Tag => "tag",
             GroupBy::Day => "day",
+            GroupBy::Week => "week",
+            GroupBy::Month => "month",
+        }
+    }
+
+    /// Buckets are periods of time (ordered by time, not by count).
+    pub fn is_period(self) -> bool {
+        matches!(self, GroupBy::Day | GroupBy::Week | GroupBy::Month)
+    }
+
+    /// The bucket key of time `t` for a period grouping (None for the others).
+    pub fn period_key(self, t: i64) -> Option<String> {
+        use chrono::Datelike;
+        let d = chrono::DateTime::from_timestamp(t, 0)?.date_naive();
+        match self {
+            GroupBy::Day => Some(d.format("%Y-%m-%d").to_string()),
+            GroupBy::Week => {
+                let monday = d - chrono::Days::new(u64::from(d.weekday().num_days_from_monday()));
+                Some(monday.format("%Y-%m-%d").to_string())
+            }
+            GroupBy::Month => Some(d.format("%Y-%m").to_string()),
+            _ => None,
+        }
+    }
+
+    /// The SQL expression of a period's key on column `col`.
+    fn period_sql(self, col: &str) -> Option<String> {
+        match self {
+            GroupBy::Day => Some(format!("strftime('%Y-%m-%d', {col}, 'unixepoch')")),
+            GroupBy::Week => Some(format!("date({col}, 'unixepoch', 'weekday 0', '-6 days')")),
+            GroupBy::Month => Some(format!("strftime('%Y-%m', {col}, 'unixepoch')")),
+            _ => None,
         }
     }
 }
@@ -46,7 +86,10 @@ pub struct StatsQuery {
     pub until: Option<i64>,
     pub date_field: DateField,
     pub group_by: GroupBy,
-    pub state: Option<String>,
+    /// Which conversations to count (the same filters as search).
+    pub filters: super::filters::Filters,
+    /// Add CSAT and response-time figures per bucket (reads each conversation's row, so slower).
+    pub figures: bool,
 }
 
 /// Count conversations per group. Unassigned (and untagged) conversations form the `none` bucket.
@@ -59,14 +102,8 @@ pub fn stats(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
     let mut args: Vec<Value> = Vec::new();
     let mut conds: Vec<String> = Vec::new();
     let col = q.date_field.column();
-    super::push_window_and_state(
-        &mut args,
-        &mut conds,
-        q.date_field,
-        q.since,
-        q.until,
-        q.state.as_deref(),
-    );
+    super::push_window(&mut args, &mut conds, q.date_field, q.since, q.until);
+    q.filters.push(&mut args, &mut conds);
     let where_ = if conds.is_empty() {
         String::new()
     } else {
@@ -102,21 +139,25 @@ pub fn stats(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
                 LEFT JOIN conversation_tags ct ON ct.conversation_id = c.id {where_} GROUP BY 1) g \
              LEFT JOIN tags t ON t.id = g.k ORDER BY g.k IS NULL, 3 DESC, 1"
         ),
-        GroupBy::Day => format!(
-            "SELECT strftime('%Y-%m-%d', {col}, 'unixepoch'), NULL, count(*) FROM {from} \
-             {where_} GROUP BY 1 ORDER BY 1"
+        GroupBy::Day | GroupBy::Week | GroupBy::Month => format!(
+            "SELECT {}, NULL, count(*) FROM {from} {where_} GROUP BY 1 ORDER BY 1",
+            q.group_by.period_sql(col).unwrap_or_default()
         ),
     };
     let mut stmt = conn.prepare_cached(&sql)?;
-    let buckets: Vec<StatsBucket> = stmt
+    let mut buckets: Vec<StatsBucket> = stmt
         .query_map(params_from_iter(args.iter()), |r| {
             Ok(StatsBucket {
                 key: r.get(0)?,
                 label: r.get(1)?,
                 count: r.get(2)?,
+                ..StatsBucket::default()
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
+    if q.figures {
+        add_figures(conn, q, &from_plain(q), &where_, &args, &mut buckets)?;
+    }
     let total: i64 = if q.group_by == GroupBy::Tag {
         conn.prepare_cached(&format!("SELECT count(*) FROM {from} {where_}"))?
             .query_row(params_from_iter(args.iter()), |r| r.get(0))?
@@ -130,4 +171,102 @@ pub fn stats(conn: &Connection, q: &StatsQuery) -> Result<Stats> {
         total,
         buckets,
     })
+}
+
+/// The table for the figures query: the row itself is needed (its JSON statistics), not a covering index.
+fn from_plain(_q: &StatsQuery) -> String {
+    "conversations c".to_string()
+}
+
+/// Median and 90th percentile of `v` (sorted in place); None when empty.
+fn median_p90(v: &mut [i64]) -> (Option<i64>, Option<i64>) {
+    if v.is_empty() {
+        return (None, None);
+    }
+    v.sort_unstable();
+    let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+    (Some(at(0.5)), Some(at(0.9)))
+}
+
+/// Per bucket: CSAT (average rating and how many rated), first response and time to close (median, p90).
+fn add_figures(
+    conn: &Connection,
+    q: &StatsQuery,
+    from: &str,
+    where_: &str,
+    args: &[Value],
+    buckets: &mut [StatsBucket],
+) -> Result<()> {
+    let col = q.date_field.column();
+    let key = match q.group_by {
+        GroupBy::State => "c.state".to_string(),
+        GroupBy::Team => "coalesce(c.team_assignee_id, 'none')".to_string(),
+        GroupBy::Admin => "coalesce(c.admin_assignee_id, 'none')".to_string(),
+        GroupBy::Tag => "coalesce(ct.tag_id, 'none')".to_string(),
+        g => g.period_sql(col).unwrap_or_default(),
+    };
+    let join = if q.group_by == GroupBy::Tag {
+        "LEFT JOIN conversation_tags ct ON ct.conversation_id = c.id"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT {key}, c.rating, json_extract(c.raw, '$.statistics.time_to_admin_reply'), \
+         json_extract(c.raw, '$.statistics.time_to_first_close') FROM {from} {join} {where_}"
+    );
+    #[derive(Default)]
+    struct Acc {
+        ratings: Vec<i64>,
+        first: Vec<i64>,
+        close: Vec<i64>,
+    }
+    let mut acc: std::collections::HashMap<String, Acc> = std::collections::HashMap::new();
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(args.iter()))?;
+    while let Some(r) = rows.next()? {
+        let a = acc.entry(r.get::<_, String>(0)?).or_default();
+        if let Some(v) = r.get::<_, Option<i64>>(1)? {
+            a.ratings.push(v);
+        }
+        if let Some(v) = r.get::<_, Option<i64>>(2)? {
+            a.first.push(v);
+        }
+        if let Some(v) = r.get::<_, Option<i64>>(3)? {
+            a.close.push(v);
+        }
+    }
+    for b in buckets.iter_mut() {
+        let Some(a) = acc.get_mut(&b.key) else {
+            continue;
+        };
+        b.rated = Some(a.ratings.len() as i64);
+        b.csat_average = (!a.ratings.is_empty())
+            .then(|| a.ratings.iter().sum::<i64>() as f64 / a.ratings.len() as f64)
+            .map(|x| (x * 100.0).round() / 100.0);
+        (b.first_response_median_s, b.first_response_p90_s) = median_p90(&mut a.first);
+        (b.time_to_close_median_s, b.time_to_close_p90_s) = median_p90(&mut a.close);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_and_percentiles() {
+        // 2026-12-03 is a Thursday; its week starts Monday 2026-11-30.
+        let t = chrono::NaiveDate::from_ymd_opt(2026, 12, 3)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp();
+        assert_eq!(GroupBy::Week.period_key(t).unwrap(), "2026-11-30");
+        assert_eq!(GroupBy::Month.period_key(t).unwrap(), "2026-12");
+        assert_eq!(GroupBy::Day.period_key(t).unwrap(), "2026-12-03");
+        let mut v: Vec<i64> = (1..=10).rev().collect();
+        assert_eq!(median_p90(&mut v), (Some(6), Some(9)));
+        assert_eq!(median_p90(&mut []), (None, None));
+    }
 }

@@ -1,0 +1,257 @@
+//! Answer budgets: every tool answer fits an assistant's context. A call's answer (its JSON text, which is
+//! what the assistant reads) stays within a budget, [`DEFAULT_BUDGET`] unless the call asks for less or
+//! more (up to [`HARD_CAP`]); lists stop at the budget with a cursor and a note, and `get_conversation`
+//! pages its parts, lists each author once, and leaves whole long bodies to a per-part fetch.
+
+use crate::model::{ConversationDetail, ConversationPage, PartView, PersonRef};
+use crate::store::read::TRUNCATION_MARKER;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Default answer budget: about 32 KB of JSON text, roughly 8k tokens.
+pub const DEFAULT_BUDGET: usize = 32 * 1024;
+/// Smallest budget a call may ask for.
+pub const MIN_BUDGET: usize = 4 * 1024;
+/// Largest budget a call may ask for; no answer is larger.
+pub const HARD_CAP: usize = 128 * 1024;
+/// Room kept for the freshness stamp and notes, which are added after the result is cut to size.
+pub const RESERVE: usize = 3 * 1024;
+/// Longest body returned when one part is asked for whole (characters): well inside [`HARD_CAP`].
+pub const WHOLE_PART_CHARS: usize = 30_000;
+
+/// A `max_bytes` argument checked: below [`MIN_BUDGET`] refused, above [`HARD_CAP`] reduced (with a note).
+pub fn check_budget(v: Option<u64>, notes: &mut Vec<String>) -> Result<usize, String> {
+    match v {
+        None => Ok(DEFAULT_BUDGET),
+        Some(n) if n < MIN_BUDGET as u64 => Err(format!(
+            "bad `max_bytes` {n}: give {MIN_BUDGET} to {HARD_CAP} (default {DEFAULT_BUDGET})"
+        )),
+        Some(n) if n > HARD_CAP as u64 => {
+            notes.push(format!("max_bytes {n} was reduced to the hard cap of {HARD_CAP}"));
+            Ok(HARD_CAP)
+        }
+        Some(n) => Ok(n as usize),
+    }
+}
+
+/// Length of `v` as compact JSON text.
+pub fn json_len<T: Serialize>(v: &T) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    match serde_json::to_writer(&mut c, v) {
+        Ok(()) => c.0,
+        Err(_) => usize::MAX,
+    }
+}
+
+/// How many leading `items` fit in `room` bytes of a JSON array (at least `min`, at most all).
+pub fn fitting<T: Serialize>(items: &[T], room: usize, min: usize) -> usize {
+    let mut used = 0usize;
+    for (i, item) in items.iter().enumerate() {
+        used = used.saturating_add(json_len(item) + 1);
+        if used > room && i >= min {
+            return i;
+        }
+    }
+    items.len()
+}
+
+/// The note for a list cut at the budget.
+pub fn cut_note(kept: usize, asked: usize, budget: usize, what: &str) -> String {
+    format!(
+        "only {kept} of the {asked} {what} asked for fit the answer budget of {budget} bytes: pass \
+         next_cursor for the rest, or a larger max_bytes (at most {HARD_CAP})"
+    )
+}
+
+/// Which end of a conversation a page starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    OldestFirst,
+    NewestFirst,
+}
+
+impl Order {
+    pub const NAMES: &[&str] = &["oldest_first", "newest_first"];
+
+    pub fn parse(s: &str) -> Option<Order> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "oldest_first" => Some(Order::OldestFirst),
+            "newest_first" => Some(Order::NewestFirst),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Order::OldestFirst => "oldest_first",
+            Order::NewestFirst => "newest_first",
+        }
+    }
+}
+
+fn view(p: crate::model::ConversationPart, authors: &mut BTreeMap<String, PersonRef>) -> PartView {
+    let author = p.author.map(|a| {
+        let k = a.key();
+        authors.entry(k.clone()).or_insert(a);
+        k
+    });
+    let truncated = p.body.as_deref().is_some_and(|b| b.ends_with(TRUNCATION_MARKER));
+    PartView {
+        id: p.id,
+        part_type: p.part_type,
+        created_at: p.created_at,
+        author,
+        body: p.body,
+        truncated,
+        assigned_to: p.assigned_to,
+    }
+}
+
+/// One page of `d`'s parts in `order` from `offset`, as many as fit in `budget` bytes (at least one).
+/// `cursor` makes the cursor for a next offset.
+pub fn page_conversation(
+    d: ConversationDetail,
+    order: Order,
+    offset: usize,
+    budget: usize,
+    cursor: impl Fn(usize) -> String,
+) -> ConversationPage {
+    let total = d.parts.len();
+    let mut authors = BTreeMap::new();
+    let first = offset == 0;
+    let author = first.then(|| {
+        d.author.map(|a| {
+            let k = a.key();
+            authors.insert(k.clone(), a);
+            k
+        })
+    });
+    let mut page = ConversationPage {
+        summary: d.summary,
+        body: first.then_some(d.body),
+        author: author.flatten(),
+        authors,
+        order: order.name().into(),
+        parts_total: total,
+        parts_offset: offset.min(total),
+        parts: Vec::new(),
+        next_cursor: None,
+        parts_truncated: d.parts_truncated,
+    };
+    let mut parts = d.parts;
+    if order == Order::NewestFirst {
+        parts.reverse();
+    }
+    let room = budget.saturating_sub(RESERVE);
+    let mut used = json_len(&page);
+    for p in parts.into_iter().skip(offset) {
+        let new_author = p
+            .author
+            .as_ref()
+            .filter(|a| !page.authors.contains_key(&a.key()))
+            .map(|a| json_len(a) + a.key().len() + 4)
+            .unwrap_or(0);
+        let mut authors = page.authors.clone();
+        let v = view(p, &mut authors);
+        let cost = json_len(&v) + 1 + new_author;
+        if !page.parts.is_empty() && used + cost > room {
+            page.next_cursor = Some(cursor(offset + page.parts.len()));
+            break;
+        }
+        used += cost;
+        page.authors = authors;
+        page.parts.push(v);
+    }
+    page
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ConversationPart, ConversationSummary};
+
+    fn detail(n: usize, body_chars: usize) -> ConversationDetail {
+        let person = |i: usize| PersonRef {
+            id: (i % 3).to_string(),
+            kind: "admin".into(),
+            name: Some(format!("Admin {}", i % 3)),
+            email: Some("a@example.com".into()),
+        };
+        ConversationDetail {
+            summary: ConversationSummary {
+                id: "1".into(),
+                title: None,
+                state: "open".into(),
+                priority: None,
+                created_at: 0,
+                updated_at: 0,
+                admin_assignee: None,
+                team_assignee: None,
+                contact: None,
+                tags: vec![],
+                snippet: String::new(),
+                matched: None,
+                waiting_since: None,
+                rating: None,
+            },
+            body: "hello".into(),
+            author: Some(person(1)),
+            parts: (0..n)
+                .map(|i| ConversationPart {
+                    id: i.to_string(),
+                    part_type: "comment".into(),
+                    created_at: i as i64,
+                    author: Some(person(i)),
+                    body: Some("x".repeat(body_chars)),
+                    assigned_to: None,
+                })
+                .collect(),
+            parts_truncated: false,
+        }
+    }
+
+    #[test]
+    fn pages_fit_the_budget_and_cover_every_part_once() {
+        for order in [Order::OldestFirst, Order::NewestFirst] {
+            let d = detail(500, 2000);
+            let mut seen = Vec::new();
+            let mut offset = 0;
+            loop {
+                let page = page_conversation(d.clone(), order, offset, DEFAULT_BUDGET, |o| o.to_string());
+                assert!(json_len(&page) + RESERVE <= DEFAULT_BUDGET, "{}", json_len(&page));
+                assert!(page.authors.len() <= 3);
+                seen.extend(page.parts.iter().map(|p| p.id.parse::<usize>().unwrap()));
+                match page.next_cursor {
+                    Some(c) => offset = c.parse().unwrap(),
+                    None => break,
+                }
+            }
+            let mut want: Vec<usize> = (0..500).collect();
+            if order == Order::NewestFirst {
+                want.reverse();
+            }
+            assert_eq!(seen, want);
+        }
+    }
+
+    #[test]
+    fn budgets_are_checked() {
+        let mut notes = Vec::new();
+        assert_eq!(check_budget(None, &mut notes), Ok(DEFAULT_BUDGET));
+        assert!(check_budget(Some(100), &mut notes).is_err());
+        assert_eq!(check_budget(Some(10_000_000), &mut notes), Ok(HARD_CAP));
+        assert_eq!(notes.len(), 1);
+        assert_eq!(fitting(&[1, 2, 3], 0, 1), 1);
+        assert_eq!(fitting(&["aaaa", "bbbb"], 7, 0), 1);
+    }
+}
