@@ -134,7 +134,8 @@ impl Rest {
                 error,
             });
         }
-        let r = self.bounded_call(f, spent).await;
+        // On the heap: a REST answer's future is large, and debug builds keep every layer on the stack.
+        let r = Box::pin(self.bounded_call(Box::pin(f), spent)).await;
         let failed_outright = match &r {
             Err(RestError::TimedOut { rate_limited, .. }) => !rate_limited,
             Err(RestError::Api(e)) => matches!(e, ApiError::Transport(_) | ApiError::Server { .. }),
