@@ -54,19 +54,21 @@ class Proxy:
     """One `fastintercom proxy` over stdio, its stderr kept in a log file."""
 
     def __init__(self, a, db: str, api: str | None, token: str | None, *extra: str):
-        self.log = tempfile.NamedTemporaryFile(prefix="proxy-", suffix=".log", delete=False).name
-        env = {"FASTINTERCOM_CONFIG": "/nonexistent", "RUST_LOG": "info", "PATH": os.environ["PATH"]}
+        self.env = {"FASTINTERCOM_CONFIG": "/nonexistent", "RUST_LOG": "info", "PATH": os.environ["PATH"]}
         if api:
-            env["FASTINTERCOM_API_BASE"] = api
+            self.env["FASTINTERCOM_API_BASE"] = api
         if token:
-            env["INTERCOM_ACCESS_TOKEN"] = token
-        cmd = f'exec "$0" proxy --db "$1" {" ".join(extra)} 2>>"$2"'
-        self.params = StdioServerParameters(command="sh", args=["-c", cmd, a.bin, db, self.log], env=env)
+            self.env["INTERCOM_ACCESS_TOKEN"] = token
+        self.args = [a.bin, db, " ".join(extra)]
         self.token = a.token
         self.schemas: dict[str, dict] = {}
 
     async def __aenter__(self):
-        self.cm = Client(self.params)
+        self.log = tempfile.NamedTemporaryFile(prefix="proxy-", suffix=".log", delete=False).name
+        binary, db, extra = self.args
+        cmd = f'exec "$0" proxy --db "$1" {extra} 2>>"$2"'
+        params = StdioServerParameters(command="sh", args=["-c", cmd, binary, db, self.log], env=self.env)
+        self.cm = Client(params)
         self.client = await self.cm.__aenter__()
         for t in (await self.client.list_tools()).tools:
             self.schemas[t.name] = t.output_schema
