@@ -30,6 +30,7 @@ FASTINTERCOM_MCP_TOKEN              bearer token MCP clients must send (credenti
 FASTINTERCOM_MCP_ALLOWED_ORIGINS    extra allowed Origin values for the HTTP transport\n  \
 FASTINTERCOM_MCP_CALL_TIMEOUT_SECONDS  stop an MCP tool call after this long (default 5)\n  \
 FASTINTERCOM_MCP_MAX_CONNECTIONS    HTTP connections served at once (default 512)\n  \
+FASTINTERCOM_REST_TIMEOUT_SECONDS   proxy: bound on one live REST answer, rate-limit waits included (default 5)\n  \
 FASTINTERCOM_CONFIG                 config file (default /etc/fastintercom/fastintercom.toml)\n  \
 RUST_LOG                            log filter (default info)\n\n\
 Exit status: 0 success; 1 failure (one line on stderr) or stale (status); 75 another sync is running; \
@@ -49,6 +50,9 @@ pub enum Command {
     Status(StatusArgs),
     /// Serve the database to MCP clients (Streamable HTTP or stdio), read-only.
     Serve(ServeArgs),
+    /// An MCP server for one user (stdio, or Streamable HTTP on loopback) with serve's tools, answering
+    /// from the cache when it is fresh enough, else live from Intercom's REST API with the user's token.
+    Proxy(ProxyArgs),
     /// Run a simulated Intercom API on loopback (for tests, demos and benchmarks).
     Simulate(SimulateArgs),
     /// Search conversations (cache when fresh, else Intercom's REST API).
@@ -150,6 +154,36 @@ pub struct ServeArgs {
         default_value_t = crate::mcp::connections::DEFAULT_MAX_CONNECTIONS
     )]
     pub max_connections: usize,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ProxyArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Use this `fastintercom serve` endpoint (Streamable HTTP) as the cache instead of the database file
+    /// [env: FASTINTERCOM_MCP_URL].
+    #[arg(long, value_name = "URL")]
+    pub mcp_url: Option<String>,
+    /// Speak MCP over stdin/stdout (what it does without --listen).
+    #[arg(long, conflicts_with = "listen")]
+    pub stdio: bool,
+    /// Listen for Streamable HTTP on this loopback address (e.g. 127.0.0.1:8766) instead of stdio.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Cache older than this many minutes -> REST, unless a call passes `max_staleness`
+    /// [env: FASTINTERCOM_MAX_STALENESS_MINUTES; default 60].
+    #[arg(long, value_name = "MIN")]
+    pub max_staleness: Option<u64>,
+    /// Bound on one live REST answer (retries and rate-limit waits included); past it, or when the rate
+    /// budget is spent until later, the cached answer is given, marked stale.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "FASTINTERCOM_REST_TIMEOUT_SECONDS",
+        default_value = "5",
+        value_parser = parse_seconds
+    )]
+    pub rest_timeout: std::time::Duration,
 }
 
 /// A positive number of seconds (fractions allowed), at most a day.

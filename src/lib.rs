@@ -8,6 +8,7 @@
 //! - [`sync`]: `fastintercom sync`: backfill, incremental, deletions, `sync_metadata`.
 //! - [`mcp`]: `fastintercom serve`: the read-only MCP server (stdio, Streamable HTTP, socket activation).
 //! - [`client`]: the library that picks cache (MCP) or live REST per request.
+//! - [`proxy`]: `fastintercom proxy`: an MCP server on the user's side whose calls go through [`client`].
 //! - [`model`]: answer shapes shared by the MCP tools and the client library.
 
 pub mod cli;
@@ -18,6 +19,7 @@ pub mod docs;
 pub mod intercom;
 pub mod mcp;
 pub mod model;
+pub mod proxy;
 pub mod simulator;
 pub mod status;
 pub mod store;

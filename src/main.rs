@@ -24,6 +24,7 @@ fn main() -> ExitCode {
             Command::Sync(a) => fastintercom::sync::run_cli(a).await,
             Command::Status(a) => fastintercom::status::run_cli(a).await,
             Command::Serve(a) => fastintercom::mcp::run_cli(a).await,
+            Command::Proxy(a) => fastintercom::proxy::run_cli(a).await,
             Command::Simulate(a) => fastintercom::simulator::run_cli(a).await,
             Command::Search(a) => fastintercom::client::cli::search(a).await,
             Command::Conversation(a) => fastintercom::client::cli::conversation(a).await,

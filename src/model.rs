@@ -88,6 +88,9 @@ pub struct Freshness {
     pub coverage_start: Option<i64>,
     /// The last sync error, if the last run failed.
     pub last_error: Option<String>,
+    /// Why this source answered (`fastintercom proxy`'s cache-or-REST decision); absent from `serve`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 fn cache_source() -> String {

@@ -79,6 +79,10 @@ impl Cache {
                     date_field: req.field(),
                     filters: Filters {
                         state: req.state.clone(),
+                        admin_id: req.admin_id.clone(),
+                        team_id: req.team_id.clone(),
+                        tag: req.tag.clone(),
+                        contact_email: req.contact_email.clone(),
                         ..Filters::default()
                     },
                     sort: read::conversations::Sort::UpdatedDesc,
@@ -104,6 +108,15 @@ impl Cache {
                 window_args(&mut args, req.since, req.until, req.field());
                 if let Some(s) = &req.state {
                     args.insert("state".into(), json!(s));
+                }
+                for (name, v) in [
+                    ("admin_id", &req.admin_id),
+                    ("team_id", &req.team_id),
+                    ("tag", &req.tag),
+                ] {
+                    if let Some(v) = v {
+                        args.insert(name.into(), json!(v));
+                    }
                 }
                 args.insert("sort".into(), json!("updated_desc"));
                 args.insert("limit".into(), json!(req.page_size()));
@@ -360,6 +373,12 @@ impl Mcp {
                 .map(Some)
                 .with_context(|| format!("MCP {name} answered without structured content")),
         }
+    }
+
+    /// Call a tool and return its structured content; `Ok(None)` when the tool says the object is not in
+    /// the cache.
+    pub async fn tool(&self, name: &'static str, args: Map<String, Value>) -> Result<Option<Value>> {
+        self.raw(name, args).await
     }
 
     async fn call<T: DeserializeOwned>(&self, name: &'static str, args: Map<String, Value>) -> Result<T> {

@@ -161,6 +161,10 @@ pub struct ClientConfig {
     pub status_ttl: Duration,
     /// How long admin, team and tag lists fetched over REST are reused (default 60 s).
     pub directory_ttl: Duration,
+    /// After Intercom failed to answer at all (timeout, connection failure, 5xx after retries), REST is not
+    /// asked again for this long (default 30 s): a long-lived client answers from the cache at once instead
+    /// of waiting out `rest_timeout` on every call.
+    pub rest_down_cooldown: Duration,
     /// Most pages a REST `conversation_stats` walks (150 conversations each) before it gives up (default 20).
     pub rest_stats_max_pages: usize,
 }
@@ -199,6 +203,7 @@ impl ClientConfig {
             status_ttl: Duration::from_secs(5),
             directory_ttl: Duration::from_secs(60),
             rest_stats_max_pages: 20,
+            rest_down_cooldown: Duration::from_secs(30),
         }
     }
 
@@ -252,6 +257,14 @@ pub struct SearchRequest {
     pub state: Option<String>,
     /// Page size (1-100, default 20; the MCP server returns at most 100).
     pub limit: Option<u32>,
+    /// Only conversations assigned to this admin id (`none`: no admin).
+    pub admin_id: Option<String>,
+    /// Only conversations assigned to this team id (`none`: no team).
+    pub team_id: Option<String>,
+    /// Only conversations with this tag (name, case-insensitive, or id).
+    pub tag: Option<String>,
+    /// Only conversations with the contact having this email address.
+    pub contact_email: Option<String>,
 }
 
 impl SearchRequest {
@@ -493,6 +506,44 @@ impl Client {
         };
         let rest = async { self.rest()?.stats(req).await };
         self.answer(window, opts, cache, rest).await
+    }
+
+    /// The per-request flow around caller-supplied paths, for callers that ask more than the methods above
+    /// (the MCP proxy forwards whole tool calls): `cache` answers `Ok(None)` when the cache does not hold
+    /// the object, `rest` is asked only when the decision (or a cache miss) says so. `window_start` as for
+    /// [`decide`]: None for a lookup by id, `Some(0)` for a search over all time.
+    pub async fn answer_with<T>(
+        &self,
+        window_start: Option<i64>,
+        opts: &CallOptions,
+        cache: impl Future<Output = anyhow::Result<Option<T>>>,
+        rest: impl Future<Output = Result<T, rest::RestError>>,
+    ) -> Result<Answer<T>, ClientError> {
+        let cache = async {
+            Ok(match cache.await? {
+                Some(t) => CacheAnswer::Hit(t),
+                None => CacheAnswer::Miss,
+            })
+        };
+        self.answer(window_start, opts, cache, rest).await
+    }
+
+    /// The REST path, or why it is unavailable (no token, a client that could not be built).
+    pub fn rest_path(&self) -> Result<&rest::Rest, rest::RestError> {
+        self.rest()
+    }
+
+    /// Call a tool of the MCP server that is the cache and return its structured answer (`Ok(None)`: the
+    /// tool said the object is not in the cache). An error when the cache is not an MCP server.
+    pub async fn cache_tool(
+        &self,
+        name: &'static str,
+        args: serde_json::Map<String, serde_json::Value>,
+    ) -> anyhow::Result<Option<serde_json::Value>> {
+        match self.cache()? {
+            cache::Cache::Mcp(m) => m.tool(name, args).await,
+            cache::Cache::Local(_) => anyhow::bail!("the cache is a database file, not an MCP server"),
+        }
     }
 
     fn cache(&self) -> anyhow::Result<&cache::Cache> {

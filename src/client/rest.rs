@@ -9,7 +9,9 @@
 //! - Admin, team and tag names come from `GET /admins|/teams|/tags`, reused for `directory_ttl`; contacts
 //!   named on conversations are fetched once and reused for the same time.
 //!
-//! Every call is bounded by `rest_timeout` (retries and rate-limit waits included).
+//! Every call is bounded by `rest_timeout` (retries and rate-limit waits included); a spent rate-limit
+//! budget that refills after that bound fails at once; after Intercom failed to answer at all (timeout,
+//! connection failure, 5xx after retries), calls fail at once for `rest_down_cooldown`.
 
 use super::{ClientConfig, DateField, GroupBy, SearchRequest, StatsRequest};
 use crate::intercom::{ApiConfig, ApiError, Author, Contact, Conversation, IntercomClient, Part};
@@ -29,6 +31,8 @@ use std::time::{Duration, Instant};
 const PAGE: u32 = 150;
 /// Intercom allows at most 15 filters per group; the window and state take up to 3.
 const MAX_WORDS: usize = 12;
+/// How often a REST call in flight looks whether a 429 has said the budget is spent.
+const BUDGET_POLL: Duration = Duration::from_millis(20);
 /// Same as the cache's `store::write::PARTS_CAP`: Intercom returns the newest 500 parts at most.
 const PARTS_CAP: i64 = 500;
 
@@ -47,6 +51,19 @@ pub enum RestError {
         format!("no answer within {secs} s")
     })]
     TimedOut { secs: u64, rate_limited: bool },
+    /// The rate-limit budget is spent until `until` (Unix seconds), later than this call may wait.
+    #[error(
+        "rate limited by Intercom: the app's rate-limit budget (shared with the sync) is spent until {}; not waiting for it",
+        crate::model::iso_utc(*until).unwrap_or_else(|| until.to_string())
+    )]
+    BudgetSpent { until: i64 },
+    /// Intercom failed to answer at all moments ago (`error`); not asked again until the cooldown ends.
+    #[error("{error}, {secs_ago} s ago; not asking Intercom again for {retry_in} s")]
+    RecentlyDown {
+        secs_ago: u64,
+        retry_in: u64,
+        error: String,
+    },
     /// The request cannot be asked of Intercom as is.
     #[error("{0}")]
     Unsupported(String),
@@ -68,6 +85,9 @@ pub struct Rest {
     max_pages: usize,
     dir: tokio::sync::Mutex<Option<(Instant, Arc<Directory>)>>,
     contacts: tokio::sync::Mutex<HashMap<String, (Instant, Option<Contact>)>>,
+    /// When Intercom last failed to answer at all, and how: no live call is tried for `cooldown` after.
+    down: std::sync::Mutex<Option<(Instant, String)>>,
+    cooldown: Duration,
 }
 
 impl Rest {
@@ -83,6 +103,8 @@ impl Rest {
             max_pages: cfg.rest_stats_max_pages.max(1),
             dir: tokio::sync::Mutex::new(None),
             contacts: tokio::sync::Mutex::new(HashMap::new()),
+            down: std::sync::Mutex::new(None),
+            cooldown: cfg.rest_down_cooldown,
         })
     }
 
@@ -91,18 +113,69 @@ impl Rest {
         &self.api
     }
 
-    /// Run `f` within the timeout; a timeout says whether 429s were seen meanwhile.
+    /// Run `f` within the timeout; a timeout says whether 429s were seen meanwhile. When the rate-limit
+    /// budget (shared with the sync) is spent until after the timeout, give up at once instead of waiting:
+    /// before sending anything, or as soon as a 429 says so.
     async fn bounded<T>(&self, f: impl Future<Output = Result<T, RestError>>) -> Result<T, RestError> {
+        let deadline_ms = chrono::Utc::now().timestamp_millis() + self.timeout.as_millis() as i64;
+        let spent = || {
+            self.api
+                .rate_limited_until()
+                .filter(|reset| reset * 1000 > deadline_ms)
+        };
+        if let Some(until) = spent() {
+            return Err(RestError::BudgetSpent { until });
+        }
+        let recent = self.down.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some((at, error)) = recent.filter(|(at, _)| at.elapsed() < self.cooldown) {
+            return Err(RestError::RecentlyDown {
+                secs_ago: at.elapsed().as_secs(),
+                retry_in: (self.cooldown - at.elapsed()).as_secs().max(1),
+                error,
+            });
+        }
+        // On the heap: a REST answer's future is large, and debug builds keep every layer on the stack.
+        let r = Box::pin(self.bounded_call(Box::pin(f), spent)).await;
+        let failed_outright = match &r {
+            Err(RestError::TimedOut { rate_limited, .. }) => !rate_limited,
+            Err(RestError::Api(e)) => matches!(e, ApiError::Transport(_) | ApiError::Server { .. }),
+            _ => false,
+        };
+        let mut down = self.down.lock().unwrap_or_else(|p| p.into_inner());
+        match &r {
+            Err(e) if failed_outright => *down = Some((Instant::now(), e.to_string())),
+            Ok(_) => *down = None,
+            Err(_) => {}
+        }
+        r
+    }
+
+    async fn bounded_call<T>(
+        &self,
+        f: impl Future<Output = Result<T, RestError>>,
+        spent: impl Fn() -> Option<i64>,
+    ) -> Result<T, RestError> {
         let before = self.api.stats();
-        match tokio::time::timeout(self.timeout, f).await {
-            Ok(r) => r,
-            Err(_) => {
-                let after = self.api.stats();
-                Err(RestError::TimedOut {
-                    secs: self.timeout.as_secs(),
-                    rate_limited: after.rate_limited > before.rate_limited,
-                })
+        let watch = async {
+            loop {
+                tokio::time::sleep(BUDGET_POLL).await;
+                if let Some(until) = spent() {
+                    return until;
+                }
             }
+        };
+        tokio::select! {
+            r = tokio::time::timeout(self.timeout, f) => match r {
+                Ok(r) => r,
+                Err(_) => {
+                    let after = self.api.stats();
+                    Err(RestError::TimedOut {
+                        secs: self.timeout.as_secs(),
+                        rate_limited: after.rate_limited > before.rate_limited,
+                    })
+                }
+            },
+            until = watch => Err(RestError::BudgetSpent { until }),
         }
     }
 
@@ -115,6 +188,39 @@ impl Rest {
                 req.state.as_deref(),
                 &req.words(),
             )?;
+            let mut extra = assignee_filters(req);
+            if let Some(tag) = req.tag.as_deref().map(str::trim) {
+                // Intercom filters by tag id; the cache takes a name too.
+                let dir = self.directory().await?;
+                let id = dir
+                    .tags
+                    .iter()
+                    .find(|(id, name)| id.as_str() == tag || name.eq_ignore_ascii_case(tag))
+                    .map(|(id, _)| id.clone());
+                let Some(id) = id else {
+                    // No conversation carries a tag the workspace does not have.
+                    return Ok(SearchResult {
+                        conversations: Vec::new(),
+                        next_cursor: None,
+                        total: Some(0),
+                        total_is_lower_bound: false,
+                    });
+                };
+                extra.push(json!({"field": "tag_ids", "operator": "=", "value": id}));
+            }
+            if let Some(email) = req.contact_email.as_deref().map(str::trim) {
+                // Intercom filters by contact id: find the contact first.
+                let Some(c) = self.contact_by_email(email).await? else {
+                    return Ok(SearchResult {
+                        conversations: Vec::new(),
+                        next_cursor: None,
+                        total: Some(0),
+                        total_is_lower_bound: false,
+                    });
+                };
+                extra.push(json!({"field": "contact_ids", "operator": "=", "value": c.id}));
+            }
+            let query = and_also(query, extra)?;
             let sort = json!({"field": "updated_at", "order": "descending"});
             // The names are fetched while the search runs (when not already known).
             let search = async {
@@ -152,15 +258,7 @@ impl Rest {
             let (id, email) = super::cache::split_contact_key(key);
             let contact = match (id, email) {
                 (Some(id), _) => self.api.get_contact(&id).await?,
-                (None, Some(email)) => {
-                    let q = json!({"field": "email", "operator": "=", "value": email});
-                    let sort = json!({"field": "updated_at", "order": "descending"});
-                    let page = self.api.search_contacts(&q, Some(&sort), 10, None).await?;
-                    // Intercom's email match may be looser than ours: keep exact (case-insensitive) matches.
-                    page.items
-                        .into_iter()
-                        .find(|c| c.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&email)))
-                }
+                (None, Some(email)) => self.contact_by_email(&email).await?,
                 (None, None) => None,
             };
             let Some(c) = contact else { return Ok(None) };
@@ -226,6 +324,18 @@ impl Rest {
             Ok(group(&all, req, &dir))
         })
         .await
+    }
+
+    /// The most recently updated contact with exactly this email (case-insensitive).
+    async fn contact_by_email(&self, email: &str) -> Result<Option<Contact>, RestError> {
+        let q = json!({"field": "email", "operator": "=", "value": email});
+        let sort = json!({"field": "updated_at", "order": "descending"});
+        let page = self.api.search_contacts(&q, Some(&sort), 10, None).await?;
+        // Intercom's email match may be looser than ours: keep exact (case-insensitive) matches.
+        Ok(page
+            .items
+            .into_iter()
+            .find(|c| c.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email))))
     }
 
     async fn directory(&self) -> Result<Arc<Directory>, RestError> {
@@ -339,6 +449,52 @@ fn search_query(
         0 => json!({"field": "created_at", "operator": ">", "value": 0}),
         1 => filters.remove(0),
         _ => json!({"operator": "AND", "value": filters}),
+    })
+}
+
+/// `admin_assignee_id` / `team_assignee_id` filters; `none` (as the cache reads it) asks for unassigned.
+fn assignee_filters(req: &SearchRequest) -> Vec<Value> {
+    [
+        ("admin_assignee_id", &req.admin_id),
+        ("team_assignee_id", &req.team_id),
+    ]
+    .into_iter()
+    .filter_map(|(field, v)| {
+        let v = v.as_deref()?.trim();
+        let none = matches!(v.to_ascii_lowercase().as_str(), "none" | "unassigned" | "0");
+        Some(json!({"field": field, "operator": "=", "value": if none { Value::Null } else { json!(v) }}))
+    })
+    .collect()
+}
+
+/// `query` AND every filter of `extra`, within Intercom's 15 filters per group.
+fn and_also(query: Value, extra: Vec<Value>) -> Result<Value, RestError> {
+    if extra.is_empty() {
+        return Ok(query);
+    }
+    let mut all = match query {
+        Value::Object(o) if o.get("operator").and_then(Value::as_str) == Some("AND") => {
+            match o.get("value") {
+                Some(Value::Array(v)) => v.clone(),
+                _ => Vec::new(),
+            }
+        }
+        // The match-everything filter adds nothing.
+        q if q.get("operator").and_then(Value::as_str) == Some(">") && q.get("value") == Some(&json!(0)) => {
+            Vec::new()
+        }
+        q => vec![q],
+    };
+    all.extend(extra);
+    if all.len() > 15 {
+        return Err(RestError::Unsupported(format!(
+            "Intercom's search takes at most 15 filters, this question needs {}: use fewer words",
+            all.len()
+        )));
+    }
+    Ok(match all.len() {
+        1 => all.remove(0),
+        _ => json!({"operator": "AND", "value": all}),
     })
 }
 
@@ -600,6 +756,31 @@ mod tests {
             search_query(None, None, DateField::UpdatedAt, None, &many),
             Err(RestError::Unsupported(_))
         ));
+    }
+
+    #[test]
+    fn assignee_and_tag_filters_join_the_query() {
+        let req = SearchRequest {
+            admin_id: Some("42".into()),
+            team_id: Some("none".into()),
+            ..Default::default()
+        };
+        let q = search_query(Some(10), None, DateField::UpdatedAt, None, &[]).unwrap();
+        assert_eq!(
+            and_also(q, assignee_filters(&req)).unwrap(),
+            json!({"operator": "AND", "value": [
+                {"field": "updated_at", "operator": ">=", "value": 10},
+                {"field": "admin_assignee_id", "operator": "=", "value": "42"},
+                {"field": "team_assignee_id", "operator": "=", "value": null},
+            ]})
+        );
+        let all = search_query(None, None, DateField::UpdatedAt, None, &[]).unwrap();
+        let tag = json!({"field": "tag_ids", "operator": "=", "value": "7"});
+        assert_eq!(and_also(all.clone(), vec![tag.clone()]).unwrap(), tag);
+        assert_eq!(and_also(all.clone(), Vec::new()).unwrap(), all);
+        let words: Vec<String> = (0..12).map(|i| format!("w{i}")).collect();
+        let q = search_query(Some(1), Some(2), DateField::UpdatedAt, Some("open"), &words).unwrap();
+        assert!(matches!(and_also(q, vec![tag]), Err(RestError::Unsupported(_))));
     }
 
     #[test]

@@ -87,6 +87,12 @@ impl IntercomClient {
         self.core.limiter.set_reserve_percent(percent);
     }
 
+    /// The Unix second the rate-limit window refills, when the last answers said its budget is spent
+    /// (by anyone using the token: the sync, live calls); None otherwise.
+    pub fn rate_limited_until(&self) -> Option<i64> {
+        self.core.limiter.spent_until()
+    }
+
     /// The base URL requests go to, e.g. `https://api.intercom.io`.
     pub fn base_url(&self) -> &str {
         self.core.base_url()

@@ -227,6 +227,20 @@ impl RateLimiter {
         }
     }
 
+    /// When the responses seen so far say this window's budget is used up (a 429, or
+    /// `X-RateLimit-Remaining: 0`): the Unix second it refills. None while budget remains or is unknown.
+    pub fn spent_until(&self) -> Option<i64> {
+        let s = self.lock();
+        match s.budget {
+            Budget::Limited { remaining, reset, .. }
+                if remaining <= 0 && unix_ms() < reset * 1000 + s.skew_ms =>
+            {
+                Some(reset)
+            }
+            _ => None,
+        }
+    }
+
     fn observe(&self, h: Option<RateHeaders>, status: u16) {
         let mut s = self.lock();
         s.in_flight -= 1;
@@ -339,6 +353,25 @@ mod tests {
         slot.observe(h(2, 1, reset + 10), 200);
         let (_slot, w) = rl.acquire().await;
         assert_eq!(w.waits, 0);
+    }
+
+    #[tokio::test]
+    async fn a_spent_budget_is_known_until_its_reset() {
+        let rl = RateLimiter::new();
+        rl.set_enabled(false); // as for live calls: the headers alone say it
+        assert_eq!(rl.spent_until(), None);
+        let reset = unix_ms() / 1000 + 30;
+        let (slot, _) = rl.acquire().await;
+        slot.observe(h(10, 3, reset), 200);
+        assert_eq!(rl.spent_until(), None);
+        let (slot, _) = rl.acquire().await;
+        slot.observe(h(10, 0, reset), 429);
+        assert_eq!(rl.spent_until(), Some(reset));
+        // A window that has already refilled is not spent.
+        let rl = RateLimiter::new();
+        let (slot, _) = rl.acquire().await;
+        slot.observe(h(10, 0, unix_ms() / 1000 - 1), 200);
+        assert_eq!(rl.spent_until(), None);
     }
 
     #[tokio::test]

@@ -351,6 +351,14 @@ async fn healthz() -> &'static str {
 
 /// The whole app: `/mcp` (guarded) and `/healthz`.
 pub fn app(db: Arc<Db>, opts: HttpOptions, activity: Arc<Activity>) -> Router {
+    app_for(IntercomTools::new(db), opts, activity)
+}
+
+/// The same app around any tool set (`serve`'s, the proxy's).
+pub fn app_for<H>(proto: H, opts: HttpOptions, activity: Arc<Activity>) -> Router
+where
+    H: rmcp::ServerHandler + Clone + Send + Sync + 'static,
+{
     let mut config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
@@ -359,7 +367,6 @@ pub fn app(db: Arc<Db>, opts: HttpOptions, activity: Arc<Activity>) -> Router {
     if !opts.loopback_host_check {
         config = config.disable_allowed_hosts();
     }
-    let proto = IntercomTools::new(db);
     let mcp = StreamableHttpService::new(
         move || Ok(proto.clone()),
         Arc::new(NeverSessionManager::default()),

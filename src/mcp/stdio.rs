@@ -10,7 +10,7 @@ use super::jsonrpc::{INVALID_REQUEST, RpcError, check};
 use super::pool::Db;
 use super::tools::IntercomTools;
 use anyhow::{Context, Result};
-use rmcp::ServiceExt;
+use rmcp::{ServerHandler, ServiceExt};
 use std::sync::Arc;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
@@ -26,13 +26,22 @@ pub async fn serve_on(
     input: impl AsyncRead + Unpin + Send + 'static,
     output: impl AsyncWrite + Unpin + Send + 'static,
 ) -> Result<()> {
+    serve_handler_on(IntercomTools::new(db), input, output).await
+}
+
+/// Serve one session of any tool set (`serve`'s, the proxy's) on `input`/`output` until `input` ends.
+pub async fn serve_handler_on(
+    handler: impl ServerHandler,
+    input: impl AsyncRead + Unpin + Send + 'static,
+    output: impl AsyncWrite + Unpin + Send + 'static,
+) -> Result<()> {
     let (to_rmcp, rmcp_in) = tokio::io::duplex(64 * 1024);
     let (rmcp_out, from_rmcp) = tokio::io::duplex(64 * 1024);
     let (lines_tx, lines_rx) = mpsc::channel::<Vec<u8>>(64);
     let writer = tokio::spawn(write_lines(lines_rx, output));
     let answers = tokio::spawn(forward_lines(BufReader::new(from_rmcp), lines_tx.clone()));
     let reader = tokio::spawn(read_lines(BufReader::new(input), to_rmcp, lines_tx));
-    let running = IntercomTools::new(db)
+    let running = handler
         .serve((rmcp_in, rmcp_out))
         .await
         .context("starting the MCP session on stdio")?;

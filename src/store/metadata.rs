@@ -112,6 +112,7 @@ pub fn freshness_of(meta: Option<&SyncMeta>, now: i64) -> Freshness {
             sync_status: SyncState::Never,
             coverage_start: None,
             last_error: None,
+            reason: None,
         },
         Some(m) => Freshness {
             source: "cache".into(),
@@ -126,6 +127,7 @@ pub fn freshness_of(meta: Option<&SyncMeta>, now: i64) -> Freshness {
             sync_status: m.status,
             coverage_start: m.coverage_start,
             last_error: m.last_error.clone(),
+            reason: None,
         },
     }
 }

@@ -1,0 +1,643 @@
+//! The proxy's tools: `serve`'s names, argument structs and checks ([`crate::mcp::args`]) and answer
+//! shapes, each call decided by the client library ([`Client::answer_with`]):
+//!
+//! - the cache answers with `serve`'s own answer: its tools called in-process over the database file, or
+//!   the call forwarded to a `serve` endpoint;
+//! - REST answers through [`crate::client::rest`], stamped `source: rest`, with notes where Intercom's API
+//!   answers differently (text search over opening messages only, no relevance order, no paging, counts by
+//!   reading every conversation);
+//! - tools without a REST twin (contact search, lists, sync status) answer from the cache and say so in
+//!   their reason; so do searches REST cannot ask (a `cursor`, oldest-first or by-creation sorts), when
+//!   REST was wanted.
+//!
+//! The raw arguments of the call travel beside the typed ones (a task-local set by `call_tool`), so the
+//! cache is asked exactly what the client asked.
+
+use super::envelope::{self, Got, Stamped, mark_cached, rest_freshness};
+use crate::client::rest::RestError;
+use crate::client::{self, CallOptions, Client, Decision, Reason, SearchRequest, StatsRequest, decide};
+use crate::mcp::answer::{
+    AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, decode_cursor, encode_cursor, now,
+};
+use crate::mcp::args::{
+    ConversationStatsArgs, FreshnessArgs, GetContactArgs, GetConversationArgs, SearchContactsArgs,
+    SearchConversationsArgs, check_limit, nonempty, parse_cursor, parse_date_field, parse_group_by,
+    parse_order, parse_sort, parse_window,
+};
+use crate::mcp::budget::{check_budget, page_conversation};
+use crate::mcp::connector::{Document, FetchArgs, SearchArgs, SearchHits};
+use crate::mcp::freshness::parse_max_staleness;
+use crate::mcp::pool::{LANE, Lane};
+use crate::mcp::{Db, IntercomTools};
+use crate::model::{ContactDetail, ConversationDetail, ConversationPage, SearchResult, Stats};
+use crate::store::read::DateField;
+use crate::store::read::filters::Filters;
+use crate::store::read::stats::GroupBy;
+use rmcp::handler::server::tool::ToolCallContext;
+use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, Json, RoleServer, ServerHandler, tool, tool_handler, tool_router};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+tokio::task_local! {
+    /// The arguments of the tool call being answered, as the client sent them.
+    static ARGS: Map<String, Value>;
+}
+
+/// What `serve`'s tools say when the asked object is not in the cache.
+const NOT_IN_CACHE: &str = "is not in the cache";
+
+/// What the model is told about this server when it connects.
+pub const INSTRUCTIONS: &str = "Read-only access to an Intercom workspace (customer support conversations, \
+contacts, teammates, teams, tags), answered from a local cache when it is fresh enough and covers the \
+question, else live from Intercom's REST API. Every answer has a `freshness` object: `source` (`cache` or \
+`rest`), `data_as_of` (Unix seconds) and `data_as_of_utc`, `age`, `stale`, and `reason` (why that source \
+answered). Pass `max_staleness` (minutes, or `5m`, `2h`) when the question needs newer data than the default \
+allows. `notes` say when an answer should not be taken as current or complete, and where a live answer \
+differs from the cache's (Intercom's search matches words in opening messages only; live counts read every \
+conversation in the window): pass those on when they matter. Tools: search_conversations (full text + \
+filters, paged with next_cursor), get_conversation (full thread by id), get_contact / search_contacts, \
+list_admins, list_teams, list_tags (ids for filters), conversation_stats (counts per state, team, admin, tag \
+or day in a time window), get_sync_status. Times are Unix seconds (UTC); time arguments accept YYYY-MM-DD, \
+Unix seconds or relative forms like 7d.";
+
+type ToolResult<T> = Result<Json<T>, String>;
+
+/// The filters the client library's REST path cannot ask Intercom (read from the stored JSON or not in
+/// Intercom's search).
+fn rest_cannot_filter(f: &Filters) -> Vec<&'static str> {
+    [
+        ("`priority`", f.priority.is_some()),
+        ("`waiting`", f.waiting.is_some()),
+        ("`min_rating`", f.min_rating.is_some()),
+        ("`max_rating`", f.max_rating.is_some()),
+        ("`channel`", f.channel.is_some()),
+        ("`custom_attribute`", f.custom_attribute.is_some()),
+        ("`sla_status`", f.sla_status.is_some()),
+        ("`ai_participated`", f.ai_participated.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, given)| given.then_some(name))
+    .collect()
+}
+
+/// The proxy's tool set: the client library (decision, REST, a `serve` endpoint as cache) and, when the
+/// cache is the database file, `serve`'s tools over it.
+#[derive(Clone)]
+pub struct ProxyTools {
+    client: Client,
+    local: Option<IntercomTools>,
+    default_max_minutes: u64,
+    tool_router: ToolRouter<Self>,
+}
+
+impl ProxyTools {
+    /// `local`: the database to answer from in-process (None: the client's cache is a `serve` endpoint).
+    /// `default_max_minutes`: FASTINTERCOM_MAX_STALENESS_MINUTES, also given to `local`.
+    pub fn new(client: Client, local: Option<Arc<Db>>, default_max_minutes: u64) -> Self {
+        ProxyTools {
+            client,
+            local: local.map(IntercomTools::new),
+            default_max_minutes,
+            tool_router: Self::tool_router(),
+        }
+    }
+
+    fn max_seconds(&self, asked: Option<i64>) -> i64 {
+        asked
+            .unwrap_or_else(|| i64::try_from(self.default_max_minutes.saturating_mul(60)).unwrap_or(i64::MAX))
+    }
+
+    /// Why live answers are unavailable (no usable token), said on every cached answer.
+    fn live_unavailable(&self) -> Option<String> {
+        self.client.rest_path().err().map(|e| e.to_string())
+    }
+
+    /// `serve`'s answer to this call: `local` runs its tool in-process, else the call goes to the `serve`
+    /// endpoint (with this proxy's default staleness unless the call gives one, so both stamp alike).
+    /// `Ok(None)`: the object is not in the cache.
+    async fn ask_cache<A, R, F, Fut>(&self, tool: &'static str, local: F) -> anyhow::Result<Option<R>>
+    where
+        A: DeserializeOwned,
+        R: DeserializeOwned,
+        F: FnOnce(IntercomTools, A) -> Fut,
+        Fut: Future<Output = Result<Json<R>, String>>,
+    {
+        let mut raw = ARGS.try_with(Clone::clone).unwrap_or_default();
+        match &self.local {
+            Some(tools) => {
+                let args: A = serde_json::from_value(Value::Object(raw))?;
+                match local(tools.clone(), args).await {
+                    Ok(Json(r)) => Ok(Some(r)),
+                    Err(e) if e.contains(NOT_IN_CACHE) => Ok(None),
+                    Err(e) => Err(anyhow::anyhow!(e)),
+                }
+            }
+            None => {
+                if raw.get("max_staleness").is_none_or(Value::is_null) {
+                    raw.insert(
+                        "max_staleness".into(),
+                        Value::String(self.default_max_minutes.to_string()),
+                    );
+                }
+                match self.client.cache_tool(tool, raw).await? {
+                    None => Ok(None),
+                    Some(v) => Ok(Some(serde_json::from_value(v)?)),
+                }
+            }
+        }
+    }
+
+    /// The decision for a tool with a REST twin, and the answer it leads to.
+    async fn decided<C, R>(
+        &self,
+        window_start: Option<i64>,
+        max: Option<i64>,
+        cache: impl Future<Output = anyhow::Result<Option<C>>>,
+        rest: impl Future<Output = Result<R, RestError>>,
+    ) -> Result<client::Answer<Got<C, R>>, String> {
+        let opts = CallOptions {
+            max_staleness: max.map(|s| Duration::from_secs(s.max(0) as u64)),
+            allow_stale: Some(true),
+        };
+        let cache = async { Ok(cache.await?.map(Got::Cache)) };
+        let rest = async { rest.await.map(Got::Rest) };
+        self.client
+            .answer_with(window_start, &opts, cache, rest)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// The envelope for a decided answer: `serve`'s with the reason, or REST's data stamped `rest` with the
+    /// notes `rest` gives (or a tool error, e.g. an id Intercom does not know either).
+    async fn finish<T, R>(
+        &self,
+        a: client::Answer<Got<Answer<T>, R>>,
+        max: Option<i64>,
+        rest: impl FnOnce(R) -> Result<(T, Vec<String>), String>,
+    ) -> ToolResult<Answer<T>> {
+        match a.data {
+            Got::Cache(mut c) => {
+                mark_cached(&mut c, &a.reason, a.stale, self.live_unavailable().as_deref());
+                Ok(Json(c))
+            }
+            Got::Rest(r) => {
+                let (result, notes) = rest(r)?;
+                let meta = self.client.sync_status().await.ok().flatten();
+                let as_of = a.data_as_of.unwrap_or_else(now);
+                let freshness = rest_freshness(meta.as_ref(), as_of, self.max_seconds(max), &a.reason);
+                Ok(Json(Answer {
+                    result,
+                    freshness,
+                    notes,
+                }))
+            }
+        }
+    }
+
+    /// A tool without a REST twin: the cache answers whatever the decision, and the reason says so.
+    async fn cache_only<A, R, F, Fut>(&self, tool: &'static str, max: Option<i64>, local: F) -> ToolResult<R>
+    where
+        A: DeserializeOwned,
+        R: DeserializeOwned + Stamped,
+        F: FnOnce(IntercomTools, A) -> Fut,
+        Fut: Future<Output = Result<Json<R>, String>>,
+    {
+        let decision = match self.client.sync_status().await {
+            Err(error) => Decision::Rest(Reason::CacheUnreachable { error }),
+            Ok(m) => decide(m.as_ref(), None, now(), self.max_seconds(max)),
+        };
+        match self.ask_cache(tool, local).await {
+            Ok(Some(mut r)) => {
+                let (f, notes) = r.stamp();
+                f.reason = Some(envelope::no_twin_reason(tool, &decision));
+                if let Some(why) = self.live_unavailable() {
+                    notes.push(format!(
+                        "live answers from Intercom are unavailable ({why}): every answer comes from the cache"
+                    ));
+                }
+                Ok(Json(r))
+            }
+            Ok(None) => Err(format!("{tool}: the cache has no answer")),
+            Err(e) => Err(format!(
+                "{tool} has no live twin over Intercom's REST API, and the cache did not answer: {e:#}"
+            )),
+        }
+    }
+}
+
+#[tool_router(router = tool_router)]
+impl ProxyTools {
+    #[tool(
+        description = "Search Intercom conversations by full text and/or filters (time window, state, assignee \
+admin or team, tag, contact email): from the local cache when it is fresh and covers the window, else live \
+from Intercom (`freshness.source` and `reason` say which; live text search matches opening messages only). \
+Returns conversation summaries (id, title, state, assignees, contact, tags, snippet) and `next_cursor` for \
+the next page. Use get_conversation for the full thread.",
+        annotations(title = "Search conversations", read_only_hint = true, open_world_hint = true)
+    )]
+    pub async fn search_conversations(
+        &self,
+        Parameters(a): Parameters<SearchConversationsArgs>,
+    ) -> Result<Json<Answer<SearchResult>>, String> {
+        let now = now();
+        let mut notes = Vec::new();
+        let limit = check_limit(a.limit, &mut notes)?;
+        let text = nonempty(a.query);
+        let sort = parse_sort(a.sort)?;
+        let (since, until) = parse_window(a.since, a.until, now)?;
+        let date_field = parse_date_field(a.date_field, DateField::UpdatedAt)?;
+        let filters = a.filters.check()?;
+        let max = parse_max_staleness(a.max_staleness, now)?;
+        let cursor = nonempty(a.cursor);
+        if let Some(c) = &cursor {
+            decode_cursor(c).ok_or(
+                "bad `cursor`: it is not one this server made: pass back `next_cursor` exactly as given, or \
+                 omit it for the first page",
+            )?;
+        }
+        let relevance = match sort.as_deref() {
+            None => text.is_some(),
+            Some(s) => s == "relevance",
+        };
+        // What Intercom's search, as the client library asks it, cannot do.
+        let mut unsupported: Vec<&str> = rest_cannot_filter(&filters);
+        if cursor.is_some() {
+            unsupported.push("`cursor` (a page of the cache's results)");
+        }
+        if let Some(s) = sort
+            .as_deref()
+            .filter(|s| *s != "relevance" && *s != "updated_desc")
+        {
+            unsupported.push(match s {
+                "updated_asc" => "`sort` updated_asc",
+                "created_desc" => "`sort` created_desc",
+                _ => "`sort` waiting_longest",
+            });
+        }
+        let req = SearchRequest {
+            text: text.clone(),
+            since,
+            until,
+            date_field: Some(date_field),
+            state: filters.state.clone(),
+            limit: Some(limit as u32),
+            admin_id: filters.admin_id.clone(),
+            team_id: filters.team_id.clone(),
+            tag: filters.tag.clone(),
+            contact_email: filters.contact_email.clone(),
+        };
+        let rest = async {
+            if !unsupported.is_empty() {
+                return Err(RestError::Unsupported(format!(
+                    "Intercom's REST search cannot apply {} here",
+                    unsupported.join(", ")
+                )));
+            }
+            self.client.rest_path()?.search(&req).await
+        };
+        let cache = self.ask_cache("search_conversations", |t, a| async move {
+            t.search_conversations(Parameters(a)).await
+        });
+        let answer = self.decided(Some(since.unwrap_or(0)), max, cache, rest).await?;
+        self.finish(answer, max, |mut r: SearchResult| {
+            if text.is_some() {
+                notes.push(envelope::REST_TEXT_SEARCH.into());
+                if relevance {
+                    notes.push(envelope::REST_NO_RELEVANCE.into());
+                }
+            }
+            if r.next_cursor.take().is_some() {
+                notes.push(envelope::REST_NO_PAGING.into());
+            }
+            Ok((r, notes))
+        })
+        .await
+    }
+
+    #[tool(
+        description = "Get one conversation by id: its opening message and every reply, note and event in \
+order, with authors' names and bodies as plain text (very long bodies are cut with a marker). From the cache \
+when it is fresh and holds it, else live from Intercom.",
+        annotations(title = "Get conversation", read_only_hint = true, open_world_hint = true)
+    )]
+    pub async fn get_conversation(
+        &self,
+        Parameters(a): Parameters<GetConversationArgs>,
+    ) -> Result<Json<Answer<ConversationPage>>, String> {
+        let id = a.conversation_id.trim().to_string();
+        if id.is_empty() {
+            return Err("`conversation_id` is empty".into());
+        }
+        let mut notes = Vec::new();
+        let budget = check_budget(a.max_bytes, &mut notes)?;
+        let order = parse_order(a.order)?;
+        let offset = parse_cursor(a.cursor)?;
+        let part_id = nonempty(a.part_id);
+        let max = parse_max_staleness(a.max_staleness, now())?;
+        let cache = self.ask_cache("get_conversation", |t, a| async move {
+            t.get_conversation(Parameters(a)).await
+        });
+        let rest = async { self.client.rest_path()?.conversation(&id).await };
+        let answer = self.decided(None, max, cache, rest).await?;
+        self.finish(answer, max, |r: Option<ConversationDetail>| {
+            let Some(mut d) = r else {
+                return Err(format!(
+                    "conversation {id} is neither in the cache nor in Intercom (asked live): check the id"
+                ));
+            };
+            if let Some(pid) = &part_id {
+                match d.parts.iter().find(|p| &p.id == pid) {
+                    Some(p) => d.parts = vec![p.clone()],
+                    None => {
+                        return Err(format!(
+                            "part {pid} of conversation {id} is not in Intercom's answer"
+                        ));
+                    }
+                }
+            }
+            Ok((page_conversation(d, order, offset, budget, encode_cursor), notes))
+        })
+        .await
+    }
+
+    #[tool(
+        description = "Get one contact (customer/lead) by `contact_id` or `email`, with their tags and their 10 \
+most recently updated conversations. From the cache when it is fresh and holds them, else live from Intercom.",
+        annotations(title = "Get contact", read_only_hint = true, open_world_hint = true)
+    )]
+    pub async fn get_contact(
+        &self,
+        Parameters(a): Parameters<GetContactArgs>,
+    ) -> Result<Json<Answer<ContactDetail>>, String> {
+        let key = match (nonempty(a.contact_id), nonempty(a.email)) {
+            (Some(id), _) => id,
+            (None, Some(email)) => email,
+            (None, None) => return Err("give `contact_id` or `email`".into()),
+        };
+        let max = parse_max_staleness(a.max_staleness, now())?;
+        let cache = self.ask_cache(
+            "get_contact",
+            |t, a| async move { t.get_contact(Parameters(a)).await },
+        );
+        let rest = async { self.client.rest_path()?.contact(&key).await };
+        let answer = self.decided(None, max, cache, rest).await?;
+        self.finish(answer, max, |r| {
+            r.map(|d| (d, Vec::new()))
+                .ok_or_else(|| format!("contact {key} is neither in the cache nor in Intercom (asked live)"))
+        })
+        .await
+    }
+
+    #[tool(
+        description = "Find contacts whose name or email contains the given text (case-insensitive), most \
+recently updated first, each with their 3 most recent conversations. Always from the cache (no live twin).",
+        annotations(title = "Search contacts", read_only_hint = true, open_world_hint = false)
+    )]
+    pub async fn search_contacts(
+        &self,
+        Parameters(a): Parameters<SearchContactsArgs>,
+    ) -> Result<Json<Answer<ContactList>>, String> {
+        if a.query.trim().is_empty() {
+            return Err("`query` is empty: give part of a name or email".into());
+        }
+        check_limit(a.limit, &mut Vec::new())?;
+        let max = parse_max_staleness(a.max_staleness, now())?;
+        self.cache_only("search_contacts", max, |t, a| async move {
+            t.search_contacts(Parameters(a)).await
+        })
+        .await
+    }
+
+    #[tool(
+        description = "List the workspace's teammates (admins): id, name, email, job title, away mode, teams. \
+Use the ids for `admin_id` filters. From the cache.",
+        annotations(title = "List admins", read_only_hint = true, open_world_hint = false)
+    )]
+    pub async fn list_admins(
+        &self,
+        Parameters(a): Parameters<FreshnessArgs>,
+    ) -> Result<Json<Answer<AdminList>>, String> {
+        let max = parse_max_staleness(a.max_staleness, now())?;
+        self.cache_only("list_admins", max, |t, a| async move {
+            t.list_admins(Parameters(a)).await
+        })
+        .await
+    }
+
+    #[tool(
+        description = "List the workspace's teams with their members. Use the ids for `team_id` filters. From \
+the cache.",
+        annotations(title = "List teams", read_only_hint = true, open_world_hint = false)
+    )]
+    pub async fn list_teams(
+        &self,
+        Parameters(a): Parameters<FreshnessArgs>,
+    ) -> Result<Json<Answer<TeamList>>, String> {
+        let max = parse_max_staleness(a.max_staleness, now())?;
+        self.cache_only("list_teams", max, |t, a| async move {
+            t.list_teams(Parameters(a)).await
+        })
+        .await
+    }
+
+    #[tool(
+        description = "List the workspace's tags with how many cached conversations carry each. From the cache.",
+        annotations(title = "List tags", read_only_hint = true, open_world_hint = false)
+    )]
+    pub async fn list_tags(
+        &self,
+        Parameters(a): Parameters<FreshnessArgs>,
+    ) -> Result<Json<Answer<TagList>>, String> {
+        let max = parse_max_staleness(a.max_staleness, now())?;
+        self.cache_only("list_tags", max, |t, a| async move {
+            t.list_tags(Parameters(a)).await
+        })
+        .await
+    }
+
+    #[tool(
+        description = "Count conversations in a time window (on created_at unless `date_field` says updated_at), \
+grouped by state, team, admin, tag or day, optionally only one state. Example: open conversations per team this \
+week = {\"since\": \"7d\", \"group_by\": \"team\", \"state\": \"open\"}. `none` buckets are unassigned or \
+untagged conversations. From the cache when it is fresh and covers the window, else counted live from \
+Intercom (slow for wide windows).",
+        annotations(
+            title = "Conversation statistics",
+            read_only_hint = true,
+            open_world_hint = true
+        )
+    )]
+    pub async fn conversation_stats(
+        &self,
+        Parameters(a): Parameters<ConversationStatsArgs>,
+    ) -> Result<Json<Answer<Stats>>, String> {
+        let now = now();
+        let group_by = match parse_group_by(a.group_by)? {
+            None => GroupBy::State,
+            Some(g) => GroupBy::parse(&g).ok_or("unreachable: group_by names are checked")?,
+        };
+        let (since, until) = parse_window(a.since, a.until, now)?;
+        let filters = a.filters.check()?;
+        let mut cannot = rest_cannot_filter(&filters);
+        for (name, given) in [
+            ("`admin_id`", filters.admin_id.is_some()),
+            ("`team_id`", filters.team_id.is_some()),
+            ("`tag`", filters.tag.is_some()),
+            ("`contact_email`", filters.contact_email.is_some()),
+            ("`figures`", a.figures == Some(true)),
+        ] {
+            if given {
+                cannot.push(name);
+            }
+        }
+        let req = StatsRequest {
+            since,
+            until,
+            date_field: Some(parse_date_field(a.date_field, DateField::CreatedAt)?),
+            group_by,
+            state: filters.state.clone(),
+        };
+        let max = parse_max_staleness(a.max_staleness, now)?;
+        let cache = self.ask_cache("conversation_stats", |t, a| async move {
+            t.conversation_stats(Parameters(a)).await
+        });
+        let rest = async {
+            if !cannot.is_empty() {
+                return Err(RestError::Unsupported(format!(
+                    "Intercom's REST API cannot count with {} here",
+                    cannot.join(", ")
+                )));
+            }
+            self.client.rest_path()?.stats(&req).await
+        };
+        let answer = self.decided(Some(since.unwrap_or(0)), max, cache, rest).await?;
+        let pages = self.client.config().rest_stats_max_pages;
+        self.finish(answer, max, |r| Ok((r, vec![envelope::rest_stats(pages)])))
+            .await
+    }
+
+    #[tool(
+        description = "Search the Intercom conversations (connector shape): `results` of {id, title, url}, best \
+matches first, at most 20. Use `fetch` with an id for the conversation's text; search_conversations has \
+filters, passages, paging and live answers. From the cache.",
+        annotations(title = "Search (connector)", read_only_hint = true, open_world_hint = false)
+    )]
+    pub async fn search(
+        &self,
+        Parameters(a): Parameters<SearchArgs>,
+    ) -> Result<Json<Answer<SearchHits>>, String> {
+        if a.query.trim().is_empty() {
+            return Err("`query` is empty: give words to look for".into());
+        }
+        self.cache_only(
+            "search",
+            None,
+            |t, a| async move { t.search(Parameters(a)).await },
+        )
+        .await
+    }
+
+    #[tool(
+        description = "Fetch one Intercom conversation by id (connector shape): {id, title, text, url, metadata}; \
+`text` is the thread as plain text, oldest first, within about 32 KB. From the cache.",
+        annotations(title = "Fetch (connector)", read_only_hint = true, open_world_hint = false)
+    )]
+    pub async fn fetch(
+        &self,
+        Parameters(a): Parameters<FetchArgs>,
+    ) -> Result<Json<Answer<Document>>, String> {
+        if a.id.trim().is_empty() {
+            return Err("`id` is empty".into());
+        }
+        self.cache_only("fetch", None, |t, a| async move { t.fetch(Parameters(a)).await })
+            .await
+    }
+
+    #[tool(
+        description = "How fresh the cache is: one row per synced resource (overall, conversations, contacts, \
+admins, teams, tags) with status, last success, coverage window, row counts and the last error.",
+        annotations(title = "Sync status", read_only_hint = true, open_world_hint = false)
+    )]
+    pub async fn get_sync_status(
+        &self,
+        Parameters(a): Parameters<FreshnessArgs>,
+    ) -> Result<Json<SyncStatus>, String> {
+        let max = parse_max_staleness(a.max_staleness, now())?;
+        self.cache_only("get_sync_status", max, |t, a| async move {
+            t.get_sync_status(Parameters(a)).await
+        })
+        .await
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for ProxyTools {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(
+                Implementation::new("fastintercom-proxy", env!("CARGO_PKG_VERSION"))
+                    .with_title("fastintercom (cache or live)"),
+            )
+            .with_instructions(INSTRUCTIONS)
+    }
+
+    /// As `serve`'s: an unknown tool names the real ones, an unknown argument is a tool error naming the
+    /// valid ones; the raw arguments are kept for the cache.
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let Some(tool) = self.tool_router.get(&request.name) else {
+            let mut names: Vec<String> = self
+                .tool_router
+                .list_all()
+                .into_iter()
+                .map(|t| t.name.to_string())
+                .collect();
+            names.sort();
+            return Err(ErrorData::invalid_params(
+                format!(
+                    "unknown tool {:?}: the tools are {}",
+                    request.name,
+                    names.join(", ")
+                ),
+                None,
+            ));
+        };
+        if let Some(reason) =
+            crate::mcp::args::unknown_fields(&request.name, &tool.input_schema, request.arguments.as_ref())
+        {
+            return Ok(CallToolResponse::Complete(CallToolResult::error(vec![
+                ContentBlock::text(reason),
+            ])));
+        }
+        let lane = match request.name.as_ref() {
+            "search_conversations" | "search_contacts" | "conversation_stats" => Lane::Heavy,
+            _ => Lane::Quick,
+        };
+        let raw = request.arguments.clone().unwrap_or_default();
+        let ct = context.ct.clone();
+        let call = ARGS.scope(
+            raw,
+            LANE.scope(
+                lane,
+                self.tool_router
+                    .call(ToolCallContext::new(self, request, context)),
+            ),
+        );
+        tokio::select! {
+            out = call => out,
+            _ = ct.cancelled() => Err(ErrorData::internal_error("the call was cancelled", None)),
+        }
+    }
+}
