@@ -180,6 +180,7 @@ pub struct ProxyArgs {
         long,
         value_name = "SECONDS",
         env = "FASTINTERCOM_REST_TIMEOUT_SECONDS",
+        hide_env_values = true,
         default_value = "5",
         value_parser = parse_seconds
     )]
