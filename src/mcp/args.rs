@@ -208,6 +208,40 @@ pub struct GetConversationArgs {
     pub max_staleness: Option<String>,
 }
 
+/// `get_conversation`'s arguments, checked once for both servers that answer it (`serve`, `proxy`).
+#[derive(Debug)]
+pub struct ConversationAsk {
+    pub id: String,
+    /// Notes the checks made (e.g. a budget raised to its minimum).
+    pub notes: Vec<String>,
+    pub budget: usize,
+    pub order: super::budget::Order,
+    pub offset: usize,
+    pub part_id: Option<String>,
+    pub max_staleness: Option<i64>,
+}
+
+impl GetConversationArgs {
+    /// Check every argument; the first bad one is the error, in words for the assistant.
+    pub fn checked(&self, now: i64) -> Result<ConversationAsk, String> {
+        let id = self.conversation_id.trim().to_string();
+        if id.is_empty() {
+            return Err("`conversation_id` is empty".into());
+        }
+        let mut notes = Vec::new();
+        let budget = super::budget::check_budget(self.max_bytes, &mut notes)?;
+        Ok(ConversationAsk {
+            id,
+            budget,
+            order: parse_order(self.order.clone())?,
+            offset: parse_cursor(self.cursor.clone())?,
+            part_id: nonempty(self.part_id.clone()),
+            max_staleness: super::freshness::parse_max_staleness(self.max_staleness.clone(), now)?,
+            notes,
+        })
+    }
+}
+
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetContactArgs {

@@ -6,9 +6,9 @@
 
 use super::answer::{AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, encode_cursor, now};
 use super::args::{
-    ConversationStatsArgs, FreshnessArgs, GetContactArgs, GetConversationArgs, SearchContactsArgs,
-    SearchConversationsArgs, check_limit, nonempty, parse_cursor, parse_date_field, parse_group_by,
-    parse_order, parse_sort, parse_window,
+    ConversationAsk, ConversationStatsArgs, FreshnessArgs, GetContactArgs, GetConversationArgs,
+    SearchContactsArgs, SearchConversationsArgs, check_limit, nonempty, parse_cursor, parse_date_field,
+    parse_group_by, parse_sort, parse_window,
 };
 use super::budget::{RESERVE, WHOLE_PART_CHARS, check_budget, cut_note, fitting, page_conversation};
 use super::freshness::{self, Ask, parse_max_staleness};
@@ -193,17 +193,17 @@ over 4,000 characters are cut with a `[truncated]` marker (`truncated: true`): p
         &self,
         Parameters(a): Parameters<GetConversationArgs>,
     ) -> Result<Json<Answer<ConversationPage>>, String> {
-        let id = a.conversation_id.trim().to_string();
-        if id.is_empty() {
-            return Err("`conversation_id` is empty".into());
-        }
-        let mut notes = Vec::new();
-        let budget = check_budget(a.max_bytes, &mut notes)?;
-        let order = parse_order(a.order)?;
-        let offset = parse_cursor(a.cursor)?;
-        let part_id = nonempty(a.part_id);
+        let ConversationAsk {
+            id,
+            notes,
+            budget,
+            order,
+            offset,
+            part_id,
+            max_staleness,
+        } = a.checked(now())?;
         let ask = Ask {
-            max_staleness: parse_max_staleness(a.max_staleness, now())?,
+            max_staleness,
             ..Ask::default()
         };
         let id2 = id.clone();

@@ -20,11 +20,11 @@ use crate::mcp::answer::{
     AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, decode_cursor, encode_cursor, now,
 };
 use crate::mcp::args::{
-    ConversationStatsArgs, FreshnessArgs, GetContactArgs, GetConversationArgs, SearchContactsArgs,
-    SearchConversationsArgs, check_limit, nonempty, parse_cursor, parse_date_field, parse_group_by,
-    parse_order, parse_sort, parse_window,
+    ConversationAsk, ConversationStatsArgs, FreshnessArgs, GetContactArgs, GetConversationArgs,
+    SearchContactsArgs, SearchConversationsArgs, check_limit, nonempty, parse_date_field, parse_group_by,
+    parse_sort, parse_window,
 };
-use crate::mcp::budget::{check_budget, page_conversation};
+use crate::mcp::budget::page_conversation;
 use crate::mcp::connector::{Document, FetchArgs, SearchArgs, SearchHits};
 use crate::mcp::freshness::parse_max_staleness;
 use crate::mcp::pool::{LANE, Lane};
@@ -333,16 +333,15 @@ when it is fresh and holds it, else live from Intercom.",
         &self,
         Parameters(a): Parameters<GetConversationArgs>,
     ) -> Result<Json<Answer<ConversationPage>>, String> {
-        let id = a.conversation_id.trim().to_string();
-        if id.is_empty() {
-            return Err("`conversation_id` is empty".into());
-        }
-        let mut notes = Vec::new();
-        let budget = check_budget(a.max_bytes, &mut notes)?;
-        let order = parse_order(a.order)?;
-        let offset = parse_cursor(a.cursor)?;
-        let part_id = nonempty(a.part_id);
-        let max = parse_max_staleness(a.max_staleness, now())?;
+        let ConversationAsk {
+            id,
+            notes,
+            budget,
+            order,
+            offset,
+            part_id,
+            max_staleness: max,
+        } = a.checked(now())?;
         let cache = self.ask_cache("get_conversation", |t, a| async move {
             t.get_conversation(Parameters(a)).await
         });
