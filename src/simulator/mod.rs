@@ -445,6 +445,9 @@ pub async fn run_cli(a: SimulateArgs) -> anyhow::Result<u8> {
         rate_limit: a.rate_limit,
         latency_ms,
         faults,
+        tickets: a.tickets,
+        companies: a.companies,
+        articles: a.articles,
         ..SimConfig::default()
     };
     let sim = Simulator::start(cfg, &a.listen).await?;
