@@ -9,6 +9,7 @@
 //! - [`mcp`]: `fastintercom serve`: the read-only MCP server (stdio, Streamable HTTP, socket activation).
 //! - [`client`]: the library that picks cache (MCP) or live REST per request.
 //! - [`proxy`]: `fastintercom proxy`: an MCP server on the user's side whose calls go through [`client`].
+//! - [`record`]: one Intercom object, normalized: what `sync::map` makes, the store keeps, answers come from.
 //! - [`model`]: answer shapes shared by the MCP tools and the client library.
 
 pub mod cli;
@@ -20,6 +21,7 @@ pub mod intercom;
 pub mod mcp;
 pub mod model;
 pub mod proxy;
+pub mod record;
 pub mod simulator;
 pub mod status;
 pub mod store;

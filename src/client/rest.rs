@@ -33,7 +33,7 @@ const PAGE: u32 = 150;
 const MAX_WORDS: usize = 12;
 /// How often a REST call in flight looks whether a 429 has said the budget is spent.
 const BUDGET_POLL: Duration = Duration::from_millis(20);
-/// Same as the cache's `store::write::PARTS_CAP`: Intercom returns the newest 500 parts at most.
+/// Same as `record::PARTS_CAP`: Intercom returns the newest 500 parts at most.
 const PARTS_CAP: i64 = 500;
 
 /// Why the REST path gave no answer.

@@ -35,7 +35,7 @@ pub struct Job {
 }
 
 enum Fetched {
-    Conv(Job, Box<write::ConversationRecord>),
+    Conv(Job, Box<crate::record::ConversationRecord>),
     Gone(Job),
     Failed(anyhow::Error),
 }
