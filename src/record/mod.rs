@@ -1,20 +1,22 @@
-//! One Intercom object, normalized: what [`crate::sync::map`] makes from the wire, what the store keeps
+//! One Intercom object, normalized: what [`wire`] makes from Intercom's answers, what the store keeps
 //! ([`crate::store::write`]), and what the projection ([`crate::project`]) shapes into answers.
 //!
 //! Records are plain data (no wire types, no SQL): ids are strings, times Unix seconds, HTML bodies as
 //! Intercom sent them, `raw` the object's JSON as received.
 //!
-//! - [`conversation`]: [`ConversationRecord`], [`PartRecord`].
-//! - [`directory`]: [`ContactRecord`], [`AdminRecord`], [`TeamRecord`], [`TagRecord`].
-//! - [`tickets`]: [`TicketRecord`], [`TicketPartRecord`], [`TicketTypeRecord`], [`TicketStateRecord`].
-//! - [`articles`]: [`ArticleRecord`], [`ArticleContentRecord`].
-//! - [`companies`]: [`CompanyRecord`], [`SegmentRecord`].
+//! - [`conversation`]: holds [`ConversationRecord`], [`PartRecord`].
+//! - [`directory`]: holds [`ContactRecord`], [`AdminRecord`], [`TeamRecord`], [`TagRecord`].
+//! - [`tickets`]: holds [`TicketRecord`], [`TicketPartRecord`], [`TicketTypeRecord`], [`TicketStateRecord`].
+//! - [`articles`]: holds [`ArticleRecord`], [`ArticleContentRecord`].
+//! - [`companies`]: holds [`CompanyRecord`], [`SegmentRecord`].
+//! - [`wire`]: Intercom's wire models into records (the sync and the client's REST path use it).
 
 pub mod articles;
 pub mod companies;
 pub mod conversation;
 pub mod directory;
 pub mod tickets;
+pub mod wire;
 
 pub use articles::{ArticleContentRecord, ArticleRecord};
 pub use companies::{CompanyRecord, SegmentRecord};

@@ -4,7 +4,7 @@
 //! companies in their own `write_*` files.
 //!
 //! The store takes [`crate::record`]s (no Intercom wire types), so it does not depend on the API client;
-//! `sync::map` makes them. Every public write runs in one transaction and uses cached prepared
+//! `record::wire` makes them. Every public write runs in one transaction and uses cached prepared
 //! statements, so a batch of 100 conversations with ~10 parts each costs one fsync.
 
 use crate::record::{ConversationRecord, PartRecord};

@@ -1,12 +1,15 @@
-//! Intercom wire models → [`crate::record`]s. The only place that knows both shapes.
+//! Intercom's wire models → [`crate::record`]s: the only place that knows both shapes. Pure functions,
+//! used by the sync (before it stores the records) and by the client's REST path (before it projects
+//! them with [`crate::project`]); they live here, not in `sync`, so the client does not depend on the sync.
 
-use crate::intercom::{Admin, Contact, Conversation, Part, Tag, Team};
-use crate::record::{
+use super::{
     AdminRecord, ArticleContentRecord, ArticleRecord, CompanyRecord, ContactRecord, ConversationRecord,
     PartRecord, SegmentRecord, TagRecord, TeamRecord, TicketPartRecord, TicketRecord, TicketStateRecord,
     TicketTypeRecord,
 };
+use crate::intercom::{Admin, Contact, Conversation, Part, Tag, Team};
 
+/// A conversation; `with_parts` when it came from `GET /conversations/{id}` (its parts are the record's).
 pub fn conversation(c: &Conversation, with_parts: bool) -> ConversationRecord {
     let source = c.source.as_ref();
     let author = source.and_then(|s| s.author.as_ref());
@@ -15,7 +18,7 @@ pub fn conversation(c: &Conversation, with_parts: bool) -> ConversationRecord {
         .state
         .clone()
         .unwrap_or_else(|| if c.open { "open" } else { "closed" }.to_string());
-    let mut r = ConversationRecord {
+    ConversationRecord {
         id: c.id.clone(),
         title: c.title.clone().filter(|t| !t.is_empty()),
         created_at: c.created_at.unwrap_or(updated_at),
@@ -48,10 +51,7 @@ pub fn conversation(c: &Conversation, with_parts: bool) -> ConversationRecord {
         stats_parts: stats_parts(c),
         raw: c.raw.to_string(),
         fts_body: None,
-    };
-    // Done here, on the fetcher tasks, so the single writer does not strip HTML.
-    r.fts_body = Some(crate::store::write::fts_body(&r));
-    r
+    }
 }
 
 /// `statistics.count_conversation_parts` (it counts the opening message too).
