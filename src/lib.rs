@@ -9,8 +9,12 @@
 //! - [`mcp`]: `fastintercom serve`: the read-only MCP server (stdio, Streamable HTTP, socket activation).
 //! - [`client`]: the library that picks cache (MCP) or live REST per request.
 //! - [`proxy`]: `fastintercom proxy`: an MCP server on the user's side whose calls go through [`client`].
+//! - [`record`]: one Intercom object, normalized: what `record::wire` makes, the store keeps, answers come from.
+//! - [`project`]: records → answers, the one projection the cache and REST paths share.
+//! - [`answer`]: the envelopes (freshness, notes, lists, paging cursor) the MCP server, proxy and client share.
 //! - [`model`]: answer shapes shared by the MCP tools and the client library.
 
+pub mod answer;
 pub mod cli;
 pub mod client;
 pub mod config;
@@ -19,7 +23,9 @@ pub mod docs;
 pub mod intercom;
 pub mod mcp;
 pub mod model;
+pub mod project;
 pub mod proxy;
+pub mod record;
 pub mod simulator;
 pub mod status;
 pub mod store;

@@ -318,3 +318,139 @@ impl ConversationPage {
             .collect()
     }
 }
+
+/// One `sync_metadata` row. Times are Unix seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SyncMeta {
+    pub resource: String,
+    pub status: SyncState,
+    pub last_attempt_start: Option<i64>,
+    pub last_attempt_end: Option<i64>,
+    pub last_success: Option<i64>,
+    pub last_error: Option<String>,
+    pub high_water_mark: Option<i64>,
+    pub coverage_start: Option<i64>,
+    pub coverage_end: Option<i64>,
+    pub row_count: i64,
+    pub requests: i64,
+    pub rate_limited: i64,
+    pub duration_ms: Option<i64>,
+    pub last_reconcile: Option<i64>,
+    pub last_deleted_poll: Option<i64>,
+    /// Objects Intercom reports for the covered window that the store lacks after the last check (None:
+    /// never checked). Above 0 the status is `incomplete`.
+    #[serde(default)]
+    pub shortfall: Option<i64>,
+    /// Why the last run refused to delete rows Intercom stopped listing (too many at once), if it did.
+    #[serde(default)]
+    pub deletions_refused: Option<String>,
+}
+
+/// A teammate (Intercom admin).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AdminInfo {
+    pub id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub job_title: Option<String>,
+    /// True when the admin set themselves away.
+    pub away_mode: bool,
+    pub has_inbox_seat: bool,
+    /// Ids of the teams the admin belongs to.
+    pub team_ids: Vec<String>,
+}
+
+/// A team (inbox) and its members.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TeamInfo {
+    pub id: String,
+    pub name: Option<String>,
+    pub members: Vec<PersonRef>,
+}
+
+/// A tag and how many cached conversations carry it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TagInfo {
+    pub id: String,
+    pub name: String,
+    pub conversation_count: i64,
+}
+
+/// Which timestamp a time window applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateField {
+    CreatedAt,
+    UpdatedAt,
+}
+
+impl DateField {
+    /// Parse `created_at` / `updated_at` (also `created` / `updated`).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "created_at" | "created" => Some(DateField::CreatedAt),
+            "updated_at" | "updated" => Some(DateField::UpdatedAt),
+            _ => None,
+        }
+    }
+}
+
+/// What to group by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    State,
+    Team,
+    Admin,
+    Tag,
+    Day,
+    /// Weeks starting on Monday, keyed by that Monday (YYYY-MM-DD).
+    Week,
+    /// Calendar months (YYYY-MM).
+    Month,
+}
+
+impl GroupBy {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "state" => Some(GroupBy::State),
+            "team" => Some(GroupBy::Team),
+            "admin" => Some(GroupBy::Admin),
+            "tag" => Some(GroupBy::Tag),
+            "day" => Some(GroupBy::Day),
+            "week" => Some(GroupBy::Week),
+            "month" => Some(GroupBy::Month),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            GroupBy::State => "state",
+            GroupBy::Team => "team",
+            GroupBy::Admin => "admin",
+            GroupBy::Tag => "tag",
+            GroupBy::Day => "day",
+            GroupBy::Week => "week",
+            GroupBy::Month => "month",
+        }
+    }
+
+    /// Buckets are periods of time (ordered by time, not by count).
+    pub fn is_period(self) -> bool {
+        matches!(self, GroupBy::Day | GroupBy::Week | GroupBy::Month)
+    }
+
+    /// The bucket key of time `t` for a period grouping (None for the others).
+    pub fn period_key(self, t: i64) -> Option<String> {
+        use chrono::Datelike;
+        let d = chrono::DateTime::from_timestamp(t, 0)?.date_naive();
+        match self {
+            GroupBy::Day => Some(d.format("%Y-%m-%d").to_string()),
+            GroupBy::Week => {
+                let monday = d - chrono::Days::new(u64::from(d.weekday().num_days_from_monday()));
+                Some(monday.format("%Y-%m-%d").to_string())
+            }
+            GroupBy::Month => Some(d.format("%Y-%m").to_string()),
+            _ => None,
+        }
+    }
+}

@@ -6,10 +6,12 @@
 //! cache does not hold is `Ok(None)`, not an error.
 
 use super::{CacheSource, SearchRequest, StatsRequest};
+use crate::model::DateField;
+use crate::model::SyncMeta;
 use crate::model::{ContactDetail, ConversationDetail, ConversationPage, SearchResult, Stats};
-use crate::store::metadata::{self, OVERALL, SyncMeta};
+use crate::store::metadata::{self, OVERALL};
+use crate::store::read;
 use crate::store::read::filters::Filters;
-use crate::store::read::{self, DateField};
 use anyhow::{Context, Result, anyhow, bail};
 use rmcp::model::{CallToolRequestParams, CallToolResult};
 use rmcp::service::RunningService;
@@ -95,7 +97,7 @@ impl Cache {
                     // The same opaque cursor the MCP server hands out (an offset).
                     next_cursor: page
                         .has_more
-                        .then(|| crate::mcp::answer::encode_cursor(req.page_size() as usize)),
+                        .then(|| crate::answer::encode_cursor(req.page_size() as usize)),
                     total: page.total,
                     total_is_lower_bound: page.total_is_lower_bound,
                 })

@@ -3,7 +3,7 @@
 //! It only looks at what the sync recorded; what happens next (the cache does not answer, an id is not in
 //! the cache, REST fails too) is the [`super::Client`]'s business, which records it in [`Reason`].
 
-use crate::store::metadata::{SyncMeta, SyncState};
+use crate::model::{SyncMeta, SyncState};
 use crate::timespec::{fmt_age, fmt_time};
 use serde::Serialize;
 use std::fmt;

@@ -50,14 +50,14 @@ pub mod cli;
 pub mod decision;
 pub mod rest;
 
-pub use crate::store::read::DateField;
-pub use crate::store::read::stats::GroupBy;
+pub use crate::model::DateField;
+pub use crate::model::GroupBy;
 pub use decision::{Decision, Reason, decide};
 
 use crate::config::{Settings, Token};
 use crate::intercom::ApiConfig;
+use crate::model::SyncMeta;
 use crate::model::{ContactDetail, ConversationDetail, SearchResult, Stats};
-use crate::store::metadata::SyncMeta;
 use serde::Serialize;
 use std::future::Future;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,7 @@
 //! The REST path: the same questions asked of Intercom's API, answered in the same [`crate::model`]
-//! types the cache gives, built the way `store::read` builds them from synced rows (titles, snippets,
-//! resolved admin/team/contact names, sorted tags, part order and bodies).
+//! types the cache gives: Intercom's answers become records ([`crate::record::wire`], as the sync makes
+//! them) and answers through the projection the cache uses ([`crate::project`]), with names from the
+//! directory and contacts fetched here (`RestNames`).
 //!
 //! - Search: `POST /conversations/search` with the window on `created_at`/`updated_at`, the state, and one
 //!   `source.body ~ word` filter per word (AND). Intercom can only match text in the **opening message**;
@@ -14,12 +15,12 @@
 //! connection failure, 5xx after retries), calls fail at once for `rest_down_cooldown`.
 
 use super::{ClientConfig, DateField, GroupBy, SearchRequest, StatsRequest};
-use crate::intercom::{ApiConfig, ApiError, Author, Contact, Conversation, IntercomClient, Part};
+use crate::intercom::{ApiConfig, ApiError, Contact, Conversation, IntercomClient};
 use crate::model::{
-    ContactDetail, ConversationDetail, ConversationPart, ConversationSummary, PersonRef, SearchResult, Stats,
-    StatsBucket,
+    ContactDetail, ConversationDetail, ConversationSummary, SearchResult, Stats, StatsBucket,
 };
-use crate::store::read::body_text;
+use crate::project::{self, Known, Names};
+use crate::record::wire;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -33,8 +34,6 @@ const PAGE: u32 = 150;
 const MAX_WORDS: usize = 12;
 /// How often a REST call in flight looks whether a 429 has said the budget is spent.
 const BUDGET_POLL: Duration = Duration::from_millis(20);
-/// Same as the cache's `store::write::PARTS_CAP`: Intercom returns the newest 500 parts at most.
-const PARTS_CAP: i64 = 500;
 
 /// Why the REST path gave no answer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -271,25 +270,11 @@ impl Rest {
                 .search_conversations(&q, Some(&sort), super::cache::CONTACT_RECENT as u32, None)
                 .await?;
             let recent = self.summaries(&page.items).await?;
-            let mut tags: Vec<String> = c
-                .tags
-                .iter()
-                .map(|t| dir.tags.get(t).cloned().unwrap_or_else(|| t.clone()))
-                .collect();
-            tags.sort();
-            Ok(Some(ContactDetail {
-                id: c.id.clone(),
-                external_id: c.external_id.clone(),
-                role: c.role.clone(),
-                name: c.name.clone(),
-                email: c.email.clone(),
-                phone: c.phone.clone(),
-                created_at: c.created_at,
-                updated_at: c.updated_at,
-                last_seen_at: c.last_seen_at,
-                tags,
-                recent_conversations: recent,
-            }))
+            let names = &mut RestNames {
+                dir: &dir,
+                contacts: &HashMap::new(),
+            };
+            Ok(Some(project::contacts::contact(wire::contact(&c), recent, names)))
         })
         .await
     }
@@ -498,149 +483,45 @@ fn and_also(query: Value, extra: Vec<Value>) -> Result<Value, RestError> {
     })
 }
 
-fn person(id: Option<&String>, kind: &str, name: Option<String>, email: Option<String>) -> Option<PersonRef> {
-    id.map(|id| PersonRef {
-        id: id.clone(),
-        kind: kind.to_string(),
-        name,
-        email,
-    })
+/// Names as the REST path knows them: the directory and the contacts it fetched.
+struct RestNames<'a> {
+    dir: &'a Directory,
+    contacts: &'a HashMap<String, Contact>,
 }
 
-/// A conversation as `store::read` summarises a synced row.
+impl Names for RestNames<'_> {
+    fn admin(&mut self, id: &str) -> Option<Known> {
+        self.dir.admins.get(id).map(|(name, email)| Known {
+            name: name.clone(),
+            email: email.clone(),
+            role: None,
+        })
+    }
+    fn team(&mut self, id: &str) -> Option<String> {
+        self.dir.teams.get(id).cloned().flatten()
+    }
+    fn contact(&mut self, id: &str) -> Option<Known> {
+        self.contacts.get(id).map(|k| Known {
+            name: k.name.clone(),
+            email: k.email.clone(),
+            role: k.role.clone(),
+        })
+    }
+    fn tag(&mut self, id: &str) -> Option<String> {
+        self.dir.tags.get(id).cloned()
+    }
+}
+
+/// A conversation from a list or search, projected as the cache summarises a synced row.
 fn summary(c: &Conversation, dir: &Directory, contacts: &HashMap<String, Contact>) -> ConversationSummary {
-    let source = c.source.as_ref();
-    let author = source.and_then(|s| s.author.as_ref());
-    let title = c.title.clone().filter(|t| !t.trim().is_empty()).or_else(|| {
-        source
-            .and_then(|s| s.subject.as_deref())
-            .filter(|s| !s.is_empty())
-            .map(crate::text::html_to_text)
-            .filter(|s| !s.is_empty())
-    });
-    let snippet = crate::text::snippet(
-        &crate::text::html_to_text(source.and_then(|s| s.body.as_deref()).unwrap_or("")),
-        200,
-    );
-    let contact = c.contacts.first().map(|r| {
-        let k = contacts.get(&r.id);
-        let mut name = k.and_then(|k| k.name.clone());
-        let mut email = k.and_then(|k| k.email.clone());
-        if author.and_then(|a| a.id.as_ref()) == Some(&r.id) {
-            name = name.or_else(|| author.and_then(|a| a.name.clone()));
-            email = email.or_else(|| author.and_then(|a| a.email.clone()));
-        }
-        PersonRef {
-            id: r.id.clone(),
-            kind: k.and_then(|k| k.role.clone()).unwrap_or_else(|| "contact".into()),
-            name,
-            email,
-        }
-    });
-    let admin = c.admin_assignee_id.as_ref().map(|id| {
-        let (name, email) = dir.admins.get(id).cloned().unwrap_or_default();
-        PersonRef {
-            id: id.clone(),
-            kind: "admin".into(),
-            name,
-            email,
-        }
-    });
-    let team = c
-        .team_assignee_id
-        .as_ref()
-        .and_then(|id| person(Some(id), "team", dir.teams.get(id).cloned().flatten(), None));
-    let mut tags: Vec<String> = c
-        .tags
-        .iter()
-        .map(|t| dir.tags.get(&t.id).cloned().unwrap_or_else(|| t.id.clone()))
-        .collect();
-    tags.sort();
-    let updated_at = c.updated_at.or(c.created_at).unwrap_or(0);
-    ConversationSummary {
-        id: c.id.clone(),
-        title,
-        state: c
-            .state
-            .clone()
-            .unwrap_or_else(|| if c.open { "open" } else { "closed" }.to_string()),
-        priority: c.priority.clone(),
-        created_at: c.created_at.unwrap_or(updated_at),
-        updated_at,
-        admin_assignee: admin,
-        team_assignee: team,
-        contact,
-        tags,
-        snippet,
-        matched: None,
-        waiting_since: c.waiting_since,
-        rating: c.conversation_rating.as_ref().and_then(|r| r.rating),
-    }
+    let mut record = wire::conversation(c, false);
+    project::conversations::summary(&mut record, &mut RestNames { dir, contacts })
 }
 
-/// An author with the name and email the cache would show: the directory's (admins) or the contact's,
-/// else what the message carried.
-fn author_ref(a: &Author, dir: &Directory, contacts: &HashMap<String, Contact>) -> Option<PersonRef> {
-    let id = a.id.clone()?;
-    let kind = a.r#type.clone().unwrap_or_else(|| "unknown".into());
-    let (mut name, mut email) = (None, None);
-    match kind.as_str() {
-        "admin" | "bot" => {
-            if let Some((n, e)) = dir.admins.get(&id) {
-                (name, email) = (n.clone(), e.clone());
-            }
-        }
-        "user" | "lead" | "contact" => {
-            if let Some(k) = contacts.get(&id) {
-                (name, email) = (k.name.clone(), k.email.clone());
-            }
-        }
-        _ => {}
-    }
-    Some(PersonRef {
-        id,
-        kind,
-        name: name.or_else(|| a.name.clone()),
-        email: email.or_else(|| a.email.clone()),
-    })
-}
-
-fn part(p: &Part, dir: &Directory, contacts: &HashMap<String, Contact>) -> ConversationPart {
-    ConversationPart {
-        id: p.id.clone(),
-        part_type: p.part_type.clone().unwrap_or_else(|| "unknown".into()),
-        created_at: p.created_at.or(p.updated_at).unwrap_or(0),
-        author: p.author.as_ref().and_then(|a| author_ref(a, dir, contacts)),
-        body: p.body.as_deref().filter(|b| !b.trim().is_empty()).map(body_text),
-        assigned_to: p.assigned_to.clone(),
-    }
-}
-
+/// A conversation with its parts, projected as the cache gives a synced one.
 fn detail(c: &Conversation, dir: &Directory, contacts: &HashMap<String, Contact>) -> ConversationDetail {
-    let source = c.source.as_ref();
-    let mut parts: Vec<ConversationPart> = c.parts.iter().map(|p| part(p, dir, contacts)).collect();
-    parts.sort_by(|a, b| (a.created_at, a.id.len(), &a.id).cmp(&(b.created_at, b.id.len(), &b.id)));
-    let returned = c.parts.len() as i64;
-    let stats_parts = c
-        .statistics
-        .as_ref()
-        .and_then(|s| s.get("count_conversation_parts"))
-        .and_then(Value::as_i64);
-    let truncated = c.parts_total_count.is_some_and(|t| t > returned)
-        || stats_parts.is_some_and(|s| s - 1 > PARTS_CAP)
-        || (returned >= PARTS_CAP && c.parts_total_count.is_none_or(|t| t > PARTS_CAP));
-    ConversationDetail {
-        summary: summary(c, dir, contacts),
-        body: source
-            .and_then(|s| s.body.as_deref())
-            .map(body_text)
-            .unwrap_or_default(),
-        author: source
-            .and_then(|s| s.author.as_ref())
-            .and_then(|a| author_ref(a, dir, contacts)),
-        parts,
-        parts_truncated: truncated,
-    }
+    let record = wire::conversation(c, true);
+    project::conversations::detail_with_parts(record, &mut RestNames { dir, contacts })
 }
 
 /// Group conversations the way `store::read::stats` does: count descending then key; days ascending;

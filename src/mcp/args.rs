@@ -2,7 +2,7 @@
 //! checks that turn them into queries. Unknown fields are refused (see [`unknown_fields`]); bad values,
 //! inverted or empty windows and out-of-range limits are refused with a one-line reason.
 
-use crate::store::read::DateField;
+use crate::model::DateField;
 use crate::store::read::filters::Filters;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
@@ -421,7 +421,7 @@ pub fn parse_order(v: Option<String>) -> Result<super::budget::Order, String> {
 pub fn parse_cursor(v: Option<String>) -> Result<usize, String> {
     match nonempty(v) {
         None => Ok(0),
-        Some(c) => super::answer::decode_cursor(&c).ok_or_else(|| {
+        Some(c) => crate::answer::decode_cursor(&c).ok_or_else(|| {
             "bad `cursor`: it is not one this server made (or its offset is out of range): pass back \
              `next_cursor` exactly as given, or omit it for the first page"
                 .to_string()

@@ -4,7 +4,7 @@
 //! pages its parts, lists each author once, and leaves whole long bodies to a per-part fetch.
 
 use crate::model::{ConversationDetail, ConversationPage, PartView, PersonRef};
-use crate::store::read::TRUNCATION_MARKER;
+use crate::project::TRUNCATION_MARKER;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

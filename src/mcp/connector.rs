@@ -3,12 +3,13 @@
 //! conversation as `{id, title, text, url, metadata}`, its text the thread as plain lines within the answer
 //! budget. The url is the conversation's resource URI (`intercom://conversation/{id}`).
 
-use super::answer::{Answer, encode_cursor};
 use super::budget::{DEFAULT_BUDGET, Order, RESERVE, page_conversation};
 use super::freshness::Ask;
 use super::tools::IntercomTools;
+use crate::answer::{Answer, encode_cursor};
+use crate::model::DateField;
 use crate::store::read::filters::Filters;
-use crate::store::read::{self, DateField, conversations::SearchQuery, conversations::Sort};
+use crate::store::read::{self, conversations::SearchQuery, conversations::Sort};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{Json, tool, tool_router};
 use schemars::JsonSchema;

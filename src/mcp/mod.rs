@@ -16,7 +16,6 @@
 //! state across requests beyond pooled connections, so an instance can exit when idle at any time.
 
 pub mod activation;
-pub mod answer;
 pub mod args;
 pub mod budget;
 pub mod connections;

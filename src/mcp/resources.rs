@@ -1,12 +1,13 @@
 //! MCP resources: `intercom://conversation/{id}` (a resource template) reads one cached conversation as
 //! JSON; `resources/list` offers the most recently updated conversations.
 
-use super::answer::{Answer, encode_cursor, now};
 use super::budget::{HARD_CAP, Order, page_conversation};
 use super::pool::Db;
+use crate::answer::{Answer, encode_cursor, now};
+use crate::model::DateField;
 use crate::store::metadata;
 use crate::store::read::filters::Filters;
-use crate::store::read::{self, DateField, conversations::SearchQuery, conversations::Sort};
+use crate::store::read::{self, conversations::SearchQuery, conversations::Sort};
 use rmcp::ErrorData;
 use rmcp::model::{
     ListResourceTemplatesResult, ListResourcesResult, ReadResourceResult, Resource, ResourceContents,

@@ -4,7 +4,6 @@
 //! errors (`isError: true`) with a one-line reason;
 //! arguments of the wrong JSON type are rejected by rmcp as JSON-RPC "invalid params".
 
-use super::answer::{AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, encode_cursor, now};
 use super::args::{
     ConversationAsk, ConversationStatsArgs, FreshnessArgs, GetContactArgs, GetConversationArgs,
     SearchContactsArgs, SearchConversationsArgs, check_limit, nonempty, parse_cursor, parse_date_field,
@@ -13,11 +12,13 @@ use super::args::{
 use super::budget::{RESERVE, WHOLE_PART_CHARS, check_budget, cut_note, fitting, page_conversation};
 use super::freshness::{self, Ask, parse_max_staleness};
 use super::pool::Db;
+use crate::answer::{AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, encode_cursor, now};
 use crate::model::{ContactDetail, ConversationPage, SearchResult, Stats};
+use crate::model::{DateField, GroupBy};
 use crate::store::metadata;
+use crate::store::read;
 use crate::store::read::conversations::{SearchQuery, Sort};
-use crate::store::read::stats::{GroupBy, StatsQuery};
-use crate::store::read::{self, DateField};
+use crate::store::read::stats::StatsQuery;
 
 use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
 use rmcp::{Json, tool, tool_router};

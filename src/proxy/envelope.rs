@@ -4,10 +4,10 @@
 //! the moment it was asked, with notes where Intercom's API cannot answer the question the way the cache
 //! does.
 
+use crate::answer::{Answer, SyncStatus};
 use crate::client::Reason;
-use crate::mcp::answer::{Answer, SyncStatus};
+use crate::model::SyncMeta;
 use crate::model::{Freshness, SyncState, iso_utc};
-use crate::store::metadata::SyncMeta;
 
 /// What a tool call got: `serve`'s answer from the cache, or the REST path's data.
 pub enum Got<C, R> {
@@ -107,11 +107,11 @@ pub fn rest_stats(max_pages: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::read::directory::TagInfo;
+    use crate::model::TagInfo;
 
-    fn answer() -> Answer<crate::mcp::answer::TagList> {
+    fn answer() -> Answer<crate::answer::TagList> {
         Answer {
-            result: crate::mcp::answer::TagList {
+            result: crate::answer::TagList {
                 tags: Vec::<TagInfo>::new(),
             },
             freshness: crate::store::metadata::freshness_of(None, 100),

@@ -14,11 +14,11 @@
 //! cache is asked exactly what the client asked.
 
 use super::envelope::{self, Got, Stamped, mark_cached, rest_freshness};
-use crate::client::rest::RestError;
-use crate::client::{self, CallOptions, Client, Decision, Reason, SearchRequest, StatsRequest, decide};
-use crate::mcp::answer::{
+use crate::answer::{
     AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, decode_cursor, encode_cursor, now,
 };
+use crate::client::rest::RestError;
+use crate::client::{self, CallOptions, Client, Decision, Reason, SearchRequest, StatsRequest, decide};
 use crate::mcp::args::{
     ConversationAsk, ConversationStatsArgs, FreshnessArgs, GetContactArgs, GetConversationArgs,
     SearchContactsArgs, SearchConversationsArgs, check_limit, nonempty, parse_date_field, parse_group_by,
@@ -29,10 +29,10 @@ use crate::mcp::connector::{Document, FetchArgs, SearchArgs, SearchHits};
 use crate::mcp::freshness::parse_max_staleness;
 use crate::mcp::pool::{LANE, Lane};
 use crate::mcp::{Db, IntercomTools};
+use crate::model::DateField;
+use crate::model::GroupBy;
 use crate::model::{ContactDetail, ConversationDetail, ConversationPage, SearchResult, Stats};
-use crate::store::read::DateField;
 use crate::store::read::filters::Filters;
-use crate::store::read::stats::GroupBy;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
 use rmcp::model::{

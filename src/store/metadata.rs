@@ -3,10 +3,10 @@
 //! answer) and the client library (cache-or-REST decision) read it.
 
 use crate::model::Freshness;
-pub use crate::model::SyncState;
+// The row and its status are answer types (`get_sync_status`); the store reads and writes them.
+pub use crate::model::{SyncMeta, SyncState};
 use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, Row};
-use serde::{Deserialize, Serialize};
 
 pub const OVERALL: &str = "overall";
 
@@ -23,33 +23,6 @@ impl rusqlite::types::ToSql for SyncState {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
         Ok(self.as_str().into())
     }
-}
-
-/// One `sync_metadata` row. Times are Unix seconds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct SyncMeta {
-    pub resource: String,
-    pub status: SyncState,
-    pub last_attempt_start: Option<i64>,
-    pub last_attempt_end: Option<i64>,
-    pub last_success: Option<i64>,
-    pub last_error: Option<String>,
-    pub high_water_mark: Option<i64>,
-    pub coverage_start: Option<i64>,
-    pub coverage_end: Option<i64>,
-    pub row_count: i64,
-    pub requests: i64,
-    pub rate_limited: i64,
-    pub duration_ms: Option<i64>,
-    pub last_reconcile: Option<i64>,
-    pub last_deleted_poll: Option<i64>,
-    /// Objects Intercom reports for the covered window that the store lacks after the last check (None:
-    /// never checked). Above 0 the status is `incomplete`.
-    #[serde(default)]
-    pub shortfall: Option<i64>,
-    /// Why the last run refused to delete rows Intercom stopped listing (too many at once), if it did.
-    #[serde(default)]
-    pub deletions_refused: Option<String>,
 }
 
 const COLUMNS: &str = "resource, status, last_attempt_start, last_attempt_end, last_success, last_error, \

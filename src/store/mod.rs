@@ -12,6 +12,7 @@ pub mod read;
 pub mod write;
 pub mod write_articles;
 pub mod write_companies;
+pub mod write_contacts;
 pub mod write_tickets;
 
 /// (version, name, sql). Append only.

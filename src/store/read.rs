@@ -1,6 +1,7 @@
 //! Reads for the MCP tools. Synchronous, over one read-only connection; the async server
-//! runs them in `spawn_blocking`. Every function here turns rows into the answer shapes in
-//! [`crate::model`] (or the small directory types below), so the SQL for each tool lives in one place:
+//! runs them in `spawn_blocking`. Every function here reads rows into [`crate::record`]s (the columns an
+//! answer needs) and shapes them with [`crate::project`], the projection the REST path shares, so the SQL
+//! for each tool lives here and the rules of an answer there:
 //!
 //! - [`conversations`] holds `search_conversations`, `get_conversation`, summaries by primary key.
 //! - [`contacts`] holds `get_contact`, `search_contacts`.
@@ -16,28 +17,9 @@ pub mod filters;
 pub mod passage;
 pub mod stats;
 
-/// Longest part or message body returned, in characters; longer ones end with [`TRUNCATION_MARKER`].
-pub const MAX_BODY_CHARS: usize = 4000;
-/// Appended to a body cut at [`MAX_BODY_CHARS`].
-pub const TRUNCATION_MARKER: &str = "… [truncated]";
-
-/// Which timestamp a time window applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DateField {
-    CreatedAt,
-    UpdatedAt,
-}
+use crate::model::DateField;
 
 impl DateField {
-    /// Parse `created_at` / `updated_at` (also `created` / `updated`).
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "created_at" | "created" => Some(DateField::CreatedAt),
-            "updated_at" | "updated" => Some(DateField::UpdatedAt),
-            _ => None,
-        }
-    }
-
     pub(crate) fn column(self) -> &'static str {
         match self {
             DateField::CreatedAt => "c.created_at",
@@ -64,24 +46,6 @@ pub(crate) fn push_window(
     if let Some(u) = until {
         args.push(Value::Integer(u));
         conds.push(format!("{col} < ?{}", args.len()));
-    }
-}
-
-/// HTML to text, cut to [`MAX_BODY_CHARS`] with a marker.
-pub fn body_text(html: &str) -> String {
-    body_text_cut(html, MAX_BODY_CHARS)
-}
-
-/// HTML to text, cut to `max_chars` with [`TRUNCATION_MARKER`].
-pub fn body_text_cut(html: &str, max_chars: usize) -> String {
-    let text = crate::text::html_to_text(html);
-    match text.char_indices().nth(max_chars) {
-        None => text,
-        Some((at, _)) => {
-            let mut cut = text[..at].to_string();
-            cut.push_str(TRUNCATION_MARKER);
-            cut
-        }
     }
 }
 
@@ -217,18 +181,6 @@ mod tests {
         let q = QueryTerms::parse("ref\u{0}und\u{7}x\tnew\nline");
         assert_eq!(q.terms, ["ref", "und", "x", "new", "line"]);
         assert_eq!(QueryTerms::parse("plain words").note(), None);
-    }
-
-    #[test]
-    fn body_text_truncates_with_marker() {
-        let long = "a".repeat(MAX_BODY_CHARS + 10);
-        let t = body_text(&long);
-        assert!(t.ends_with(TRUNCATION_MARKER));
-        assert_eq!(
-            t.chars().count(),
-            MAX_BODY_CHARS + TRUNCATION_MARKER.chars().count()
-        );
-        assert_eq!(body_text("<p>hi</p>"), "hi");
     }
 
     #[test]

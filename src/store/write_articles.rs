@@ -2,39 +2,11 @@
 //! per locale (the default locale first, then translations) and their FTS rows, in one transaction per
 //! batch; deletions remove every trace.
 
+use crate::record::{ArticleContentRecord, ArticleRecord};
 use crate::text::html_to_text;
 use anyhow::{Context, Result};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::collections::HashMap;
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ArticleRecord {
-    pub id: String,
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub body: Option<String>,
-    pub state: Option<String>,
-    pub author_id: Option<String>,
-    pub default_locale: String,
-    pub url: Option<String>,
-    pub parent_ids: Vec<String>,
-    pub created_at: Option<i64>,
-    pub updated_at: i64,
-    /// Other locales.
-    pub translations: Vec<ArticleContentRecord>,
-    pub raw: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ArticleContentRecord {
-    pub locale: String,
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub body: Option<String>,
-    pub state: Option<String>,
-    pub url: Option<String>,
-    pub updated_at: Option<i64>,
-}
 
 /// Upsert articles (a stored copy with a newer `updated_at` wins) and delete `deletions`, in one
 /// transaction. Returns (written, deleted).

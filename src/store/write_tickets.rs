@@ -5,82 +5,12 @@
 //! Like conversations, parts are upserted and never dropped because a later answer lacks them
 //! (Intercom caps `ticket_parts` at 500); a stored copy with a newer `updated_at` wins.
 
-use super::write::{PARTS_CAP, push_line};
+use super::write::{part_params, push_line};
+use crate::record::{TicketRecord, TicketStateRecord, TicketTypeRecord};
 use crate::text::html_to_text;
 use anyhow::{Context, Result};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::collections::{HashMap, HashSet};
-
-/// One ticket as the store keeps it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TicketRecord {
-    pub id: String,
-    pub ticket_id: Option<String>,
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub category: Option<String>,
-    pub ticket_type_id: Option<String>,
-    pub ticket_type_name: Option<String>,
-    pub ticket_state_id: Option<String>,
-    pub state_category: Option<String>,
-    pub state_label: Option<String>,
-    pub open: bool,
-    pub admin_assignee_id: Option<String>,
-    pub team_assignee_id: Option<String>,
-    pub contact_ids: Vec<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub snoozed_until: Option<i64>,
-    pub is_shared: bool,
-    pub previous_ticket_state_id: Option<String>,
-    /// (object type, object id) from `linked_objects`.
-    pub links: Vec<(String, String)>,
-    /// False when the answer carried no `ticket_parts`: stored parts are left alone.
-    pub with_parts: bool,
-    pub parts: Vec<TicketPartRecord>,
-    pub parts_total: Option<i64>,
-    /// The ticket JSON without `ticket_parts`.
-    pub raw: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TicketPartRecord {
-    pub id: String,
-    pub part_type: String,
-    pub body: Option<String>,
-    pub created_at: i64,
-    pub updated_at: Option<i64>,
-    pub author_type: Option<String>,
-    pub author_id: Option<String>,
-    pub author_name: Option<String>,
-    pub author_email: Option<String>,
-    pub assigned_to_id: Option<String>,
-    pub ticket_state: Option<String>,
-    pub previous_ticket_state: Option<String>,
-    pub redacted: bool,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TicketTypeRecord {
-    pub id: String,
-    pub name: Option<String>,
-    pub category: Option<String>,
-    pub description: Option<String>,
-    pub archived: bool,
-    pub created_at: Option<i64>,
-    pub updated_at: Option<i64>,
-    pub raw: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TicketStateRecord {
-    pub id: String,
-    pub category: Option<String>,
-    pub internal_label: Option<String>,
-    pub external_label: Option<String>,
-    pub archived: bool,
-    pub raw: String,
-}
 
 /// What a ticket batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -182,7 +112,7 @@ fn upsert_ticket(tx: &Transaction<'_>, t: &TicketRecord, stats: &mut TicketStats
     if t.with_parts {
         let mut part = tx.prepare_cached(
             "INSERT INTO ticket_parts (id, ticket_id, part_type, body, created_at, updated_at, author_type,
-                author_id, author_name, author_email, assigned_to_id, ticket_state, previous_ticket_state, redacted)
+                author_id, author_name, author_email, assigned_to_id, ticket_state, redacted, previous_ticket_state)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
              ON CONFLICT(id) DO UPDATE SET ticket_id = excluded.ticket_id, part_type = excluded.part_type,
                 body = excluded.body, created_at = excluded.created_at, updated_at = excluded.updated_at,
@@ -192,27 +122,10 @@ fn upsert_ticket(tx: &Transaction<'_>, t: &TicketRecord, stats: &mut TicketStats
                 previous_ticket_state = excluded.previous_ticket_state, redacted = excluded.redacted",
         )?;
         for p in &t.parts {
-            part.execute(params![
-                p.id,
-                t.id,
-                p.part_type,
-                p.body,
-                p.created_at,
-                p.updated_at,
-                p.author_type,
-                p.author_id,
-                p.author_name,
-                p.author_email,
-                p.assigned_to_id,
-                p.ticket_state,
-                p.previous_ticket_state,
-                p.redacted,
-            ])?;
+            part.execute(&part_params(&p.part, &t.id, Some(&p.previous_ticket_state))[..])?;
             stats.parts += 1;
         }
-        let returned = t.parts.len() as i64;
-        let truncated = t.parts_total.is_some_and(|n| n > returned)
-            || (returned >= PARTS_CAP && t.parts_total.is_none_or(|n| n > PARTS_CAP));
+        let truncated = t.parts_truncated();
         tx.prepare_cached(
             "UPDATE tickets SET parts_count = (SELECT count(*) FROM ticket_parts WHERE ticket_id = ?1),
                 parts_total = ?2, parts_truncated = ?3 WHERE pk = ?4",
@@ -333,6 +246,7 @@ pub fn replace_ticket_types_states(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::{PartRecord, TicketPartRecord};
     use crate::store::open_rw;
 
     fn ticket(id: &str, updated_at: i64, parts: &[(&str, &str)]) -> TicketRecord {
@@ -350,11 +264,14 @@ mod tests {
             parts: parts
                 .iter()
                 .map(|(id, body)| TicketPartRecord {
-                    id: (*id).into(),
-                    part_type: "comment".into(),
-                    body: Some(format!("<p>{body}</p>")),
-                    created_at: updated_at,
-                    ..Default::default()
+                    part: PartRecord {
+                        id: (*id).into(),
+                        part_type: "comment".into(),
+                        body: Some(format!("<p>{body}</p>")),
+                        created_at: updated_at,
+                        ..Default::default()
+                    },
+                    previous_ticket_state: None,
                 })
                 .collect(),
             raw: "{}".into(),

@@ -5,7 +5,7 @@
 
 use super::{Ctx, RESOURCE_CONTACTS, map};
 use crate::intercom::{ApiError, Contact, Page};
-use crate::store::{metadata, write};
+use crate::store::{metadata, write_contacts};
 use anyhow::{Context, Result};
 use futures_util::{Stream, StreamExt};
 use serde_json::json;
@@ -67,7 +67,7 @@ pub async fn sync(ctx: &Ctx, hwm: Option<i64>, full: bool) -> Result<ContactsOut
         written += ctx
             .db
             .call(move |c| {
-                write::write_contacts(c, &records, |tx| {
+                write_contacts::write_contacts(c, &records, |tx| {
                     if let Some(h) = checkpoint {
                         metadata::set_high_water_mark(tx, RESOURCE_CONTACTS, Some(h))?;
                     }

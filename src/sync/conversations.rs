@@ -35,7 +35,7 @@ pub struct Job {
 }
 
 enum Fetched {
-    Conv(Job, Box<write::ConversationRecord>),
+    Conv(Job, Box<crate::record::ConversationRecord>),
     Gone(Job),
     Failed(anyhow::Error),
 }
@@ -210,7 +210,12 @@ async fn run_pipeline(
                 let job = job_rx.lock().await.recv().await;
                 let Some(job) = job else { break };
                 let msg = match api.get_conversation(&job.id).await {
-                    Ok(Some(c)) => Fetched::Conv(job, Box::new(map::conversation(&c, true))),
+                    Ok(Some(c)) => {
+                        let mut r = map::conversation(&c, true);
+                        // Done here, on the fetcher tasks, so the single writer does not strip HTML.
+                        r.fts_body = Some(crate::store::write::fts_body(&r));
+                        Fetched::Conv(job, Box::new(r))
+                    }
                     Ok(None) => Fetched::Gone(job),
                     Err(e) => Fetched::Failed(
                         anyhow::Error::new(e).context(format!("fetching conversation {}", job.id)),

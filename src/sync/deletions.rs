@@ -14,7 +14,7 @@
 use super::conversations::{self, Job};
 use super::{Ctx, RESOURCE_CONTACTS, RESOURCE_CONVERSATIONS, contacts, guard, map};
 use crate::intercom::{ApiError, MAX_PAGES};
-use crate::store::write;
+use crate::store::{write, write_contacts};
 use anyhow::{Context, Result};
 use futures_util::StreamExt;
 use std::collections::{HashMap, HashSet};
@@ -163,7 +163,7 @@ pub async fn reconcile_contacts(ctx: &Ctx) -> Result<u64> {
         listed.extend(page.items.into_iter().map(|c| c.id));
         ctx.stop.check()?;
     }
-    let local = ctx.db.call(|c| write::all_contact_ids(c)).await?;
+    let local = ctx.db.call(|c| write_contacts::all_contact_ids(c)).await?;
     let stored = local.len();
     let missing: Vec<String> = local.into_iter().filter(|id| !listed.contains(id)).collect();
     let walked = guard::Walked {
@@ -201,7 +201,10 @@ pub async fn reconcile_contacts(ctx: &Ctx) -> Result<u64> {
     if gone.is_empty() {
         return Ok(0);
     }
-    let n = ctx.db.call(move |c| write::delete_contacts(c, &gone)).await?;
+    let n = ctx
+        .db
+        .call(move |c| write_contacts::delete_contacts(c, &gone))
+        .await?;
     tracing::info!(contacts_deleted = n, "deleted contacts Intercom confirmed gone");
     Ok(n)
 }

@@ -4,7 +4,7 @@
 
 use super::{Ctx, guard, map};
 use crate::intercom::Directory;
-use crate::store::write::{self, DirectoryDeletes};
+use crate::store::write_contacts::{self, DirectoryDeletes};
 use anyhow::{Context, Result};
 use futures_util::StreamExt;
 use std::collections::HashSet;
@@ -20,7 +20,7 @@ pub async fn refresh(ctx: &Ctx) -> Result<(usize, usize, usize)> {
     let teams: Vec<_> = teams.iter().map(map::team).collect();
     let tags: Vec<_> = tags.iter().map(map::tag).collect();
     let counts = (admins.len(), teams.len(), tags.len());
-    let [stored_admins, stored_teams, stored_tags] = ctx.db.read(write::directory_ids).await?;
+    let [stored_admins, stored_teams, stored_tags] = ctx.db.read(write_contacts::directory_ids).await?;
     let delete = DirectoryDeletes {
         admins: confirmed_gone(
             ctx,
@@ -33,7 +33,7 @@ pub async fn refresh(ctx: &Ctx) -> Result<(usize, usize, usize)> {
         tags: confirmed_gone(ctx, Directory::Tags, stored_tags, tags.iter().map(|t| &t.id)).await?,
     };
     ctx.db
-        .call(move |c| write::replace_directory(c, &admins, &teams, &tags, &delete))
+        .call(move |c| write_contacts::replace_directory(c, &admins, &teams, &tags, &delete))
         .await?;
     Ok(counts)
 }

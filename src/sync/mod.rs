@@ -33,7 +33,7 @@ pub mod deletions;
 pub mod directory;
 pub mod guard;
 pub mod lock;
-pub mod map;
+use crate::record::wire as map;
 pub mod progress;
 pub mod stop;
 pub mod tickets;

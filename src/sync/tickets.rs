@@ -10,8 +10,9 @@
 
 use super::{Ctx, OVERLAP, RESOURCE_TICKETS, guard, map};
 use crate::intercom::Ticket;
+use crate::record::TicketRecord;
 use crate::store::metadata;
-use crate::store::write_tickets::{self, TicketRecord};
+use crate::store::write_tickets;
 use anyhow::{Context, Result};
 use futures_util::StreamExt;
 use serde_json::json;

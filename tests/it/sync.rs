@@ -202,7 +202,7 @@ pub(crate) fn assert_matches(db: &Path, snap: &Snapshot) {
     }
 }
 
-pub(crate) fn meta(db: &Path, resource: &str) -> fastintercom::store::metadata::SyncMeta {
+pub(crate) fn meta(db: &Path, resource: &str) -> fastintercom::model::SyncMeta {
     let conn = Connection::open(db).unwrap();
     fastintercom::store::metadata::read(&conn, resource)
         .unwrap()

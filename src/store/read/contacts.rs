@@ -4,14 +4,16 @@
 use super::conversations::summaries;
 use super::like_pattern;
 use crate::model::ContactDetail;
+use crate::project::{self, NoNames};
+use crate::record::ContactRecord;
 use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, Row};
 
 const CONTACT_SQL: &str = "SELECT id, external_id, role, name, email, phone, created_at, updated_at, \
     last_seen_at FROM contacts";
 
-fn contact_row(r: &Row<'_>) -> rusqlite::Result<ContactDetail> {
-    Ok(ContactDetail {
+fn contact_row(r: &Row<'_>) -> rusqlite::Result<ContactRecord> {
+    Ok(ContactRecord {
         id: r.get(0)?,
         external_id: r.get(1)?,
         role: r.get(2)?,
@@ -21,35 +23,36 @@ fn contact_row(r: &Row<'_>) -> rusqlite::Result<ContactDetail> {
         created_at: r.get(6)?,
         updated_at: r.get(7)?,
         last_seen_at: r.get(8)?,
-        tags: Vec::new(),
-        recent_conversations: Vec::new(),
+        ..Default::default()
     })
 }
 
-/// Fill in tags and up to `recent` conversations (most recently updated first).
-fn complete(conn: &Connection, c: &mut ContactDetail, recent: usize) -> Result<()> {
+/// The answer for a contact row: its tags (names, else ids) and up to `recent` conversations (most
+/// recently updated first), projected.
+fn complete(conn: &Connection, mut c: ContactRecord, recent: usize) -> Result<ContactDetail> {
     let mut stmt = conn.prepare_cached(
         "SELECT coalesce(t.name, ct.tag_id) FROM contact_tags ct LEFT JOIN tags t ON t.id = ct.tag_id \
          WHERE ct.contact_id = ?1 ORDER BY 1",
     )?;
-    c.tags = stmt
+    // Names already: the projection keeps them as they are.
+    c.tag_ids = stmt
         .query_map([&c.id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    if recent == 0 {
-        return Ok(());
+    let mut recent_conversations = Vec::new();
+    if recent > 0 {
+        let mut stmt = conn.prepare_cached(
+            "SELECT pk FROM conversations WHERE pk IN ( \
+                SELECT pk FROM conversations WHERE contact_id = ?1 \
+                UNION SELECT c.pk FROM conversation_contacts cc JOIN conversations c ON c.id = cc.conversation_id \
+                      WHERE cc.contact_id = ?1) \
+             ORDER BY updated_at DESC, pk DESC LIMIT ?2",
+        )?;
+        let pks: Vec<i64> = stmt
+            .query_map(rusqlite::params![&c.id, recent as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        recent_conversations = summaries(conn, &pks)?;
     }
-    let mut stmt = conn.prepare_cached(
-        "SELECT pk FROM conversations WHERE pk IN ( \
-            SELECT pk FROM conversations WHERE contact_id = ?1 \
-            UNION SELECT c.pk FROM conversation_contacts cc JOIN conversations c ON c.id = cc.conversation_id \
-                  WHERE cc.contact_id = ?1) \
-         ORDER BY updated_at DESC, pk DESC LIMIT ?2",
-    )?;
-    let pks: Vec<i64> = stmt
-        .query_map(rusqlite::params![&c.id, recent as i64], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    c.recent_conversations = summaries(conn, &pks)?;
-    Ok(())
+    Ok(project::contacts::contact(c, recent_conversations, &mut NoNames))
 }
 
 /// A contact by id, else by email (case-insensitive; the most recently updated when several share it).
@@ -76,9 +79,8 @@ pub fn get(
             .query_row([email], contact_row)
             .optional()?;
     }
-    let Some(mut c) = found else { return Ok(None) };
-    complete(conn, &mut c, recent)?;
-    Ok(Some(c))
+    let Some(c) = found else { return Ok(None) };
+    Ok(Some(complete(conn, c, recent)?))
 }
 
 /// Contacts whose name or email contains `query` (case-insensitive), most recently updated first.
@@ -96,13 +98,14 @@ pub fn search(
          ORDER BY updated_at DESC, id LIMIT ?2 OFFSET ?3"
     ))?;
     let offset = i64::try_from(offset).unwrap_or(i64::MAX);
-    let mut rows: Vec<ContactDetail> = stmt
+    let mut rows: Vec<ContactRecord> = stmt
         .query_map(rusqlite::params![pattern, limit as i64 + 1, offset], contact_row)?
         .collect::<rusqlite::Result<_>>()?;
     let more = rows.len() > limit;
     rows.truncate(limit);
-    for c in &mut rows {
-        complete(conn, c, recent)?;
-    }
-    Ok((rows, more))
+    let contacts = rows
+        .into_iter()
+        .map(|c| complete(conn, c, recent))
+        .collect::<Result<_>>()?;
+    Ok((contacts, more))
 }

@@ -2,8 +2,10 @@
 //! summaries by primary key (shared with contacts).
 
 use super::filters::Filters;
-use super::{DateField, MAX_BODY_CHARS, body_text, body_text_cut, fts_query};
-use crate::model::{ConversationDetail, ConversationPart, ConversationSummary, PersonRef};
+use super::{DateField, fts_query};
+use crate::model::{ConversationDetail, ConversationPart, ConversationSummary};
+use crate::project::{self, Known, MAX_BODY_CHARS, Names};
+use crate::record::{ConversationRecord, PartRecord};
 use anyhow::Result;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
@@ -179,80 +181,86 @@ const SUMMARY_SQL: &str = "SELECT c.id, c.title, c.state, c.priority, c.created_
     LEFT JOIN teams t ON t.id = c.team_assignee_id \
     LEFT JOIN contacts k ON k.id = c.contact_id";
 
-/// The row of a conversation with what its summary and detail need.
-struct ConvRow {
-    summary: ConversationSummary,
-    source_body: Option<String>,
-    author: Option<PersonRef>,
-    parts_truncated: bool,
+/// The names a conversation row joined: its assignees' and first contact's. Lookups hand them over once.
+#[derive(Default)]
+struct Joined {
+    admin: Option<Known>,
+    team: Option<String>,
+    contact: Option<Known>,
 }
 
-fn conv_row(r: &Row<'_>) -> rusqlite::Result<ConvRow> {
-    let title: Option<String> = r.get(1)?;
-    let subject: Option<String> = r.get(15)?;
-    let source_body: Option<String> = r.get(16)?;
-    let title = title.filter(|t| !t.trim().is_empty()).or_else(|| {
-        subject
-            .map(|s| crate::text::html_to_text(&s))
-            .filter(|s| !s.is_empty())
-    });
-    let snippet = crate::text::snippet(
-        &crate::text::html_to_text(source_body.as_deref().unwrap_or("")),
-        200,
-    );
-    let person = |id: Option<String>, kind: &str, name: Option<String>, email: Option<String>| {
-        id.map(|id| PersonRef {
-            id,
-            kind: kind.to_string(),
-            name,
-            email,
-        })
-    };
-    let contact_id: Option<String> = r.get(11)?;
-    let author_type: Option<String> = r.get(17)?;
-    let author_id: Option<String> = r.get(18)?;
-    let author_name: Option<String> = r.get(19)?;
-    let author_email: Option<String> = r.get(20)?;
-    let contact_role: Option<String> = r.get(14)?;
-    let mut contact_name: Option<String> = r.get(12)?;
-    let mut contact_email: Option<String> = r.get(13)?;
-    if contact_id.is_some() && contact_id == author_id {
-        contact_name = contact_name.or_else(|| author_name.clone());
-        contact_email = contact_email.or_else(|| author_email.clone());
+impl Names for Joined {
+    fn admin(&mut self, _: &str) -> Option<Known> {
+        self.admin.take()
     }
-    let contact_kind = contact_role.unwrap_or_else(|| "contact".into());
-    let mut tags: Vec<String> = r
+    fn team(&mut self, _: &str) -> Option<String> {
+        self.team.take()
+    }
+    fn contact(&mut self, _: &str) -> Option<Known> {
+        self.contact.take()
+    }
+    fn tag(&mut self, _: &str) -> Option<String> {
+        // The row carries tag names already (the record's).
+        None
+    }
+}
+
+/// A conversation row as the record the projection takes (the columns it reads), with the names the row
+/// joined and the stored `parts_truncated` flag.
+fn conv_row(r: &Row<'_>) -> rusqlite::Result<(ConversationRecord, Joined, bool)> {
+    // The row's tags are names already (the tag's name, else its id): the record carries them as names
+    // with no id, which the projection keeps as they are.
+    let tags: Vec<(String, String)> = r
         .get::<_, Option<String>>(21)?
-        .map(|s| s.split('\u{1f}').map(str::to_string).collect())
+        .map(|s| {
+            s.split('\u{1f}')
+                .map(|n| (String::new(), n.to_string()))
+                .collect()
+        })
         .unwrap_or_default();
-    tags.sort();
-    let author = author_id.map(|id| PersonRef {
-        id,
-        kind: author_type.unwrap_or_else(|| "unknown".into()),
-        name: author_name,
-        email: author_email,
-    });
-    Ok(ConvRow {
-        summary: ConversationSummary {
-            id: r.get(0)?,
-            title,
-            state: r.get(2)?,
-            priority: r.get(3)?,
-            created_at: r.get(4)?,
-            updated_at: r.get(5)?,
-            admin_assignee: person(r.get(6)?, "admin", r.get(7)?, r.get(8)?),
-            team_assignee: person(r.get(9)?, "team", r.get(10)?, None),
-            contact: person(contact_id, &contact_kind, contact_name, contact_email),
-            tags,
-            snippet,
-            matched: None,
-            waiting_since: r.get(23)?,
-            rating: r.get(24)?,
+    let record = ConversationRecord {
+        id: r.get(0)?,
+        title: r.get(1)?,
+        state: r.get(2)?,
+        priority: r.get(3)?,
+        created_at: r.get(4)?,
+        updated_at: r.get(5)?,
+        admin_assignee_id: r.get(6)?,
+        team_assignee_id: r.get(9)?,
+        contact_ids: r.get::<_, Option<String>>(11)?.into_iter().collect(),
+        source_subject: r.get(15)?,
+        source_body: r.get(16)?,
+        source_author_type: r.get(17)?,
+        source_author_id: r.get(18)?,
+        source_author_name: r.get(19)?,
+        source_author_email: r.get(20)?,
+        tags,
+        waiting_since: r.get(23)?,
+        rating: r.get(24)?,
+        ..Default::default()
+    };
+    // Only for the ids the row has, so the summary takes every joined name and later lookups (the
+    // opening message's author) go to the tables.
+    let joined = Joined {
+        admin: match record.admin_assignee_id {
+            Some(_) => Some(Known {
+                name: r.get(7)?,
+                email: r.get(8)?,
+                role: None,
+            }),
+            None => None,
         },
-        source_body,
-        author,
-        parts_truncated: r.get::<_, i64>(22)? != 0,
-    })
+        team: r.get(10)?,
+        contact: match record.contact_ids.first() {
+            Some(_) => Some(Known {
+                name: r.get(12)?,
+                email: r.get(13)?,
+                role: r.get(14)?,
+            }),
+            None => None,
+        },
+    };
+    Ok((record, joined, r.get::<_, i64>(22)? != 0))
 }
 
 /// Summaries for these primary keys, in the given order (missing keys are skipped).
@@ -260,8 +268,8 @@ pub fn summaries(conn: &Connection, pks: &[i64]) -> Result<Vec<ConversationSumma
     let mut stmt = conn.prepare_cached(&format!("{SUMMARY_SQL} WHERE c.pk = ?1"))?;
     let mut out = Vec::with_capacity(pks.len());
     for pk in pks {
-        if let Some(row) = stmt.query_row([pk], conv_row).optional()? {
-            out.push(row.summary);
+        if let Some((mut c, mut names, _)) = stmt.query_row([pk], conv_row).optional()? {
+            out.push(project::conversations::summary(&mut c, &mut names));
         }
     }
     Ok(out)
@@ -270,39 +278,55 @@ pub fn summaries(conn: &Connection, pks: &[i64]) -> Result<Vec<ConversationSumma
 /// One conversation with every stored part, oldest first; None when the id is not in the cache.
 pub fn get(conn: &Connection, id: &str) -> Result<Option<ConversationDetail>> {
     let mut stmt = conn.prepare_cached(&format!("{SUMMARY_SQL} WHERE c.id = ?1"))?;
-    let Some(row) = stmt.query_row([id.trim()], conv_row).optional()? else {
+    let Some((c, joined, truncated)) = stmt.query_row([id.trim()], conv_row).optional()? else {
         return Ok(None);
     };
-    let mut author = row.author;
-    if let Some(a) = author.as_mut() {
-        resolve_person(conn, a)?;
-    }
-    let parts = parts(conn, &row.summary.id, None, MAX_BODY_CHARS)?;
-    Ok(Some(ConversationDetail {
-        body: row.source_body.as_deref().map(body_text).unwrap_or_default(),
-        author,
-        parts,
-        parts_truncated: row.parts_truncated,
-        summary: row.summary,
-    }))
+    let parts = parts(conn, &c.id, None, MAX_BODY_CHARS)?;
+    // The summary takes the joined names; the opening message's author is looked up in the tables.
+    let mut names = Tables { conn, joined };
+    Ok(Some(project::conversations::detail(
+        c, parts, truncated, &mut names,
+    )))
 }
 
-/// Fill in the name and email of an admin or contact from our tables when the row has them.
-fn resolve_person(conn: &Connection, p: &mut PersonRef) -> Result<()> {
-    let sql = match p.kind.as_str() {
-        "admin" | "bot" => "SELECT name, email FROM admins WHERE id = ?1",
-        "user" | "lead" | "contact" => "SELECT name, email FROM contacts WHERE id = ?1",
-        _ => return Ok(()),
-    };
-    let found: Option<(Option<String>, Option<String>)> = conn
-        .prepare_cached(sql)?
-        .query_row([&p.id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    if let Some((name, email)) = found {
-        p.name = name.or(p.name.take());
-        p.email = email.or(p.email.take());
+/// Names from the row first (the summary takes them all), then from the admins and contacts tables.
+struct Tables<'c> {
+    conn: &'c Connection,
+    joined: Joined,
+}
+
+impl Tables<'_> {
+    fn person(&self, table: &str, id: &str) -> Option<Known> {
+        let sql = format!("SELECT name, email FROM {table} WHERE id = ?1");
+        let found = self
+            .conn
+            .prepare_cached(&sql)
+            .and_then(|mut s| s.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional());
+        match found {
+            Ok(Some((name, email))) => Some(Known {
+                name,
+                email,
+                role: None,
+            }),
+            // A failed lookup leaves the name the message carried.
+            _ => None,
+        }
     }
-    Ok(())
+}
+
+impl Names for Tables<'_> {
+    fn admin(&mut self, id: &str) -> Option<Known> {
+        self.joined.admin.take().or_else(|| self.person("admins", id))
+    }
+    fn team(&mut self, id: &str) -> Option<String> {
+        self.joined.team(id)
+    }
+    fn contact(&mut self, id: &str) -> Option<Known> {
+        self.joined.contact.take().or_else(|| self.person("contacts", id))
+    }
+    fn tag(&mut self, _: &str) -> Option<String> {
+        None
+    }
 }
 
 /// One part of a conversation with its body cut at `max_chars` (not [`MAX_BODY_CHARS`]); None when the
@@ -336,26 +360,32 @@ fn parts(
          ORDER BY p.created_at, length(p.id), p.id",
     )?;
     let rows = stmt.query_map(rusqlite::params![conversation_id, part_id], |r| {
-        let body: Option<String> = r.get(2)?;
-        let author_id: Option<String> = r.get(5)?;
-        let name = r.get::<_, Option<String>>(9)?.or(r.get(11)?).or(r.get(6)?);
-        let email = r.get::<_, Option<String>>(10)?.or(r.get(12)?).or(r.get(7)?);
-        let kind: Option<String> = r.get(4)?;
-        Ok(ConversationPart {
+        let record = PartRecord {
             id: r.get(0)?,
             part_type: r.get(1)?,
+            body: r.get(2)?,
             created_at: r.get(3)?,
-            author: author_id.map(|id| PersonRef {
-                id,
-                kind: kind.unwrap_or_else(|| "unknown".into()),
+            author_type: r.get(4)?,
+            author_id: r.get(5)?,
+            author_name: r.get(6)?,
+            author_email: r.get(7)?,
+            assigned_to_id: r.get(8)?,
+            ..Default::default()
+        };
+        // The join matched the admin or the contact (by the author's type), not both.
+        let known = |name: Option<String>, email: Option<String>| {
+            (name.is_some() || email.is_some()).then_some(Known {
                 name,
                 email,
-            }),
-            body: body
-                .filter(|b| !b.trim().is_empty())
-                .map(|b| body_text_cut(&b, max_chars)),
-            assigned_to: r.get(8)?,
-        })
+                role: None,
+            })
+        };
+        let mut names = Joined {
+            admin: known(r.get(9)?, r.get(10)?),
+            team: None,
+            contact: known(r.get(11)?, r.get(12)?),
+        };
+        Ok(project::conversations::part(record, max_chars, &mut names))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

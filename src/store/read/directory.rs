@@ -1,40 +1,8 @@
 //! The workspace directory: admins, teams (with members) and tags (with conversation counts).
 
-use crate::model::PersonRef;
+use crate::model::{AdminInfo, PersonRef, TagInfo, TeamInfo};
 use anyhow::Result;
 use rusqlite::Connection;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
-/// A teammate (Intercom admin).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct AdminInfo {
-    pub id: String,
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub job_title: Option<String>,
-    /// True when the admin set themselves away.
-    pub away_mode: bool,
-    pub has_inbox_seat: bool,
-    /// Ids of the teams the admin belongs to.
-    pub team_ids: Vec<String>,
-}
-
-/// A team (inbox) and its members.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct TeamInfo {
-    pub id: String,
-    pub name: Option<String>,
-    pub members: Vec<PersonRef>,
-}
-
-/// A tag and how many cached conversations carry it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct TagInfo {
-    pub id: String,
-    pub name: String,
-    pub conversation_count: i64,
-}
 
 /// Every admin, by name.
 pub fn admins(conn: &Connection) -> Result<Vec<AdminInfo>> {

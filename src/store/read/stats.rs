@@ -3,71 +3,12 @@
 //! close, from Intercom's conversation statistics) per bucket.
 
 use super::DateField;
-use crate::model::{Stats, StatsBucket};
+use crate::model::{GroupBy, Stats, StatsBucket};
 use anyhow::{Result, bail};
 use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
 
-/// What to group by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GroupBy {
-    State,
-    Team,
-    Admin,
-    Tag,
-    Day,
-    /// Weeks starting on Monday, keyed by that Monday (YYYY-MM-DD).
-    Week,
-    /// Calendar months (YYYY-MM).
-    Month,
-}
-
 impl GroupBy {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "state" => Some(GroupBy::State),
-            "team" => Some(GroupBy::Team),
-            "admin" => Some(GroupBy::Admin),
-            "tag" => Some(GroupBy::Tag),
-            "day" => Some(GroupBy::Day),
-            "week" => Some(GroupBy::Week),
-            "month" => Some(GroupBy::Month),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            GroupBy::State => "state",
-            GroupBy::Team => "team",
-            GroupBy::Admin => "admin",
-            GroupBy::Tag => "tag",
-            GroupBy::Day => "day",
-            GroupBy::Week => "week",
-            GroupBy::Month => "month",
-        }
-    }
-
-    /// Buckets are periods of time (ordered by time, not by count).
-    pub fn is_period(self) -> bool {
-        matches!(self, GroupBy::Day | GroupBy::Week | GroupBy::Month)
-    }
-
-    /// The bucket key of time `t` for a period grouping (None for the others).
-    pub fn period_key(self, t: i64) -> Option<String> {
-        use chrono::Datelike;
-        let d = chrono::DateTime::from_timestamp(t, 0)?.date_naive();
-        match self {
-            GroupBy::Day => Some(d.format("%Y-%m-%d").to_string()),
-            GroupBy::Week => {
-                let monday = d - chrono::Days::new(u64::from(d.weekday().num_days_from_monday()));
-                Some(monday.format("%Y-%m-%d").to_string())
-            }
-            GroupBy::Month => Some(d.format("%Y-%m").to_string()),
-            _ => None,
-        }
-    }
-
     /// The SQL expression of a period's key on column `col`.
     fn period_sql(self, col: &str) -> Option<String> {
         match self {

@@ -1,9 +1,8 @@
-//! The envelopes around tool results: every answer carries the cache's [`Freshness`] (and notes when an
-//! argument was adjusted), plus the list wrappers and the opaque paging cursor.
+//! The envelopes around tool results, shared by the MCP server (`serve`), the proxy and the client library:
+//! every answer carries the cache's [`Freshness`] (and notes when an argument was adjusted), plus the list
+//! wrappers and the opaque paging cursor.
 
-use crate::model::{ContactDetail, Freshness};
-use crate::store::metadata::SyncMeta;
-use crate::store::read::directory::{AdminInfo, TagInfo, TeamInfo};
+use crate::model::{AdminInfo, ContactDetail, Freshness, SyncMeta, TagInfo, TeamInfo};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use schemars::JsonSchema;

@@ -1,10 +1,15 @@
-//! Intercom wire models → store records. The only place that knows both shapes.
+//! Intercom's wire models → [`crate::record`]s: the only place that knows both shapes. Pure functions,
+//! used by the sync (before it stores the records) and by the client's REST path (before it projects
+//! them with [`crate::project`]); they live here, not in `sync`, so the client does not depend on the sync.
 
-use crate::intercom::{Admin, Contact, Conversation, Part, Tag, Team};
-use crate::store::write::{
-    AdminRecord, ContactRecord, ConversationRecord, PartRecord, TagRecord, TeamRecord,
+use super::{
+    AdminRecord, ArticleContentRecord, ArticleRecord, CompanyRecord, ContactRecord, ConversationRecord,
+    PartRecord, SegmentRecord, TagRecord, TeamRecord, TicketPartRecord, TicketRecord, TicketStateRecord,
+    TicketTypeRecord,
 };
+use crate::intercom::{Admin, Contact, Conversation, Part, Tag, Team};
 
+/// A conversation; `with_parts` when it came from `GET /conversations/{id}` (its parts are the record's).
 pub fn conversation(c: &Conversation, with_parts: bool) -> ConversationRecord {
     let source = c.source.as_ref();
     let author = source.and_then(|s| s.author.as_ref());
@@ -13,7 +18,7 @@ pub fn conversation(c: &Conversation, with_parts: bool) -> ConversationRecord {
         .state
         .clone()
         .unwrap_or_else(|| if c.open { "open" } else { "closed" }.to_string());
-    let mut r = ConversationRecord {
+    ConversationRecord {
         id: c.id.clone(),
         title: c.title.clone().filter(|t| !t.is_empty()),
         created_at: c.created_at.unwrap_or(updated_at),
@@ -46,10 +51,7 @@ pub fn conversation(c: &Conversation, with_parts: bool) -> ConversationRecord {
         stats_parts: stats_parts(c),
         raw: c.raw.to_string(),
         fts_body: None,
-    };
-    // Done here, on the fetcher tasks, so the single writer does not strip HTML.
-    r.fts_body = Some(crate::store::write::fts_body(&r));
-    r
+    }
 }
 
 /// `statistics.count_conversation_parts` (it counts the opening message too).
@@ -127,11 +129,11 @@ pub fn tag(t: &Tag) -> TagRecord {
     }
 }
 
-pub fn ticket(t: &crate::intercom::Ticket) -> crate::store::write_tickets::TicketRecord {
+pub fn ticket(t: &crate::intercom::Ticket) -> TicketRecord {
     let updated_at = t.updated_at.or(t.created_at).unwrap_or(0);
     let state = t.ticket_state.as_ref();
     let ttype = t.ticket_type.as_ref();
-    crate::store::write_tickets::TicketRecord {
+    TicketRecord {
         id: t.id.clone(),
         ticket_id: t.ticket_id.clone(),
         title: t.title.clone(),
@@ -162,27 +164,29 @@ pub fn ticket(t: &crate::intercom::Ticket) -> crate::store::write_tickets::Ticke
     }
 }
 
-fn ticket_part(p: &crate::intercom::TicketPart) -> crate::store::write_tickets::TicketPartRecord {
+fn ticket_part(p: &crate::intercom::TicketPart) -> TicketPartRecord {
     let author = p.author.as_ref();
-    crate::store::write_tickets::TicketPartRecord {
-        id: p.id.clone(),
-        part_type: p.part_type.clone().unwrap_or_else(|| "unknown".into()),
-        body: p.body.clone(),
-        created_at: p.created_at.or(p.updated_at).unwrap_or(0),
-        updated_at: p.updated_at,
-        author_type: author.and_then(|a| a.r#type.clone()),
-        author_id: author.and_then(|a| a.id.clone()),
-        author_name: author.and_then(|a| a.name.clone()),
-        author_email: author.and_then(|a| a.email.clone()),
-        assigned_to_id: p.assigned_to.clone(),
-        ticket_state: p.ticket_state.clone(),
+    TicketPartRecord {
+        part: PartRecord {
+            id: p.id.clone(),
+            part_type: p.part_type.clone().unwrap_or_else(|| "unknown".into()),
+            body: p.body.clone(),
+            created_at: p.created_at.or(p.updated_at).unwrap_or(0),
+            updated_at: p.updated_at,
+            author_type: author.and_then(|a| a.r#type.clone()),
+            author_id: author.and_then(|a| a.id.clone()),
+            author_name: author.and_then(|a| a.name.clone()),
+            author_email: author.and_then(|a| a.email.clone()),
+            assigned_to_id: p.assigned_to.clone(),
+            state: p.ticket_state.clone(),
+            redacted: p.redacted,
+        },
         previous_ticket_state: p.previous_ticket_state.clone(),
-        redacted: p.redacted,
     }
 }
 
-pub fn ticket_type(t: &crate::intercom::TicketType) -> crate::store::write_tickets::TicketTypeRecord {
-    crate::store::write_tickets::TicketTypeRecord {
+pub fn ticket_type(t: &crate::intercom::TicketType) -> TicketTypeRecord {
+    TicketTypeRecord {
         id: t.id.clone(),
         name: t.name.clone(),
         category: t.category.clone(),
@@ -194,8 +198,8 @@ pub fn ticket_type(t: &crate::intercom::TicketType) -> crate::store::write_ticke
     }
 }
 
-pub fn ticket_state(s: &crate::intercom::TicketState) -> crate::store::write_tickets::TicketStateRecord {
-    crate::store::write_tickets::TicketStateRecord {
+pub fn ticket_state(s: &crate::intercom::TicketState) -> TicketStateRecord {
+    TicketStateRecord {
         id: s.id.clone(),
         category: s.category.clone(),
         internal_label: s.internal_label.clone(),
@@ -205,8 +209,8 @@ pub fn ticket_state(s: &crate::intercom::TicketState) -> crate::store::write_tic
     }
 }
 
-pub fn article(a: &crate::intercom::Article) -> crate::store::write_articles::ArticleRecord {
-    use crate::store::write_articles::{ArticleContentRecord, ArticleRecord};
+pub fn article(a: &crate::intercom::Article) -> ArticleRecord {
+    use {ArticleContentRecord, ArticleRecord};
     ArticleRecord {
         id: a.id.clone(),
         title: a.title.clone(),
@@ -236,8 +240,8 @@ pub fn article(a: &crate::intercom::Article) -> crate::store::write_articles::Ar
     }
 }
 
-pub fn company(c: &crate::intercom::Company) -> crate::store::write_companies::CompanyRecord {
-    crate::store::write_companies::CompanyRecord {
+pub fn company(c: &crate::intercom::Company) -> CompanyRecord {
+    CompanyRecord {
         id: c.id.clone(),
         company_id: c.company_id.clone(),
         name: c.name.clone(),
@@ -259,8 +263,8 @@ pub fn company(c: &crate::intercom::Company) -> crate::store::write_companies::C
     }
 }
 
-pub fn segment(s: &crate::intercom::Segment) -> crate::store::write_companies::SegmentRecord {
-    crate::store::write_companies::SegmentRecord {
+pub fn segment(s: &crate::intercom::Segment) -> SegmentRecord {
+    SegmentRecord {
         id: s.id.clone(),
         name: s.name.clone(),
         person_type: s.person_type.clone(),
