@@ -3,7 +3,8 @@
 //! change is older than one a sync has already seen, and none is dated in the future.
 
 use super::config::MutationReport;
-use super::workspace::{Author, ConvState, Part, PartKind, Workspace};
+use super::rows::{Author, ConvState, Part, PartKind};
+use super::workspace::Workspace;
 
 /// A random existing conversation id (O(log n)); `None` if there are none.
 fn random_conv(ws: &mut Workspace) -> Option<u64> {

@@ -12,9 +12,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use fastrand::Rng;
 use serde_json::{Value, json};
 
+use super::rows::Author;
 use super::search::{Row, Val};
 use super::textgen;
-use super::workspace::{Author, DAY, Workspace};
+use super::workspace::{DAY, Workspace};
 
 pub struct TicketType {
     pub id: u64,

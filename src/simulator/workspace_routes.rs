@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 use super::articles;
 use super::companies;
-use super::routes::{ApiError, Shared, err, not_found, search_endpoint, to_vec};
+use super::lists::search_endpoint;
+use super::routes::{ApiError, Shared, err, not_found, to_vec};
 use super::search::Kind;
 use super::segments;
 use super::tickets;
