@@ -37,18 +37,10 @@ impl Workspace {
             })
             .collect();
         let mut teams: Vec<Team> = (0..n_teams)
-            .map(|i| {
-                let base = textgen::TEAM_NAMES[i % textgen::TEAM_NAMES.len()];
-                let name = if i < textgen::TEAM_NAMES.len() {
-                    base.to_string()
-                } else {
-                    format!("{base} {i}")
-                };
-                Team {
-                    id: 5_017_691 + i as u64,
-                    name,
-                    admin_ids: Vec::new(),
-                }
+            .map(|i| Team {
+                id: 5_017_691 + i as u64,
+                name: nth_name(textgen::TEAM_NAMES, i, " "),
+                admin_ids: Vec::new(),
             })
             .collect();
         for (i, a) in admins.iter_mut().enumerate() {
@@ -57,17 +49,9 @@ impl Workspace {
             teams[t].admin_ids.push(a.id);
         }
         let tags: Vec<Tag> = (0..cfg.tags.max(1))
-            .map(|i| {
-                let base = textgen::TAG_NAMES[i % textgen::TAG_NAMES.len()];
-                let name = if i < textgen::TAG_NAMES.len() {
-                    base.to_string()
-                } else {
-                    format!("{base}-{i}")
-                };
-                Tag {
-                    id: 102 + i as u64,
-                    name,
-                }
+            .map(|i| Tag {
+                id: 102 + i as u64,
+                name: nth_name(textgen::TAG_NAMES, i, "-"),
             })
             .collect();
 
@@ -264,6 +248,16 @@ impl Workspace {
             text_seed,
             source_id: 403_918_320 + id % 1_000_000_000,
         }
+    }
+}
+
+/// The `i`-th of `names`, numbered (`{name}{sep}{i}`) once the list is used up, so names stay unique.
+fn nth_name(names: &[&str], i: usize, sep: &str) -> String {
+    let base = names[i % names.len()];
+    if i < names.len() {
+        base.to_string()
+    } else {
+        format!("{base}{sep}{i}")
     }
 }
 

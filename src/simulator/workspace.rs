@@ -13,6 +13,14 @@ use super::rows::{Admin, Contact, Conv, Tag, Team};
 
 pub const DAY: i64 = 86_400;
 
+/// A random key of `rows` (O(log n), keys need not be dense); `None` if there are none.
+pub fn random_key<V>(rows: &BTreeMap<u64, V>, rng: &mut Rng) -> Option<u64> {
+    let lo = *rows.keys().next()?;
+    let hi = *rows.keys().next_back()?;
+    let x = rng.u64(lo..=hi);
+    rows.range(x..).next().map(|(k, _)| *k)
+}
+
 pub struct Workspace {
     pub seed: u64,
     pub now: i64,
