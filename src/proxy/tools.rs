@@ -15,7 +15,8 @@
 
 use super::envelope::{self, Got, Stamped, mark_cached, rest_freshness};
 use crate::answer::{
-    AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, decode_cursor, encode_cursor, now,
+    AdminList, Answer, ContactList, NotFound, SyncStatus, TagList, TeamList, ToolError, decode_cursor,
+    encode_cursor, now,
 };
 use crate::client::rest::RestError;
 use crate::client::{self, CallOptions, Client, Decision, Reason, SearchRequest, StatsRequest, decide};
@@ -52,9 +53,6 @@ tokio::task_local! {
     static ARGS: Map<String, Value>;
 }
 
-/// What `serve`'s tools say when the asked object is not in the cache.
-const NOT_IN_CACHE: &str = "is not in the cache";
-
 /// What the model is told about this server when it connects.
 pub const INSTRUCTIONS: &str = "Read-only access to an Intercom workspace (customer support conversations, \
 contacts, teammates, teams, tags), answered from a local cache when it is fresh enough and covers the \
@@ -69,7 +67,7 @@ list_admins, list_teams, list_tags (ids for filters), conversation_stats (counts
 or day in a time window), get_sync_status. Times are Unix seconds (UTC); time arguments accept YYYY-MM-DD, \
 Unix seconds or relative forms like 7d.";
 
-type ToolResult<T> = Result<Json<T>, String>;
+type ToolResult<T> = Result<Json<T>, ToolError>;
 
 /// The filters the client library's REST path cannot ask Intercom (read from the stored JSON or not in
 /// Intercom's search).
@@ -123,22 +121,26 @@ impl ProxyTools {
 
     /// `serve`'s answer to this call: `local` runs its tool in-process, else the call goes to the `serve`
     /// endpoint (with this proxy's default staleness unless the call gives one, so both stamp alike).
-    /// `Ok(None)`: the object is not in the cache.
-    async fn ask_cache<A, R, F, Fut>(&self, tool: &'static str, local: F) -> anyhow::Result<Option<R>>
+    /// `Ok(Err(_))`: the object is not in the cache (as the tool said it, machine-readable).
+    async fn ask_cache<A, R, F, Fut>(
+        &self,
+        tool: &'static str,
+        local: F,
+    ) -> anyhow::Result<Result<R, NotFound>>
     where
         A: DeserializeOwned,
         R: DeserializeOwned,
         F: FnOnce(IntercomTools, A) -> Fut,
-        Fut: Future<Output = Result<Json<R>, String>>,
+        Fut: Future<Output = Result<Json<R>, ToolError>>,
     {
         let mut raw = ARGS.try_with(Clone::clone).unwrap_or_default();
         match &self.local {
             Some(tools) => {
                 let args: A = serde_json::from_value(Value::Object(raw))?;
                 match local(tools.clone(), args).await {
-                    Ok(Json(r)) => Ok(Some(r)),
-                    Err(e) if e.contains(NOT_IN_CACHE) => Ok(None),
-                    Err(e) => Err(anyhow::anyhow!(e)),
+                    Ok(Json(r)) => Ok(Ok(r)),
+                    Err(ToolError::NotFound(nf)) => Ok(Err(nf)),
+                    Err(ToolError::Failed(e)) => Err(anyhow::anyhow!(e)),
                 }
             }
             None => {
@@ -149,8 +151,8 @@ impl ProxyTools {
                     );
                 }
                 match self.client.cache_tool(tool, raw).await? {
-                    None => Ok(None),
-                    Some(v) => Ok(Some(serde_json::from_value(v)?)),
+                    Err(nf) => Ok(Err(nf)),
+                    Ok(v) => Ok(Ok(serde_json::from_value(v)?)),
                 }
             }
         }
@@ -161,19 +163,19 @@ impl ProxyTools {
         &self,
         window_start: Option<i64>,
         max: Option<i64>,
-        cache: impl Future<Output = anyhow::Result<Option<C>>>,
+        cache: impl Future<Output = anyhow::Result<Result<C, NotFound>>>,
         rest: impl Future<Output = Result<R, RestError>>,
-    ) -> Result<client::Answer<Got<C, R>>, String> {
+    ) -> Result<client::Answer<Got<C, R>>, ToolError> {
         let opts = CallOptions {
             max_staleness: max.map(|s| Duration::from_secs(s.max(0) as u64)),
             allow_stale: Some(true),
         };
-        let cache = async { Ok(cache.await?.map(Got::Cache)) };
+        let cache = async { Ok(cache.await?.ok().map(Got::Cache)) };
         let rest = async { rest.await.map(Got::Rest) };
         self.client
             .answer_with(window_start, &opts, cache, rest)
             .await
-            .map_err(|e| e.to_string())
+            .map_err(|e| ToolError::Failed(e.to_string()))
     }
 
     /// The envelope for a decided answer: `serve`'s with the reason, or REST's data stamped `rest` with the
@@ -182,7 +184,7 @@ impl ProxyTools {
         &self,
         a: client::Answer<Got<Answer<T>, R>>,
         max: Option<i64>,
-        rest: impl FnOnce(R) -> Result<(T, Vec<String>), String>,
+        rest: impl FnOnce(R) -> Result<(T, Vec<String>), ToolError>,
     ) -> ToolResult<Answer<T>> {
         match a.data {
             Got::Cache(mut c) => {
@@ -209,14 +211,14 @@ impl ProxyTools {
         A: DeserializeOwned,
         R: DeserializeOwned + Stamped,
         F: FnOnce(IntercomTools, A) -> Fut,
-        Fut: Future<Output = Result<Json<R>, String>>,
+        Fut: Future<Output = Result<Json<R>, ToolError>>,
     {
         let decision = match self.client.sync_status().await {
             Err(error) => Decision::Rest(Reason::CacheUnreachable { error }),
             Ok(m) => decide(m.as_ref(), None, now(), self.max_seconds(max)),
         };
         match self.ask_cache(tool, local).await {
-            Ok(Some(mut r)) => {
+            Ok(Ok(mut r)) => {
                 let (f, notes) = r.stamp();
                 f.reason = Some(envelope::no_twin_reason(tool, &decision));
                 if let Some(why) = self.live_unavailable() {
@@ -226,10 +228,10 @@ impl ProxyTools {
                 }
                 Ok(Json(r))
             }
-            Ok(None) => Err(format!("{tool}: the cache has no answer")),
-            Err(e) => Err(format!(
+            Ok(Err(nf)) => Err(ToolError::NotFound(nf)),
+            Err(e) => Err(ToolError::Failed(format!(
                 "{tool} has no live twin over Intercom's REST API, and the cache did not answer: {e:#}"
-            )),
+            ))),
         }
     }
 }
@@ -247,7 +249,7 @@ the next page. Use get_conversation for the full thread.",
     pub async fn search_conversations(
         &self,
         Parameters(a): Parameters<SearchConversationsArgs>,
-    ) -> Result<Json<Answer<SearchResult>>, String> {
+    ) -> Result<Json<Answer<SearchResult>>, ToolError> {
         let now = now();
         let mut notes = Vec::new();
         let limit = check_limit(a.limit, &mut notes)?;
@@ -332,7 +334,7 @@ when it is fresh and holds it, else live from Intercom.",
     pub async fn get_conversation(
         &self,
         Parameters(a): Parameters<GetConversationArgs>,
-    ) -> Result<Json<Answer<ConversationPage>>, String> {
+    ) -> Result<Json<Answer<ConversationPage>>, ToolError> {
         let ConversationAsk {
             id,
             notes,
@@ -349,16 +351,22 @@ when it is fresh and holds it, else live from Intercom.",
         let answer = self.decided(None, max, cache, rest).await?;
         self.finish(answer, max, |r: Option<ConversationDetail>| {
             let Some(mut d) = r else {
-                return Err(format!(
-                    "conversation {id} is neither in the cache nor in Intercom (asked live): check the id"
+                return Err(ToolError::not_found(
+                    "conversation",
+                    &id,
+                    format!(
+                        "conversation {id} is neither in the cache nor in Intercom (asked live): check the id"
+                    ),
                 ));
             };
             if let Some(pid) = &part_id {
                 match d.parts.iter().find(|p| &p.id == pid) {
                     Some(p) => d.parts = vec![p.clone()],
                     None => {
-                        return Err(format!(
-                            "part {pid} of conversation {id} is not in Intercom's answer"
+                        return Err(ToolError::not_found(
+                            "part",
+                            pid,
+                            format!("part {pid} of conversation {id} is not in Intercom's answer"),
                         ));
                     }
                 }
@@ -376,7 +384,7 @@ most recently updated conversations. From the cache when it is fresh and holds t
     pub async fn get_contact(
         &self,
         Parameters(a): Parameters<GetContactArgs>,
-    ) -> Result<Json<Answer<ContactDetail>>, String> {
+    ) -> Result<Json<Answer<ContactDetail>>, ToolError> {
         let key = match (nonempty(a.contact_id), nonempty(a.email)) {
             (Some(id), _) => id,
             (None, Some(email)) => email,
@@ -390,8 +398,13 @@ most recently updated conversations. From the cache when it is fresh and holds t
         let rest = async { self.client.rest_path()?.contact(&key).await };
         let answer = self.decided(None, max, cache, rest).await?;
         self.finish(answer, max, |r| {
-            r.map(|d| (d, Vec::new()))
-                .ok_or_else(|| format!("contact {key} is neither in the cache nor in Intercom (asked live)"))
+            r.map(|d| (d, Vec::new())).ok_or_else(|| {
+                ToolError::not_found(
+                    "contact",
+                    &key,
+                    format!("contact {key} is neither in the cache nor in Intercom (asked live)"),
+                )
+            })
         })
         .await
     }
@@ -404,7 +417,7 @@ recently updated first, each with their 3 most recent conversations. Always from
     pub async fn search_contacts(
         &self,
         Parameters(a): Parameters<SearchContactsArgs>,
-    ) -> Result<Json<Answer<ContactList>>, String> {
+    ) -> Result<Json<Answer<ContactList>>, ToolError> {
         if a.query.trim().is_empty() {
             return Err("`query` is empty: give part of a name or email".into());
         }
@@ -424,7 +437,7 @@ Use the ids for `admin_id` filters. From the cache.",
     pub async fn list_admins(
         &self,
         Parameters(a): Parameters<FreshnessArgs>,
-    ) -> Result<Json<Answer<AdminList>>, String> {
+    ) -> Result<Json<Answer<AdminList>>, ToolError> {
         let max = parse_max_staleness(a.max_staleness, now())?;
         self.cache_only("list_admins", max, |t, a| async move {
             t.list_admins(Parameters(a)).await
@@ -440,7 +453,7 @@ the cache.",
     pub async fn list_teams(
         &self,
         Parameters(a): Parameters<FreshnessArgs>,
-    ) -> Result<Json<Answer<TeamList>>, String> {
+    ) -> Result<Json<Answer<TeamList>>, ToolError> {
         let max = parse_max_staleness(a.max_staleness, now())?;
         self.cache_only("list_teams", max, |t, a| async move {
             t.list_teams(Parameters(a)).await
@@ -455,7 +468,7 @@ the cache.",
     pub async fn list_tags(
         &self,
         Parameters(a): Parameters<FreshnessArgs>,
-    ) -> Result<Json<Answer<TagList>>, String> {
+    ) -> Result<Json<Answer<TagList>>, ToolError> {
         let max = parse_max_staleness(a.max_staleness, now())?;
         self.cache_only("list_tags", max, |t, a| async move {
             t.list_tags(Parameters(a)).await
@@ -478,7 +491,7 @@ Intercom (slow for wide windows).",
     pub async fn conversation_stats(
         &self,
         Parameters(a): Parameters<ConversationStatsArgs>,
-    ) -> Result<Json<Answer<Stats>>, String> {
+    ) -> Result<Json<Answer<Stats>>, ToolError> {
         let now = now();
         let group_by = match parse_group_by(a.group_by)? {
             None => GroupBy::State,
@@ -533,7 +546,7 @@ filters, passages, paging and live answers. From the cache.",
     pub async fn search(
         &self,
         Parameters(a): Parameters<SearchArgs>,
-    ) -> Result<Json<Answer<SearchHits>>, String> {
+    ) -> Result<Json<Answer<SearchHits>>, ToolError> {
         if a.query.trim().is_empty() {
             return Err("`query` is empty: give words to look for".into());
         }
@@ -553,7 +566,7 @@ filters, passages, paging and live answers. From the cache.",
     pub async fn fetch(
         &self,
         Parameters(a): Parameters<FetchArgs>,
-    ) -> Result<Json<Answer<Document>>, String> {
+    ) -> Result<Json<Answer<Document>>, ToolError> {
         if a.id.trim().is_empty() {
             return Err("`id` is empty".into());
         }
@@ -569,7 +582,7 @@ admins, teams, tags) with status, last success, coverage window, row counts and 
     pub async fn get_sync_status(
         &self,
         Parameters(a): Parameters<FreshnessArgs>,
-    ) -> Result<Json<SyncStatus>, String> {
+    ) -> Result<Json<SyncStatus>, ToolError> {
         let max = parse_max_staleness(a.max_staleness, now())?;
         self.cache_only("get_sync_status", max, |t, a| async move {
             t.get_sync_status(Parameters(a)).await
