@@ -476,52 +476,6 @@ async fn bad_input_gets_a_clear_error_and_the_server_keeps_serving() {
         assert!(!msg.contains('\n'), "one line: {msg}");
     }
 
-    // Not found is machine-readable (a second text block), not only a sentence; other errors are not.
-    for (tool, args, kind, id) in [
-        (
-            "get_conversation",
-            json!({"conversation_id": "123456"}),
-            "conversation",
-            "123456",
-        ),
-        (
-            "get_conversation",
-            json!({"conversation_id": "123456", "part_id": "77"}),
-            "part",
-            "77",
-        ),
-        (
-            "get_contact",
-            json!({"email": "nobody@example.com"}),
-            "contact",
-            "nobody@example.com",
-        ),
-        ("fetch", json!({"id": "123456"}), "conversation", "123456"),
-    ] {
-        let r = rpc(&url, "tools/call", json!({"name": tool, "arguments": args})).await;
-        assert_eq!(r["result"]["isError"], json!(true), "{tool}: {r}");
-        let block: Value = serde_json::from_str(r["result"]["content"][1]["text"].as_str().unwrap()).unwrap();
-        assert_eq!(
-            block,
-            json!({"not_found": {"kind": kind, "id": id}}),
-            "{tool}: {r}"
-        );
-        let texts = r["result"]["content"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|c| c["text"].as_str());
-        let nf = fastintercom::answer::NotFound::from_texts(texts).unwrap();
-        assert_eq!((nf.kind.as_str(), nf.id.as_str()), (kind, id));
-    }
-    let r = rpc(
-        &url,
-        "tools/call",
-        json!({"name": "get_contact", "arguments": {}}),
-    )
-    .await;
-    assert_eq!(r["result"]["content"].as_array().unwrap().len(), 1, "{r}");
-
     // Transport checks: Origin (DNS rebinding), body size.
     let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).to_string();
     let (status, text) = post(&url, list.clone(), &[("origin", "http://evil.example")]).await;

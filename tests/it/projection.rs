@@ -13,6 +13,7 @@
 //! - a contact's `recent_conversations`: the cache holds only conversations updated inside its coverage,
 //!   REST lists older ones too; REST's list restricted to the coverage must be the start of the cache's.
 
+use fastintercom::answer::NotFound;
 use fastintercom::client::{
     Answer, CacheSource, CallOptions, Client, ClientConfig, DateField, GroupBy, SearchRequest, Source,
     StatsRequest,
@@ -21,7 +22,7 @@ use fastintercom::config::Token;
 use fastintercom::intercom::ApiConfig;
 use fastintercom::simulator::{SimConfig, Simulator};
 use fastintercom::sync::{SyncOptions, sync_once};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -134,6 +135,7 @@ async fn one_workspace(seed: u64) {
     let cache = Client::new(config(CacheSource::Database(db.clone())));
     let rest = Client::new(config(CacheSource::None));
     let opts = CallOptions::default();
+    not_found_is_structured(&cache).await;
     // The cache answers windows inside its coverage: ask for all of it.
     let since: i64 = rusqlite::Connection::open(&db)
         .unwrap()
@@ -238,6 +240,46 @@ async fn one_workspace(seed: u64) {
             }
         }
     }
+}
+
+/// A lookup the cache cannot answer says so in a machine-readable block the client reads (#16): the
+/// sentence is for people, the `not_found` block for programs; other tool errors have no such block.
+async fn not_found_is_structured(cache: &Client) {
+    for (tool, args, kind, id) in [
+        (
+            "get_conversation",
+            json!({"conversation_id": "123456"}),
+            "conversation",
+            "123456",
+        ),
+        (
+            "get_conversation",
+            json!({"conversation_id": "123456", "part_id": "77"}),
+            "part",
+            "77",
+        ),
+        (
+            "get_contact",
+            json!({"email": "nobody@example.com"}),
+            "contact",
+            "nobody@example.com",
+        ),
+        ("fetch", json!({"id": "123456"}), "conversation", "123456"),
+    ] {
+        let Value::Object(args) = args else { unreachable!() };
+        let nf = cache.cache_tool(tool, args).await.unwrap().unwrap_err();
+        assert_eq!((nf.kind.as_str(), nf.id.as_str()), (kind, id), "{tool}");
+        assert!(nf.message.contains("not in the cache"), "{tool}: {}", nf.message);
+        assert_eq!(
+            NotFound::from_texts([nf.message.as_str(), nf.to_json().to_string().as_str()]),
+            Some(nf)
+        );
+    }
+    let Value::Object(args) = json!({}) else {
+        unreachable!()
+    };
+    let e = cache.cache_tool("get_contact", args).await.unwrap_err();
+    assert!(e.to_string().contains("give `contact_id` or `email`"), "{e:#}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
