@@ -30,7 +30,7 @@ pub enum CacheSource {
     None,
 }
 
-/// Everything a [`Client`] needs. Build it with [`ClientConfig::new`] or [`ClientConfig::from_settings`].
+/// Everything a [`super::Client`] needs. Build it with [`ClientConfig::new`] or [`ClientConfig::from_settings`].
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     pub cache: CacheSource,

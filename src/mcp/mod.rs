@@ -1,7 +1,7 @@
 //! `fastintercom serve`: the read-only MCP server over the SQLite cache.
 //!
 //! - [`tools`]: the tools (schemas, descriptions, validation) over [`crate::store::read`];
-//!   [`answer`]: the envelopes (freshness on every answer, paging cursor); [`server`]: identity and
+//!   [`crate::answer`]: the envelopes (freshness on every answer, paging cursor); [`server`]: identity and
 //!   instructions; [`resources`]: `intercom://conversation/{id}`.
 //! - [`jsonrpc`]: the JSON-RPC checks both transports make before rmcp parses a message.
 //! - [`args`]: tool arguments (input schemas with enums and ranges, strict checks); [`ids`]: id
