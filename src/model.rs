@@ -346,6 +346,11 @@ pub struct SyncMeta {
     pub deletions_refused: Option<String>,
 }
 
+impl SyncMeta {
+    /// The resource name of the row that sums up the whole sync.
+    pub const OVERALL: &'static str = "overall";
+}
+
 /// A teammate (Intercom admin).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AdminInfo {

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 pub const DEFAULT_BUDGET: usize = 32 * 1024;
 /// Smallest budget a call may ask for.
 pub const MIN_BUDGET: usize = 4 * 1024;
-/// Largest budget a call may ask for; no answer is larger.
-pub const HARD_CAP: usize = 128 * 1024;
+// The largest budget, defined with the envelopes (the client library asks for answers up to it too).
+pub use crate::answer::HARD_CAP;
 /// Room kept for the freshness stamp and notes, which are added after the result is cut to size.
 pub const RESERVE: usize = 3 * 1024;
 /// Longest body returned when one part is asked for whole (characters): well inside [`HARD_CAP`].

@@ -6,7 +6,7 @@
 use super::budget::{DEFAULT_BUDGET, Order, RESERVE, page_conversation};
 use super::freshness::Ask;
 use super::tools::IntercomTools;
-use crate::answer::{Answer, encode_cursor};
+use crate::answer::{Answer, ToolError, encode_cursor};
 use crate::model::DateField;
 use crate::store::read::filters::Filters;
 use crate::store::read::{self, conversations::SearchQuery, conversations::Sort};
@@ -76,7 +76,7 @@ has filters, passages and paging.",
     pub async fn search(
         &self,
         Parameters(a): Parameters<SearchArgs>,
-    ) -> Result<Json<Answer<SearchHits>>, String> {
+    ) -> Result<Json<Answer<SearchHits>>, ToolError> {
         let text = a.query.trim().to_string();
         if text.is_empty() {
             return Err("`query` is empty: give words to look for".into());
@@ -117,7 +117,7 @@ note: read the rest with get_conversation and its cursor).",
     pub async fn fetch(
         &self,
         Parameters(a): Parameters<FetchArgs>,
-    ) -> Result<Json<Answer<Document>>, String> {
+    ) -> Result<Json<Answer<Document>>, ToolError> {
         let id = a.id.trim().to_string();
         if id.is_empty() {
             return Err("`id` is empty".into());
@@ -185,6 +185,8 @@ note: read the rest with get_conversation and its cursor).",
                 }))
             })
             .await;
-        super::tools::found(r, || format!("conversation {id} is not in the cache"))
+        super::tools::found(r, "conversation", &id, || {
+            format!("conversation {id} is not in the cache")
+        })
     }
 }

@@ -1,7 +1,7 @@
 //! `fastintercom serve`: the read-only MCP server over the SQLite cache.
 //!
 //! - [`tools`]: the tools (schemas, descriptions, validation) over [`crate::store::read`];
-//!   [`answer`]: the envelopes (freshness on every answer, paging cursor); [`server`]: identity and
+//!   [`crate::answer`]: the envelopes (freshness on every answer, paging cursor); [`server`]: identity and
 //!   instructions; [`resources`]: `intercom://conversation/{id}`.
 //! - [`jsonrpc`]: the JSON-RPC checks both transports make before rmcp parses a message.
 //! - [`args`]: tool arguments (input schemas with enums and ranges, strict checks); [`ids`]: id
@@ -10,7 +10,8 @@
 //! - [`http`]: Streamable HTTP (stateless, JSON responses) behind Origin/bearer/body-size checks.
 //! - [`connections`]: the HTTP connection loop: header/idle timeouts, a connection cap, bounded drain.
 //! - [`activation`]: systemd socket activation, sd-notify, idle exit, graceful drain.
-//! - [`stdio`]: MCP over stdin/stdout.
+//! - [`stdio`]: MCP over stdin/stdout; [`in_process`]: the same session in memory, for the client library's
+//!   database-file cache (its one entry point into this module).
 //!
 //! Architecture invariant: this module never writes to the database and never calls Intercom; it keeps no
 //! state across requests beyond pooled connections, so an instance can exit when idle at any time.
@@ -23,6 +24,7 @@ pub mod connector;
 pub mod freshness;
 pub mod http;
 pub mod ids;
+pub mod in_process;
 pub mod jsonrpc;
 pub mod pool;
 pub mod resources;

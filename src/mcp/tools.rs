@@ -12,7 +12,9 @@ use super::args::{
 use super::budget::{RESERVE, WHOLE_PART_CHARS, check_budget, cut_note, fitting, page_conversation};
 use super::freshness::{self, Ask, parse_max_staleness};
 use super::pool::Db;
-use crate::answer::{AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, encode_cursor, now};
+use crate::answer::{
+    AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, ToolError, encode_cursor, now,
+};
 use crate::model::{ContactDetail, ConversationPage, SearchResult, Stats};
 use crate::model::{DateField, GroupBy};
 use crate::store::metadata;
@@ -33,7 +35,7 @@ const MAX_BUCKETS: usize = 400;
 
 /// What a tool method returns. The `#[tool]` macro derives `outputSchema` only from a literal
 /// `Result<Json<T>, E>` return type, so the tool methods spell it out instead of using this alias.
-pub(super) type ToolResult<T> = Result<Json<Answer<T>>, String>;
+pub(super) type ToolResult<T> = Result<Json<Answer<T>>, ToolError>;
 
 /// The tool set over one database.
 #[derive(Clone)]
@@ -77,7 +79,7 @@ impl IntercomTools {
             .map(Json)
             .map_err(|e| {
                 tracing::warn!(error = format!("{e:#}"), "tool call failed");
-                format!("{e:#}")
+                ToolError::Failed(format!("{e:#}"))
             })
     }
 }
@@ -87,8 +89,14 @@ fn notes_len(notes: &[String]) -> usize {
     notes.iter().map(|n| n.len() + 3).sum()
 }
 
-/// Turn "not found" into a tool error after the read.
-pub(super) fn found<T>(r: ToolResult<Option<T>>, what: impl FnOnce() -> String) -> ToolResult<T> {
+/// Turn "not found" into a tool error after the read: `kind` and `id` machine-readable, `what` the
+/// sentence.
+pub(super) fn found<T>(
+    r: ToolResult<Option<T>>,
+    kind: &str,
+    id: &str,
+    what: impl FnOnce() -> String,
+) -> ToolResult<T> {
     let Json(a) = r?;
     match a.result {
         Some(result) => Ok(Json(Answer {
@@ -96,7 +104,7 @@ pub(super) fn found<T>(r: ToolResult<Option<T>>, what: impl FnOnce() -> String) 
             freshness: a.freshness,
             notes: a.notes,
         })),
-        None => Err(what()),
+        None => Err(ToolError::not_found(kind, id, what())),
     }
 }
 
@@ -120,7 +128,7 @@ get_conversation for the full thread.",
     pub async fn search_conversations(
         &self,
         Parameters(a): Parameters<SearchConversationsArgs>,
-    ) -> Result<Json<Answer<SearchResult>>, String> {
+    ) -> Result<Json<Answer<SearchResult>>, ToolError> {
         let now = now();
         let mut notes = Vec::new();
         let limit = check_limit(a.limit, &mut notes)?;
@@ -193,7 +201,7 @@ over 4,000 characters are cut with a `[truncated]` marker (`truncated: true`): p
     pub async fn get_conversation(
         &self,
         Parameters(a): Parameters<GetConversationArgs>,
-    ) -> Result<Json<Answer<ConversationPage>>, String> {
+    ) -> Result<Json<Answer<ConversationPage>>, ToolError> {
         let ConversationAsk {
             id,
             notes,
@@ -223,7 +231,11 @@ over 4,000 characters are cut with a `[truncated]` marker (`truncated: true`): p
                 Ok(Some(page_conversation(d, order, offset, budget, encode_cursor)))
             })
             .await;
-        found(r, || match missing_part {
+        let (kind, key) = match &missing_part {
+            Some(p) => ("part", p.clone()),
+            None => ("conversation", id.clone()),
+        };
+        found(r, kind, &key, || match missing_part {
             Some(p) => format!("part {p} of conversation {id} is not in the cache"),
             None => format!(
                 "conversation {id} is not in the cache (unknown id, deleted, or outside the synced window)"
@@ -239,7 +251,7 @@ their 10 most recently updated conversations.",
     pub async fn get_contact(
         &self,
         Parameters(a): Parameters<GetContactArgs>,
-    ) -> Result<Json<Answer<ContactDetail>>, String> {
+    ) -> Result<Json<Answer<ContactDetail>>, ToolError> {
         let (id, email) = (nonempty(a.contact_id), nonempty(a.email));
         if id.is_none() && email.is_none() {
             return Err("give `contact_id` or `email`".into());
@@ -254,7 +266,9 @@ their 10 most recently updated conversations.",
                 read::contacts::get(conn, id.as_deref(), email.as_deref(), CONTACT_RECENT)
             })
             .await;
-        found(r, || format!("contact {what} is not in the cache"))
+        found(r, "contact", &what.clone(), || {
+            format!("contact {what} is not in the cache")
+        })
     }
 
     #[tool(
@@ -266,7 +280,7 @@ conversations. Answers stay within about 32 KB (`max_bytes`, up to 128 KB), with
     pub async fn search_contacts(
         &self,
         Parameters(a): Parameters<SearchContactsArgs>,
-    ) -> Result<Json<Answer<ContactList>>, String> {
+    ) -> Result<Json<Answer<ContactList>>, ToolError> {
         let mut notes = Vec::new();
         let limit = check_limit(a.limit, &mut notes)?;
         let budget = check_budget(a.max_bytes, &mut notes)?;
@@ -309,7 +323,7 @@ Use the ids for `admin_id` filters.",
     pub async fn list_admins(
         &self,
         Parameters(a): Parameters<FreshnessArgs>,
-    ) -> Result<Json<Answer<AdminList>>, String> {
+    ) -> Result<Json<Answer<AdminList>>, ToolError> {
         let ask = Ask {
             max_staleness: parse_max_staleness(a.max_staleness, now())?,
             ..Ask::default()
@@ -329,7 +343,7 @@ Use the ids for `admin_id` filters.",
     pub async fn list_teams(
         &self,
         Parameters(a): Parameters<FreshnessArgs>,
-    ) -> Result<Json<Answer<TeamList>>, String> {
+    ) -> Result<Json<Answer<TeamList>>, ToolError> {
         let ask = Ask {
             max_staleness: parse_max_staleness(a.max_staleness, now())?,
             ..Ask::default()
@@ -349,7 +363,7 @@ Use the ids for `admin_id` filters.",
     pub async fn list_tags(
         &self,
         Parameters(a): Parameters<FreshnessArgs>,
-    ) -> Result<Json<Answer<TagList>>, String> {
+    ) -> Result<Json<Answer<TagList>>, ToolError> {
         let ask = Ask {
             max_staleness: parse_max_staleness(a.max_staleness, now())?,
             ..Ask::default()
@@ -378,7 +392,7 @@ conversations per team this week = {\"since\": \"7d\", \"group_by\": \"team\", \
     pub async fn conversation_stats(
         &self,
         Parameters(a): Parameters<ConversationStatsArgs>,
-    ) -> Result<Json<Answer<Stats>>, String> {
+    ) -> Result<Json<Answer<Stats>>, ToolError> {
         let now = now();
         let group_by = match parse_group_by(a.group_by)? {
             None => GroupBy::State,
@@ -420,7 +434,7 @@ admins, teams, tags) with status, last success, coverage window, row counts and 
     pub async fn get_sync_status(
         &self,
         Parameters(a): Parameters<FreshnessArgs>,
-    ) -> Result<Json<SyncStatus>, String> {
+    ) -> Result<Json<SyncStatus>, ToolError> {
         let now = now();
         let ask = Ask {
             max_staleness: parse_max_staleness(a.max_staleness, now)?,
@@ -442,6 +456,6 @@ admins, teams, tags) with status, last success, coverage window, row counts and 
             })
             .await
             .map(Json)
-            .map_err(|e| format!("{e:#}"))
+            .map_err(|e| ToolError::Failed(format!("{e:#}")))
     }
 }

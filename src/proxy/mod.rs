@@ -15,6 +15,7 @@
 //! - [`token`]: the user's Intercom token, or why live answers are unavailable.
 
 pub mod envelope;
+pub mod server;
 pub mod token;
 pub mod tools;
 

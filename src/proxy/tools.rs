@@ -15,7 +15,8 @@
 
 use super::envelope::{self, Got, Stamped, mark_cached, rest_freshness};
 use crate::answer::{
-    AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, decode_cursor, encode_cursor, now,
+    AdminList, Answer, ContactList, NotFound, SyncStatus, TagList, TeamList, ToolError, decode_cursor,
+    encode_cursor, now,
 };
 use crate::client::rest::RestError;
 use crate::client::{self, CallOptions, Client, Decision, Reason, SearchRequest, StatsRequest, decide};
@@ -27,20 +28,13 @@ use crate::mcp::args::{
 use crate::mcp::budget::page_conversation;
 use crate::mcp::connector::{Document, FetchArgs, SearchArgs, SearchHits};
 use crate::mcp::freshness::parse_max_staleness;
-use crate::mcp::pool::{LANE, Lane};
 use crate::mcp::{Db, IntercomTools};
 use crate::model::DateField;
 use crate::model::GroupBy;
 use crate::model::{ContactDetail, ConversationDetail, ConversationPage, SearchResult, Stats};
 use crate::store::read::filters::Filters;
-use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
-use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ServerCapabilities, ServerConfig,
-};
-use rmcp::service::RequestContext;
-use rmcp::{ErrorData, Json, RoleServer, ServerHandler, tool, tool_handler, tool_router};
+use rmcp::{Json, tool, tool_router};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use std::future::Future;
@@ -48,28 +42,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 tokio::task_local! {
-    /// The arguments of the tool call being answered, as the client sent them.
-    static ARGS: Map<String, Value>;
+    /// The arguments of the tool call being answered, as the client sent them (set by
+    /// [`super::server`]'s `call_tool`).
+    pub(super) static ARGS: Map<String, Value>;
 }
 
-/// What `serve`'s tools say when the asked object is not in the cache.
-const NOT_IN_CACHE: &str = "is not in the cache";
-
-/// What the model is told about this server when it connects.
-pub const INSTRUCTIONS: &str = "Read-only access to an Intercom workspace (customer support conversations, \
-contacts, teammates, teams, tags), answered from a local cache when it is fresh enough and covers the \
-question, else live from Intercom's REST API. Every answer has a `freshness` object: `source` (`cache` or \
-`rest`), `data_as_of` (Unix seconds) and `data_as_of_utc`, `age`, `stale`, and `reason` (why that source \
-answered). Pass `max_staleness` (minutes, or `5m`, `2h`) when the question needs newer data than the default \
-allows. `notes` say when an answer should not be taken as current or complete, and where a live answer \
-differs from the cache's (Intercom's search matches words in opening messages only; live counts read every \
-conversation in the window): pass those on when they matter. Tools: search_conversations (full text + \
-filters, paged with next_cursor), get_conversation (full thread by id), get_contact / search_contacts, \
-list_admins, list_teams, list_tags (ids for filters), conversation_stats (counts per state, team, admin, tag \
-or day in a time window), get_sync_status. Times are Unix seconds (UTC); time arguments accept YYYY-MM-DD, \
-Unix seconds or relative forms like 7d.";
-
-type ToolResult<T> = Result<Json<T>, String>;
+type ToolResult<T> = Result<Json<T>, ToolError>;
 
 /// The filters the client library's REST path cannot ask Intercom (read from the stored JSON or not in
 /// Intercom's search).
@@ -96,7 +74,7 @@ pub struct ProxyTools {
     client: Client,
     local: Option<IntercomTools>,
     default_max_minutes: u64,
-    tool_router: ToolRouter<Self>,
+    pub(super) tool_router: ToolRouter<Self>,
 }
 
 impl ProxyTools {
@@ -123,22 +101,26 @@ impl ProxyTools {
 
     /// `serve`'s answer to this call: `local` runs its tool in-process, else the call goes to the `serve`
     /// endpoint (with this proxy's default staleness unless the call gives one, so both stamp alike).
-    /// `Ok(None)`: the object is not in the cache.
-    async fn ask_cache<A, R, F, Fut>(&self, tool: &'static str, local: F) -> anyhow::Result<Option<R>>
+    /// `Ok(Err(_))`: the object is not in the cache (as the tool said it, machine-readable).
+    async fn ask_cache<A, R, F, Fut>(
+        &self,
+        tool: &'static str,
+        local: F,
+    ) -> anyhow::Result<Result<R, NotFound>>
     where
         A: DeserializeOwned,
         R: DeserializeOwned,
         F: FnOnce(IntercomTools, A) -> Fut,
-        Fut: Future<Output = Result<Json<R>, String>>,
+        Fut: Future<Output = Result<Json<R>, ToolError>>,
     {
         let mut raw = ARGS.try_with(Clone::clone).unwrap_or_default();
         match &self.local {
             Some(tools) => {
                 let args: A = serde_json::from_value(Value::Object(raw))?;
                 match local(tools.clone(), args).await {
-                    Ok(Json(r)) => Ok(Some(r)),
-                    Err(e) if e.contains(NOT_IN_CACHE) => Ok(None),
-                    Err(e) => Err(anyhow::anyhow!(e)),
+                    Ok(Json(r)) => Ok(Ok(r)),
+                    Err(ToolError::NotFound(nf)) => Ok(Err(nf)),
+                    Err(ToolError::Failed(e)) => Err(anyhow::anyhow!(e)),
                 }
             }
             None => {
@@ -149,8 +131,8 @@ impl ProxyTools {
                     );
                 }
                 match self.client.cache_tool(tool, raw).await? {
-                    None => Ok(None),
-                    Some(v) => Ok(Some(serde_json::from_value(v)?)),
+                    Err(nf) => Ok(Err(nf)),
+                    Ok(v) => Ok(Ok(serde_json::from_value(v)?)),
                 }
             }
         }
@@ -161,19 +143,19 @@ impl ProxyTools {
         &self,
         window_start: Option<i64>,
         max: Option<i64>,
-        cache: impl Future<Output = anyhow::Result<Option<C>>>,
+        cache: impl Future<Output = anyhow::Result<Result<C, NotFound>>>,
         rest: impl Future<Output = Result<R, RestError>>,
-    ) -> Result<client::Answer<Got<C, R>>, String> {
+    ) -> Result<client::Answer<Got<C, R>>, ToolError> {
         let opts = CallOptions {
             max_staleness: max.map(|s| Duration::from_secs(s.max(0) as u64)),
             allow_stale: Some(true),
         };
-        let cache = async { Ok(cache.await?.map(Got::Cache)) };
+        let cache = async { Ok(cache.await?.ok().map(Got::Cache)) };
         let rest = async { rest.await.map(Got::Rest) };
         self.client
             .answer_with(window_start, &opts, cache, rest)
             .await
-            .map_err(|e| e.to_string())
+            .map_err(|e| ToolError::Failed(e.to_string()))
     }
 
     /// The envelope for a decided answer: `serve`'s with the reason, or REST's data stamped `rest` with the
@@ -182,7 +164,7 @@ impl ProxyTools {
         &self,
         a: client::Answer<Got<Answer<T>, R>>,
         max: Option<i64>,
-        rest: impl FnOnce(R) -> Result<(T, Vec<String>), String>,
+        rest: impl FnOnce(R) -> Result<(T, Vec<String>), ToolError>,
     ) -> ToolResult<Answer<T>> {
         match a.data {
             Got::Cache(mut c) => {
@@ -209,14 +191,14 @@ impl ProxyTools {
         A: DeserializeOwned,
         R: DeserializeOwned + Stamped,
         F: FnOnce(IntercomTools, A) -> Fut,
-        Fut: Future<Output = Result<Json<R>, String>>,
+        Fut: Future<Output = Result<Json<R>, ToolError>>,
     {
         let decision = match self.client.sync_status().await {
             Err(error) => Decision::Rest(Reason::CacheUnreachable { error }),
             Ok(m) => decide(m.as_ref(), None, now(), self.max_seconds(max)),
         };
         match self.ask_cache(tool, local).await {
-            Ok(Some(mut r)) => {
+            Ok(Ok(mut r)) => {
                 let (f, notes) = r.stamp();
                 f.reason = Some(envelope::no_twin_reason(tool, &decision));
                 if let Some(why) = self.live_unavailable() {
@@ -226,10 +208,10 @@ impl ProxyTools {
                 }
                 Ok(Json(r))
             }
-            Ok(None) => Err(format!("{tool}: the cache has no answer")),
-            Err(e) => Err(format!(
+            Ok(Err(nf)) => Err(ToolError::NotFound(nf)),
+            Err(e) => Err(ToolError::Failed(format!(
                 "{tool} has no live twin over Intercom's REST API, and the cache did not answer: {e:#}"
-            )),
+            ))),
         }
     }
 }
@@ -247,7 +229,7 @@ the next page. Use get_conversation for the full thread.",
     pub async fn search_conversations(
         &self,
         Parameters(a): Parameters<SearchConversationsArgs>,
-    ) -> Result<Json<Answer<SearchResult>>, String> {
+    ) -> Result<Json<Answer<SearchResult>>, ToolError> {
         let now = now();
         let mut notes = Vec::new();
         let limit = check_limit(a.limit, &mut notes)?;
@@ -332,7 +314,7 @@ when it is fresh and holds it, else live from Intercom.",
     pub async fn get_conversation(
         &self,
         Parameters(a): Parameters<GetConversationArgs>,
-    ) -> Result<Json<Answer<ConversationPage>>, String> {
+    ) -> Result<Json<Answer<ConversationPage>>, ToolError> {
         let ConversationAsk {
             id,
             notes,
@@ -349,16 +331,22 @@ when it is fresh and holds it, else live from Intercom.",
         let answer = self.decided(None, max, cache, rest).await?;
         self.finish(answer, max, |r: Option<ConversationDetail>| {
             let Some(mut d) = r else {
-                return Err(format!(
-                    "conversation {id} is neither in the cache nor in Intercom (asked live): check the id"
+                return Err(ToolError::not_found(
+                    "conversation",
+                    &id,
+                    format!(
+                        "conversation {id} is neither in the cache nor in Intercom (asked live): check the id"
+                    ),
                 ));
             };
             if let Some(pid) = &part_id {
                 match d.parts.iter().find(|p| &p.id == pid) {
                     Some(p) => d.parts = vec![p.clone()],
                     None => {
-                        return Err(format!(
-                            "part {pid} of conversation {id} is not in Intercom's answer"
+                        return Err(ToolError::not_found(
+                            "part",
+                            pid,
+                            format!("part {pid} of conversation {id} is not in Intercom's answer"),
                         ));
                     }
                 }
@@ -376,7 +364,7 @@ most recently updated conversations. From the cache when it is fresh and holds t
     pub async fn get_contact(
         &self,
         Parameters(a): Parameters<GetContactArgs>,
-    ) -> Result<Json<Answer<ContactDetail>>, String> {
+    ) -> Result<Json<Answer<ContactDetail>>, ToolError> {
         let key = match (nonempty(a.contact_id), nonempty(a.email)) {
             (Some(id), _) => id,
             (None, Some(email)) => email,
@@ -390,8 +378,13 @@ most recently updated conversations. From the cache when it is fresh and holds t
         let rest = async { self.client.rest_path()?.contact(&key).await };
         let answer = self.decided(None, max, cache, rest).await?;
         self.finish(answer, max, |r| {
-            r.map(|d| (d, Vec::new()))
-                .ok_or_else(|| format!("contact {key} is neither in the cache nor in Intercom (asked live)"))
+            r.map(|d| (d, Vec::new())).ok_or_else(|| {
+                ToolError::not_found(
+                    "contact",
+                    &key,
+                    format!("contact {key} is neither in the cache nor in Intercom (asked live)"),
+                )
+            })
         })
         .await
     }
@@ -404,7 +397,7 @@ recently updated first, each with their 3 most recent conversations. Always from
     pub async fn search_contacts(
         &self,
         Parameters(a): Parameters<SearchContactsArgs>,
-    ) -> Result<Json<Answer<ContactList>>, String> {
+    ) -> Result<Json<Answer<ContactList>>, ToolError> {
         if a.query.trim().is_empty() {
             return Err("`query` is empty: give part of a name or email".into());
         }
@@ -424,7 +417,7 @@ Use the ids for `admin_id` filters. From the cache.",
     pub async fn list_admins(
         &self,
         Parameters(a): Parameters<FreshnessArgs>,
-    ) -> Result<Json<Answer<AdminList>>, String> {
+    ) -> Result<Json<Answer<AdminList>>, ToolError> {
         let max = parse_max_staleness(a.max_staleness, now())?;
         self.cache_only("list_admins", max, |t, a| async move {
             t.list_admins(Parameters(a)).await
@@ -440,7 +433,7 @@ the cache.",
     pub async fn list_teams(
         &self,
         Parameters(a): Parameters<FreshnessArgs>,
-    ) -> Result<Json<Answer<TeamList>>, String> {
+    ) -> Result<Json<Answer<TeamList>>, ToolError> {
         let max = parse_max_staleness(a.max_staleness, now())?;
         self.cache_only("list_teams", max, |t, a| async move {
             t.list_teams(Parameters(a)).await
@@ -455,7 +448,7 @@ the cache.",
     pub async fn list_tags(
         &self,
         Parameters(a): Parameters<FreshnessArgs>,
-    ) -> Result<Json<Answer<TagList>>, String> {
+    ) -> Result<Json<Answer<TagList>>, ToolError> {
         let max = parse_max_staleness(a.max_staleness, now())?;
         self.cache_only("list_tags", max, |t, a| async move {
             t.list_tags(Parameters(a)).await
@@ -478,7 +471,7 @@ Intercom (slow for wide windows).",
     pub async fn conversation_stats(
         &self,
         Parameters(a): Parameters<ConversationStatsArgs>,
-    ) -> Result<Json<Answer<Stats>>, String> {
+    ) -> Result<Json<Answer<Stats>>, ToolError> {
         let now = now();
         let group_by = match parse_group_by(a.group_by)? {
             None => GroupBy::State,
@@ -533,7 +526,7 @@ filters, passages, paging and live answers. From the cache.",
     pub async fn search(
         &self,
         Parameters(a): Parameters<SearchArgs>,
-    ) -> Result<Json<Answer<SearchHits>>, String> {
+    ) -> Result<Json<Answer<SearchHits>>, ToolError> {
         if a.query.trim().is_empty() {
             return Err("`query` is empty: give words to look for".into());
         }
@@ -553,7 +546,7 @@ filters, passages, paging and live answers. From the cache.",
     pub async fn fetch(
         &self,
         Parameters(a): Parameters<FetchArgs>,
-    ) -> Result<Json<Answer<Document>>, String> {
+    ) -> Result<Json<Answer<Document>>, ToolError> {
         if a.id.trim().is_empty() {
             return Err("`id` is empty".into());
         }
@@ -569,74 +562,11 @@ admins, teams, tags) with status, last success, coverage window, row counts and 
     pub async fn get_sync_status(
         &self,
         Parameters(a): Parameters<FreshnessArgs>,
-    ) -> Result<Json<SyncStatus>, String> {
+    ) -> Result<Json<SyncStatus>, ToolError> {
         let max = parse_max_staleness(a.max_staleness, now())?;
         self.cache_only("get_sync_status", max, |t, a| async move {
             t.get_sync_status(Parameters(a)).await
         })
         .await
-    }
-}
-
-#[tool_handler(router = self.tool_router)]
-impl ServerHandler for ProxyTools {
-    fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(
-                Implementation::new("fastintercom-proxy", env!("CARGO_PKG_VERSION"))
-                    .with_title("fastintercom (cache or live)"),
-            )
-            .with_instructions(INSTRUCTIONS)
-    }
-
-    /// As `serve`'s: an unknown tool names the real ones, an unknown argument is a tool error naming the
-    /// valid ones; the raw arguments are kept for the cache.
-    async fn call_tool(
-        &self,
-        request: CallToolRequestParams,
-        context: RequestContext<RoleServer>,
-    ) -> Result<CallToolResponse, ErrorData> {
-        let Some(tool) = self.tool_router.get(&request.name) else {
-            let mut names: Vec<String> = self
-                .tool_router
-                .list_all()
-                .into_iter()
-                .map(|t| t.name.to_string())
-                .collect();
-            names.sort();
-            return Err(ErrorData::invalid_params(
-                format!(
-                    "unknown tool {:?}: the tools are {}",
-                    request.name,
-                    names.join(", ")
-                ),
-                None,
-            ));
-        };
-        if let Some(reason) =
-            crate::mcp::args::unknown_fields(&request.name, &tool.input_schema, request.arguments.as_ref())
-        {
-            return Ok(CallToolResponse::Complete(CallToolResult::error(vec![
-                ContentBlock::text(reason),
-            ])));
-        }
-        let lane = match request.name.as_ref() {
-            "search_conversations" | "search_contacts" | "conversation_stats" => Lane::Heavy,
-            _ => Lane::Quick,
-        };
-        let raw = request.arguments.clone().unwrap_or_default();
-        let ct = context.ct.clone();
-        let call = ARGS.scope(
-            raw,
-            LANE.scope(
-                lane,
-                self.tool_router
-                    .call(ToolCallContext::new(self, request, context)),
-            ),
-        );
-        tokio::select! {
-            out = call => out,
-            _ = ct.cancelled() => Err(ErrorData::internal_error("the call was cancelled", None)),
-        }
     }
 }

@@ -8,7 +8,7 @@ pub use crate::model::{SyncMeta, SyncState};
 use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, Row};
 
-pub const OVERALL: &str = "overall";
+pub const OVERALL: &str = SyncMeta::OVERALL;
 
 impl rusqlite::types::FromSql for SyncState {
     fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {

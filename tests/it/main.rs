@@ -14,6 +14,7 @@ mod mcp_freshness;
 mod mcp_hostile;
 mod mcp_load;
 mod newcomer;
+mod projection;
 mod reconcile;
 mod simulator;
 mod sync;

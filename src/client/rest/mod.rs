@@ -14,24 +14,25 @@
 //! budget that refills after that bound fails at once; after Intercom failed to answer at all (timeout,
 //! connection failure, 5xx after retries), calls fail at once for `rest_down_cooldown`.
 
-use super::{ClientConfig, DateField, GroupBy, SearchRequest, StatsRequest};
+mod query;
+mod stats;
+
+use super::{ClientConfig, SearchRequest, StatsRequest};
 use crate::intercom::{ApiConfig, ApiError, Contact, Conversation, IntercomClient};
-use crate::model::{
-    ContactDetail, ConversationDetail, ConversationSummary, SearchResult, Stats, StatsBucket,
-};
+use crate::model::{ContactDetail, ConversationDetail, ConversationSummary, SearchResult, Stats};
 use crate::project::{self, Known, Names};
 use crate::record::wire;
 use futures_util::StreamExt;
-use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use query::{and_also, assignee_filters, search_query};
+use serde_json::json;
+use stats::group;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Intercom's page size for searches.
 const PAGE: u32 = 150;
-/// Intercom allows at most 15 filters per group; the window and state take up to 3.
-const MAX_WORDS: usize = 12;
 /// How often a REST call in flight looks whether a 429 has said the budget is spent.
 const BUDGET_POLL: Duration = Duration::from_millis(20);
 
@@ -398,91 +399,6 @@ impl Rest {
     }
 }
 
-/// The search DSL for a window, a state and words (AND).
-fn search_query(
-    since: Option<i64>,
-    until: Option<i64>,
-    field: DateField,
-    state: Option<&str>,
-    words: &[String],
-) -> Result<Value, RestError> {
-    if words.len() > MAX_WORDS {
-        return Err(RestError::Unsupported(format!(
-            "Intercom's search takes at most {MAX_WORDS} words, this query has {}",
-            words.len()
-        )));
-    }
-    let f = match field {
-        DateField::CreatedAt => "created_at",
-        DateField::UpdatedAt => "updated_at",
-    };
-    let mut filters = Vec::new();
-    if let Some(s) = since {
-        filters.push(json!({"field": f, "operator": ">=", "value": s}));
-    }
-    if let Some(u) = until {
-        filters.push(json!({"field": f, "operator": "<", "value": u}));
-    }
-    if let Some(s) = state {
-        filters.push(json!({"field": "state", "operator": "=", "value": s.trim().to_ascii_lowercase()}));
-    }
-    for w in words {
-        filters.push(json!({"field": "source.body", "operator": "~", "value": w.to_lowercase()}));
-    }
-    Ok(match filters.len() {
-        // Intercom needs a filter: this one matches every conversation.
-        0 => json!({"field": "created_at", "operator": ">", "value": 0}),
-        1 => filters.remove(0),
-        _ => json!({"operator": "AND", "value": filters}),
-    })
-}
-
-/// `admin_assignee_id` / `team_assignee_id` filters; `none` (as the cache reads it) asks for unassigned.
-fn assignee_filters(req: &SearchRequest) -> Vec<Value> {
-    [
-        ("admin_assignee_id", &req.admin_id),
-        ("team_assignee_id", &req.team_id),
-    ]
-    .into_iter()
-    .filter_map(|(field, v)| {
-        let v = v.as_deref()?.trim();
-        let none = matches!(v.to_ascii_lowercase().as_str(), "none" | "unassigned" | "0");
-        Some(json!({"field": field, "operator": "=", "value": if none { Value::Null } else { json!(v) }}))
-    })
-    .collect()
-}
-
-/// `query` AND every filter of `extra`, within Intercom's 15 filters per group.
-fn and_also(query: Value, extra: Vec<Value>) -> Result<Value, RestError> {
-    if extra.is_empty() {
-        return Ok(query);
-    }
-    let mut all = match query {
-        Value::Object(o) if o.get("operator").and_then(Value::as_str) == Some("AND") => {
-            match o.get("value") {
-                Some(Value::Array(v)) => v.clone(),
-                _ => Vec::new(),
-            }
-        }
-        // The match-everything filter adds nothing.
-        q if q.get("operator").and_then(Value::as_str) == Some(">") && q.get("value") == Some(&json!(0)) => {
-            Vec::new()
-        }
-        q => vec![q],
-    };
-    all.extend(extra);
-    if all.len() > 15 {
-        return Err(RestError::Unsupported(format!(
-            "Intercom's search takes at most 15 filters, this question needs {}: use fewer words",
-            all.len()
-        )));
-    }
-    Ok(match all.len() {
-        1 => all.remove(0),
-        _ => json!({"operator": "AND", "value": all}),
-    })
-}
-
 /// Names as the REST path knows them: the directory and the contacts it fetched.
 struct RestNames<'a> {
     dir: &'a Directory,
@@ -524,145 +440,9 @@ fn detail(c: &Conversation, dir: &Directory, contacts: &HashMap<String, Contact>
     project::conversations::detail_with_parts(record, &mut RestNames { dir, contacts })
 }
 
-/// Group conversations the way `store::read::stats` does: count descending then key; days ascending;
-/// unassigned and untagged in a `none` bucket.
-fn group(convs: &[Conversation], req: &StatsRequest, dir: &Directory) -> Stats {
-    let mut counts: BTreeMap<String, i64> = BTreeMap::new();
-    let mut untagged = 0;
-    for c in convs {
-        match req.group_by {
-            GroupBy::State => {
-                let s = c
-                    .state
-                    .clone()
-                    .unwrap_or_else(|| if c.open { "open" } else { "closed" }.to_string());
-                *counts.entry(s).or_default() += 1;
-            }
-            GroupBy::Team => {
-                *counts
-                    .entry(c.team_assignee_id.clone().unwrap_or_else(|| "none".into()))
-                    .or_default() += 1
-            }
-            GroupBy::Admin => {
-                *counts
-                    .entry(c.admin_assignee_id.clone().unwrap_or_else(|| "none".into()))
-                    .or_default() += 1
-            }
-            GroupBy::Tag => {
-                let ids: HashSet<&String> = c.tags.iter().map(|t| &t.id).collect();
-                if ids.is_empty() {
-                    untagged += 1;
-                }
-                for id in ids {
-                    *counts.entry(id.clone()).or_default() += 1;
-                }
-            }
-            g @ (GroupBy::Day | GroupBy::Week | GroupBy::Month) => {
-                let updated = c.updated_at.or(c.created_at).unwrap_or(0);
-                let t = match req.field() {
-                    DateField::CreatedAt => c.created_at.unwrap_or(updated),
-                    DateField::UpdatedAt => updated,
-                };
-                *counts.entry(g.period_key(t).unwrap_or_default()).or_default() += 1;
-            }
-        }
-    }
-    let label = |key: &str| -> Option<String> {
-        match req.group_by {
-            GroupBy::Team => dir.teams.get(key).cloned().flatten(),
-            GroupBy::Admin => dir.admins.get(key).and_then(|a| a.0.clone()),
-            GroupBy::Tag => dir.tags.get(key).cloned(),
-            _ => None,
-        }
-    };
-    let mut buckets: Vec<StatsBucket> = counts
-        .into_iter()
-        .map(|(key, count)| StatsBucket {
-            label: label(&key),
-            key,
-            count,
-            ..StatsBucket::default()
-        })
-        .collect();
-    if !req.group_by.is_period() {
-        buckets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
-    }
-    if req.group_by == GroupBy::Tag && untagged > 0 {
-        buckets.push(StatsBucket {
-            key: "none".into(),
-            label: None,
-            count: untagged,
-            ..StatsBucket::default()
-        });
-    }
-    Stats {
-        group_by: req.group_by.name().into(),
-        since: req.since,
-        until: req.until,
-        total: convs.len() as i64,
-        buckets,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn query_for_window_state_and_words() {
-        let q = search_query(
-            Some(10),
-            Some(20),
-            DateField::UpdatedAt,
-            Some("Open"),
-            &["Refund".into(), "twice".into()],
-        )
-        .unwrap();
-        assert_eq!(
-            q,
-            json!({"operator": "AND", "value": [
-                {"field": "updated_at", "operator": ">=", "value": 10},
-                {"field": "updated_at", "operator": "<", "value": 20},
-                {"field": "state", "operator": "=", "value": "open"},
-                {"field": "source.body", "operator": "~", "value": "refund"},
-                {"field": "source.body", "operator": "~", "value": "twice"},
-            ]})
-        );
-        let one = search_query(Some(10), None, DateField::CreatedAt, None, &[]).unwrap();
-        assert_eq!(one, json!({"field": "created_at", "operator": ">=", "value": 10}));
-        let all = search_query(None, None, DateField::UpdatedAt, None, &[]).unwrap();
-        assert_eq!(all["operator"], ">");
-        let many: Vec<String> = (0..13).map(|i| format!("w{i}")).collect();
-        assert!(matches!(
-            search_query(None, None, DateField::UpdatedAt, None, &many),
-            Err(RestError::Unsupported(_))
-        ));
-    }
-
-    #[test]
-    fn assignee_and_tag_filters_join_the_query() {
-        let req = SearchRequest {
-            admin_id: Some("42".into()),
-            team_id: Some("none".into()),
-            ..Default::default()
-        };
-        let q = search_query(Some(10), None, DateField::UpdatedAt, None, &[]).unwrap();
-        assert_eq!(
-            and_also(q, assignee_filters(&req)).unwrap(),
-            json!({"operator": "AND", "value": [
-                {"field": "updated_at", "operator": ">=", "value": 10},
-                {"field": "admin_assignee_id", "operator": "=", "value": "42"},
-                {"field": "team_assignee_id", "operator": "=", "value": null},
-            ]})
-        );
-        let all = search_query(None, None, DateField::UpdatedAt, None, &[]).unwrap();
-        let tag = json!({"field": "tag_ids", "operator": "=", "value": "7"});
-        assert_eq!(and_also(all.clone(), vec![tag.clone()]).unwrap(), tag);
-        assert_eq!(and_also(all.clone(), Vec::new()).unwrap(), all);
-        let words: Vec<String> = (0..12).map(|i| format!("w{i}")).collect();
-        let q = search_query(Some(1), Some(2), DateField::UpdatedAt, Some("open"), &words).unwrap();
-        assert!(matches!(and_also(q, vec![tag]), Err(RestError::Unsupported(_))));
-    }
 
     #[test]
     fn timeouts_say_whether_intercom_was_rate_limiting() {
@@ -679,68 +459,5 @@ mod tests {
             rate_limited: false,
         };
         assert_eq!(e.to_string(), "no answer within 20 s");
-    }
-
-    fn conv(id: &str, state: &str, team: Option<&str>, tags: &[&str], updated: i64) -> Conversation {
-        Conversation {
-            id: id.into(),
-            state: Some(state.into()),
-            team_assignee_id: team.map(str::to_string),
-            tags: tags
-                .iter()
-                .map(|t| crate::intercom::TagRef {
-                    id: t.to_string(),
-                    name: String::new(),
-                })
-                .collect(),
-            created_at: Some(updated - 100),
-            updated_at: Some(updated),
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn grouping_matches_the_cache_rules() {
-        let mut dir = Directory::default();
-        dir.tags.insert("t1".into(), "billing".into());
-        dir.teams.insert("9".into(), Some("Support".into()));
-        let convs = vec![
-            conv("1", "open", Some("9"), &["t1"], 86_400),
-            conv("2", "closed", None, &[], 2 * 86_400),
-            conv("3", "open", Some("9"), &["t1"], 2 * 86_400 + 5),
-        ];
-        let mut req = StatsRequest::new(GroupBy::State);
-        let s = group(&convs, &req, &dir);
-        assert_eq!(s.total, 3);
-        assert_eq!(
-            s.buckets
-                .iter()
-                .map(|b| (b.key.as_str(), b.count))
-                .collect::<Vec<_>>(),
-            vec![("open", 2), ("closed", 1)]
-        );
-        req.group_by = GroupBy::Team;
-        let s = group(&convs, &req, &dir);
-        assert_eq!(s.buckets[0].label.as_deref(), Some("Support"));
-        assert_eq!((s.buckets[1].key.as_str(), s.buckets[1].count), ("none", 1));
-        req.group_by = GroupBy::Tag;
-        let s = group(&convs, &req, &dir);
-        assert_eq!(
-            s.buckets
-                .iter()
-                .map(|b| (b.key.as_str(), b.count))
-                .collect::<Vec<_>>(),
-            vec![("t1", 2), ("none", 1)]
-        );
-        req.group_by = GroupBy::Day;
-        req.date_field = Some(DateField::UpdatedAt);
-        let s = group(&convs, &req, &dir);
-        assert_eq!(
-            s.buckets
-                .iter()
-                .map(|b| (b.key.as_str(), b.count))
-                .collect::<Vec<_>>(),
-            vec![("1970-01-02", 1), ("1970-01-03", 2)]
-        );
     }
 }
