@@ -35,8 +35,9 @@ async fn ordinary_clients_are_served_under_hostile_load() {
         r.hostile.calls,
         r.calm.calls
     );
-    // Debug build on 2 shared cores: generous, but an unbounded server misses it by far (30 s stalls).
-    assert!(r.hostile.p99_ms < 3000.0, "{r:?}");
+    // Debug build on 2 shared cores: generous (3 s, or three times the calm phase's p99 on a machine busy
+    // enough to need it), but an unbounded server misses it by far (30 s stalls).
+    assert!(r.hostile.p99_ms < (3.0 * r.calm.p99_ms).max(3000.0), "{r:?}");
     assert!(
         r.half_open_held >= 100,
         "the half-open connections were not piling up: {r:?}"
