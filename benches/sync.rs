@@ -9,10 +9,13 @@
 //! `latency` = first syncs under Intercom-like latency (150-300 ms) at Intercom's default limit and a low
 //! one, with default settings (adaptive concurrency), against the floor the limit allows;
 //! `freshness` = the sync on its timer cadence against a changing workspace for 10+ minutes, sampling
-//! the data age client answers report (`sync/freshness.rs`).
+//! the data age client answers report (`sync/freshness.rs`); `workspace` = tickets, articles and companies
+//! per resource (items/s, requests per item) and the budget a workspace-heavy run uses (`sync/workspace.rs`).
 
 #[path = "sync/freshness.rs"]
 mod freshness;
+#[path = "sync/workspace.rs"]
+mod workspace;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -209,8 +212,9 @@ fn main() {
     match std::env::var("FASTINTERCOM_BENCH_MODE").as_deref() {
         Ok("latency") => return latency_rows(quick),
         Ok("freshness") => return freshness::run(quick),
+        Ok("workspace") => return workspace::run(quick),
         Ok("") | Err(_) => {}
-        Ok(other) => panic!("FASTINTERCOM_BENCH_MODE={other:?}: expected latency or freshness"),
+        Ok(other) => panic!("FASTINTERCOM_BENCH_MODE={other:?}: expected latency, freshness or workspace"),
     }
     let sizes: &[usize] = if quick {
         &[2_000, 10_000]

@@ -235,6 +235,15 @@ pub struct SimulateArgs {
     /// Every N seconds, change about 1% of the workspace (new conversations, replies, edits, deletions).
     #[arg(long, value_name = "SECONDS")]
     pub mutate_every: Option<u64>,
+    /// Number of tickets [default: conversations / 10].
+    #[arg(long, value_name = "N")]
+    pub tickets: Option<usize>,
+    /// Number of companies [default: conversations / 10 + 5].
+    #[arg(long, value_name = "N")]
+    pub companies: Option<usize>,
+    /// Number of Help Center articles [default: conversations / 20 + 5].
+    #[arg(long, value_name = "N")]
+    pub articles: Option<usize>,
 }
 
 #[derive(Debug, Clone, Args)]

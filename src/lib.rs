@@ -2,8 +2,9 @@
 //!
 //! Modules (see ARCHITECTURE.md):
 //! - [`intercom`]: the REST API client (auth, rate limits, retries, pagination, serde models).
-//! - [`simulator`]: a simulated Intercom API over real HTTP, for tests, the demo and benchmarks.
-//!   It is public so integration tests and benches can start it in-process.
+//! - `simulator`: a simulated Intercom API over real HTTP, for tests, the demo and benchmarks.
+//!   It is public so integration tests and benches can start it in-process; it and `demo` are built
+//!   with the cargo feature `simulator` (on by default).
 //! - [`store`]: the SQLite schema (migrations/), writes for the sync, reads for the MCP server.
 //! - [`sync`]: `fastintercom sync`: backfill, incremental, deletions, `sync_metadata`.
 //! - [`mcp`]: `fastintercom serve`: the read-only MCP server (stdio, Streamable HTTP, socket activation).
@@ -18,6 +19,7 @@ pub mod answer;
 pub mod cli;
 pub mod client;
 pub mod config;
+#[cfg(feature = "simulator")]
 pub mod demo;
 pub mod docs;
 pub mod intercom;
@@ -26,6 +28,7 @@ pub mod model;
 pub mod project;
 pub mod proxy;
 pub mod record;
+#[cfg(feature = "simulator")]
 pub mod simulator;
 pub mod status;
 pub mod store;

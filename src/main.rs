@@ -25,11 +25,17 @@ fn main() -> ExitCode {
             Command::Status(a) => fastintercom::status::run_cli(a).await,
             Command::Serve(a) => fastintercom::mcp::run_cli(a).await,
             Command::Proxy(a) => fastintercom::proxy::run_cli(a).await,
+            #[cfg(feature = "simulator")]
             Command::Simulate(a) => fastintercom::simulator::run_cli(a).await,
+            #[cfg(not(feature = "simulator"))]
+            Command::Simulate(_) => Err(without_simulator("simulate")),
             Command::Search(a) => fastintercom::client::cli::search(a).await,
             Command::Conversation(a) => fastintercom::client::cli::conversation(a).await,
             Command::Contact(a) => fastintercom::client::cli::contact(a).await,
+            #[cfg(feature = "simulator")]
             Command::Demo(a) => fastintercom::demo::run_cli(a).await,
+            #[cfg(not(feature = "simulator"))]
+            Command::Demo(_) => Err(without_simulator("demo")),
             Command::GenDocs(a) => fastintercom::docs::generate(&a.out).map(|_| 0),
         }
     });
@@ -41,4 +47,14 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `simulate` and `demo` in a binary built without the simulated Intercom.
+#[cfg(not(feature = "simulator"))]
+fn without_simulator(command: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "`fastintercom {command}` needs the simulated Intercom, and this binary was built without it \
+         (cargo feature `simulator`); use a build with default features, such as the Debian package or \
+         `cargo build --release`"
+    )
 }

@@ -9,7 +9,7 @@
 
 use super::endpoints::{found, get, malformed, take_list};
 use super::http::segment;
-use super::lenient::{id_string, opt_i64, opt_string, opt_ts};
+use super::lenient::{id_string, ids_in, opt_i64, opt_string, opt_ts};
 use super::paginate::cursor_pages;
 use super::{ApiError, IntercomClient, Page};
 use futures_util::Stream;
@@ -75,23 +75,6 @@ pub struct Segment {
     pub count: Option<i64>,
     #[serde(skip)]
     pub raw: Value,
-}
-
-fn ids_in(v: Option<&Value>, key: &str) -> Vec<String> {
-    let items = match v {
-        Some(Value::Object(o)) => o.get(key).and_then(Value::as_array),
-        Some(Value::Array(a)) => Some(a),
-        _ => None,
-    };
-    items
-        .into_iter()
-        .flatten()
-        .filter_map(|x| match x.get("id")? {
-            Value::String(s) if !s.is_empty() => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        })
-        .collect()
 }
 
 fn check_object(raw: &Value) -> Result<(), serde_json::Error> {

@@ -1,6 +1,7 @@
 //! Lenient serde helpers for Intercom JSON: ids as number or string, `0` meaning "none", nulls where the
 //! spec promises values, timestamps as numbers or numeric strings. Used with `deserialize_with`, always
-//! together with `#[serde(default)]` so missing fields work too.
+//! together with `#[serde(default)]` so missing fields work too. Also the raw-JSON readers the models'
+//! `from_raw` share: nested lists, ids in them, and the check that an item is an object with an id.
 
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -76,4 +77,49 @@ pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error>
         Value::String(s) => s.trim().parse::<i64>().ok(),
         _ => None,
     })
+}
+
+/// The items of a nested list that Intercom wraps in `{type, <key>: [...]}` (or sends bare, or null).
+pub(super) fn nested_items<'a>(v: Option<&'a Value>, key: &str) -> &'a [Value] {
+    match v {
+        Some(Value::Array(a)) => a,
+        Some(Value::Object(o)) => o.get(key).and_then(Value::as_array).map_or(&[], Vec::as_slice),
+        _ => &[],
+    }
+}
+
+/// Each item of a list as `T`.
+pub(super) fn parse_items<T: for<'de> Deserialize<'de>>(
+    items: &[Value],
+) -> Result<Vec<T>, serde_json::Error> {
+    items.iter().map(T::deserialize).collect()
+}
+
+/// The `id`s of a nested list's items (see [`nested_items`]); items without a usable id are skipped.
+pub(super) fn ids_in(v: Option<&Value>, key: &str) -> Vec<String> {
+    nested_items(v, key)
+        .iter()
+        .filter_map(|x| x.get("id").and_then(id_of))
+        .collect()
+}
+
+/// An id given as a non-empty string or a number.
+pub(super) fn id_of(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// List items must be objects with an id; anything else is a malformed response.
+pub(super) fn check_object(raw: &Value) -> Result<(), serde_json::Error> {
+    use serde::de::Error;
+    match raw.get("id") {
+        _ if !raw.is_object() => Err(serde_json::Error::custom(format!(
+            "expected an object, got {raw}"
+        ))),
+        None | Some(Value::Null) => Err(serde_json::Error::custom("object without an id")),
+        Some(_) => Ok(()),
+    }
 }

@@ -5,7 +5,10 @@
 //! Build list items with the `from_raw` constructors (they fill `raw` and the fields derived from nested
 //! lists), not with plain `serde_json::from_value`.
 
-use super::lenient::{de_default, id_string, id_vec, opt_i64, opt_id_string, opt_ref_id, opt_string, opt_ts};
+use super::lenient::{
+    check_object, de_default, id_string, id_vec, ids_in, nested_items, opt_i64, opt_id_string, opt_ref_id,
+    opt_string, opt_ts, parse_items,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -290,35 +293,6 @@ pub struct DeletedPage {
     pub has_next: bool,
 }
 
-/// The items of a nested list that Intercom wraps in `{type, <key>: [...]}` (or sends bare, or null).
-fn nested_items<'a>(v: Option<&'a Value>, key: &str) -> &'a [Value] {
-    match v {
-        Some(Value::Array(a)) => a,
-        Some(Value::Object(o)) => o
-            .get(key)
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]),
-        _ => &[],
-    }
-}
-
-/// List items must be objects with an id; anything else is a malformed response.
-fn check_object(raw: &Value) -> Result<(), serde_json::Error> {
-    use serde::de::Error;
-    match raw.get("id") {
-        _ if !raw.is_object() => Err(serde_json::Error::custom(format!(
-            "expected an object, got {raw}"
-        ))),
-        None | Some(Value::Null) => Err(serde_json::Error::custom("object without an id")),
-        Some(_) => Ok(()),
-    }
-}
-
-fn parse_items<T: for<'de> Deserialize<'de>>(items: &[Value]) -> Result<Vec<T>, serde_json::Error> {
-    items.iter().map(T::deserialize).collect()
-}
-
 impl Conversation {
     /// From the JSON object as received (list, search or retrieve).
     pub fn from_raw(mut raw: Value) -> Result<Self, serde_json::Error> {
@@ -341,19 +315,13 @@ impl Contact {
         check_object(&raw)?;
         let mut c = Contact::deserialize(&raw)?;
         let tags = raw.get("tags");
-        c.tags = nested_items(tags, "data")
-            .iter()
-            .filter_map(|t| t.get("id").and_then(id_of))
-            .collect();
+        c.tags = ids_in(tags, "data");
         c.tags_has_more = tags
             .and_then(|t| t.get("has_more"))
             .and_then(Value::as_bool)
             .unwrap_or(false);
         let companies = raw.get("companies");
-        c.companies = nested_items(companies, "data")
-            .iter()
-            .filter_map(|t| t.get("id").and_then(id_of))
-            .collect();
+        c.companies = ids_in(companies, "data");
         c.companies_has_more = companies
             .and_then(|t| t.get("has_more"))
             .and_then(Value::as_bool)
@@ -383,14 +351,6 @@ impl Team {
 
 fn as_i64(v: &Value) -> Option<i64> {
     v.as_i64().or_else(|| v.as_f64().map(|f| f as i64))
-}
-
-fn id_of(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,10 @@
 
 use super::endpoints::{cursor_page, found, get, malformed, search_body, take_list};
 use super::http::{Call, segment};
-use super::lenient::{de_default, id_string, opt_id_string, opt_ref_id, opt_string, opt_ts};
+use super::lenient::{
+    check_object, de_default, id_string, nested_items, opt_id_string, opt_ref_id, opt_string, opt_ts,
+    parse_items,
+};
 use super::models::{Author, ContactRef};
 use super::paginate::cursor_pages;
 use super::{ApiError, IntercomClient, Page};
@@ -139,27 +142,6 @@ fn text_at(v: &Value, keys: &[&str]) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-fn items<'a>(v: Option<&'a Value>, key: &str) -> &'a [Value] {
-    match v {
-        Some(Value::Array(a)) => a,
-        Some(Value::Object(o)) => o.get(key).and_then(Value::as_array).map_or(&[], Vec::as_slice),
-        _ => &[],
-    }
-}
-
-fn check_object(raw: &Value) -> Result<(), serde_json::Error> {
-    use serde::de::Error;
-    if !raw.is_object() {
-        return Err(serde_json::Error::custom(format!(
-            "expected an object, got {raw}"
-        )));
-    }
-    match raw.get("id") {
-        None | Some(Value::Null) => Err(serde_json::Error::custom("object without an id")),
-        Some(_) => Ok(()),
-    }
-}
-
 impl Ticket {
     pub fn from_raw(mut raw: Value) -> Result<Self, serde_json::Error> {
         check_object(&raw)?;
@@ -169,11 +151,8 @@ impl Ticket {
             &raw,
             &["/ticket_attributes/_default_description_", "/description"],
         );
-        t.contacts = items(raw.get("contacts"), "contacts")
-            .iter()
-            .map(ContactRef::deserialize)
-            .collect::<Result<_, _>>()?;
-        t.linked = items(raw.get("linked_objects"), "data")
+        t.contacts = parse_items(nested_items(raw.get("contacts"), "contacts"))?;
+        t.linked = nested_items(raw.get("linked_objects"), "data")
             .iter()
             .filter_map(|o| {
                 let ty = o.get("type").and_then(Value::as_str)?;
@@ -186,12 +165,7 @@ impl Ticket {
             })
             .collect();
         if let Some(parts) = raw.as_object_mut().and_then(|o| o.remove("ticket_parts")) {
-            t.parts = Some(
-                items(Some(&parts), "ticket_parts")
-                    .iter()
-                    .map(TicketPart::deserialize)
-                    .collect::<Result<_, _>>()?,
-            );
+            t.parts = Some(parse_items(nested_items(Some(&parts), "ticket_parts"))?);
             t.parts_total_count = parts.get("total_count").and_then(Value::as_i64);
         }
         t.raw = raw;

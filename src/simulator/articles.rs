@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use fastrand::Rng;
 use serde_json::{Value, json};
 
-use super::workspace::{DAY, Workspace};
+use super::workspace::{DAY, Workspace, random_key};
 
 pub struct Translation {
     pub locale: &'static str,
@@ -153,13 +153,6 @@ impl Articles {
         self.by_updated.remove(&(a.updated_at, id));
         Some(a)
     }
-
-    fn random(&self, rng: &mut Rng) -> Option<u64> {
-        let lo = *self.rows.keys().next()?;
-        let hi = *self.rows.keys().next_back()?;
-        let x = rng.u64(lo..=hi);
-        self.rows.range(x..).next().map(|(k, _)| *k)
-    }
 }
 
 /// Live changes: new articles, edits (some publish a draft), deletions. Returns (new, changed, deleted).
@@ -175,7 +168,9 @@ pub fn mutate(ws: &mut Workspace, fraction: f64) -> (usize, usize, usize) {
         new += 1;
     }
     for _ in 0..n {
-        let Some(id) = arts.random(&mut rng) else { break };
+        let Some(id) = random_key(&arts.rows, &mut rng) else {
+            break;
+        };
         let t = ws.tick();
         let Some(mut a) = arts.remove(id) else { continue };
         a.body
@@ -189,7 +184,7 @@ pub fn mutate(ws: &mut Workspace, fraction: f64) -> (usize, usize, usize) {
     }
     if arts.rows.len() > 10 {
         for _ in 0..(n / 4).max(1) {
-            if let Some(id) = arts.random(&mut rng)
+            if let Some(id) = random_key(&arts.rows, &mut rng)
                 && arts.remove(id).is_some()
             {
                 deleted += 1;

@@ -18,7 +18,7 @@ use fastrand::Rng;
 use serde_json::{Value, json};
 
 use super::routes::{ApiError, err};
-use super::workspace::{DAY, Workspace};
+use super::workspace::{DAY, Workspace, random_key};
 
 /// Companies per scroll page.
 pub const SCROLL_PAGE: usize = 50;
@@ -171,13 +171,6 @@ impl Companies {
         }
         Some(co)
     }
-
-    fn random(&self, rng: &mut Rng) -> Option<u64> {
-        let lo = *self.rows.keys().next()?;
-        let hi = *self.rows.keys().next_back()?;
-        let x = rng.u64(lo..=hi);
-        self.rows.range(x..).next().map(|(k, _)| *k)
-    }
 }
 
 /// Live changes: new companies (without users), edits, a contact joining a company (both move their
@@ -195,7 +188,9 @@ pub fn mutate(ws: &mut Workspace, fraction: f64) -> (usize, usize, usize) {
         new += 1;
     }
     for k in 0..n {
-        let Some(key) = cos.random(&mut rng) else { break };
+        let Some(key) = random_key(&cos.rows, &mut rng) else {
+            break;
+        };
         let t = ws.tick();
         let Some(mut co) = cos.remove(key) else { continue };
         co.monthly_spend = rng.u32(0..20_000);
@@ -213,7 +208,7 @@ pub fn mutate(ws: &mut Workspace, fraction: f64) -> (usize, usize, usize) {
     }
     if cos.rows.len() > 10 {
         for _ in 0..(n / 4).max(1) {
-            if let Some(key) = cos.random(&mut rng)
+            if let Some(key) = random_key(&cos.rows, &mut rng)
                 && let Some(co) = cos.remove(key)
             {
                 // A contact's company list changes with it.

@@ -1,6 +1,8 @@
-//! Fault injection: which fault a request gets, and a listener whose connections can be reset from a
-//! handler (the "drop" fault: the client sees the connection die with no HTTP response at all).
+//! Fault injection: which fault a request gets, a listener whose connections can be reset from a
+//! handler (the "drop" fault: the client sees the connection die with no HTTP response at all), and the
+//! misbehaving list walks ([`ListFault`]) applied to list answers.
 
+use std::collections::HashMap;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -13,7 +15,10 @@ use fastrand::Rng;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::config::Faults;
+use serde_json::{Value, json};
+
+use super::config::{Faults, ListFault};
+use super::routes::{ApiError, Shared, err, to_vec};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
@@ -162,6 +167,66 @@ impl AsyncWrite for KillableIo {
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
+}
+
+/// A page of a full list with the configured [`ListFault`] applied (`key` holds the items).
+pub(super) fn faulty_page(
+    sh: &Shared,
+    body: Vec<u8>,
+    key: &str,
+    q: &HashMap<String, String>,
+) -> Result<Vec<u8>, ApiError> {
+    if sh.ctl.lock().expect("ctl").faults.list == ListFault::None {
+        return Ok(body);
+    }
+    let v: Value = serde_json::from_slice(&body).map_err(|e| err(500, "server_error", e.to_string()))?;
+    to_vec(&list_fault(
+        sh,
+        v,
+        key,
+        q.get("starting_after").map(String::as_str),
+    ))
+}
+
+/// Apply the configured [`ListFault`] to a list answer (`after`: the cursor it was requested with).
+pub(super) fn list_fault(sh: &Shared, mut v: Value, key: &str, after: Option<&str>) -> Value {
+    let fault = sh.ctl.lock().expect("ctl").faults.list;
+    let page = v["pages"]["page"].as_u64().unwrap_or(1);
+    let paged = v.get("pages").is_some();
+    let drop_next = |v: &mut Value| {
+        if let Some(p) = v.get_mut("pages").and_then(Value::as_object_mut) {
+            p.remove("next");
+        }
+    };
+    match fault {
+        ListFault::None => {}
+        ListFault::Short { pages } => {
+            if page >= pages {
+                drop_next(&mut v);
+            }
+        }
+        ListFault::Empty => {
+            v[key] = json!([]);
+            drop_next(&mut v);
+        }
+        ListFault::RepeatCursor => {
+            if page >= 2
+                && let Some(a) = after
+                && v["pages"]["next"].is_object()
+            {
+                v["pages"]["next"]["starting_after"] = json!(a);
+            }
+        }
+        ListFault::Shift => {
+            if (page >= 2 || !paged)
+                && let Some(items) = v[key].as_array_mut()
+                && !items.is_empty()
+            {
+                items.remove(0);
+            }
+        }
+    }
+    v
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 
 use std::borrow::Cow;
 
+use super::rows::{Author, Contact, Conv, ConvState, PRIORITIES};
 use super::search::{Row, Val};
-use super::workspace::{Author, Contact, Conv, ConvState, PRIORITIES, Workspace};
+use super::workspace::Workspace;
 
 pub struct ConvRow<'a> {
     pub ws: &'a Workspace,

@@ -4,11 +4,15 @@
 //! It is a second, independent reading of the API notes and OpenAPI file: it does not import
 //! `crate::intercom`'s types. Modules:
 //! - [`config`]: settings and the value types of the public API.
-//! - `workspace`: compact rows, sort indexes, deterministic generation; `textgen`: support text.
-//! - `render`: JSON shapes; `fields`: searchable field values; `search`: the query DSL; `plain`: the
-//!   simulator's own HTML-to-text reading (independent of the sync's, so tests can catch its mistakes).
+//! - `workspace`: the rows' sort indexes and the changes that keep them in step; `rows`: the compact
+//!   rows; `generate`: deterministic generation; `textgen`: support text.
+//! - `render`: JSON shapes; `fields`: searchable field values; `search`: the query DSL (`search::parse`
+//!   reads it); `plain`: the simulator's own HTML-to-text reading (independent of the sync's, so tests
+//!   can catch its mistakes).
 //! - `cursor`: opaque keyset cursors and page scans; `ratelimit`: 10-second windows.
-//! - `faults`: 5xx / slow / drop / malformed injection; `routes`: the axum handler; `mutate`: changes.
+//! - `faults`: 5xx / slow / drop / malformed injection and misbehaving list walks; `routes`: the axum
+//!   handler and path dispatch; `lists`: list and search endpoints (pagination, scans, counts, the
+//!   deleted feed); `workspace_routes`: tickets, articles, companies, segments; `mutate`: changes.
 //!
 //! Choices where Intercom's behaviour is unverified: the workspace timezone is UTC (contact search
 //! days are UTC days); `>`/`<` strict, `>=`/`<=` inclusive; `conversation_parts.total_count` is the full
@@ -51,11 +55,14 @@ pub mod config;
 mod cursor;
 mod faults;
 mod fields;
+mod generate;
+mod lists;
 mod mutate;
 mod plain;
 mod ratelimit;
 mod render;
 mod routes;
+mod rows;
 mod search;
 mod segments;
 mod textgen;
@@ -187,8 +194,8 @@ impl Simulator {
         mutate::add_part(
             &mut ws,
             id,
-            workspace::PartKind::Comment,
-            workspace::Author::Contact,
+            rows::PartKind::Comment,
+            rows::Author::Contact,
             t,
             false,
         );
@@ -200,7 +207,7 @@ impl Simulator {
         let mut ws = self.shared.ws.write().expect("workspace");
         let mut rng = fastrand::Rng::with_seed(ws.rng.u64(..));
         let mut c = ws.gen_conversation(&mut rng, at, 0, at);
-        c.state = workspace::ConvState::Open;
+        c.state = rows::ConvState::Open;
         c.updated_at = at;
         c.waiting_since = Some(at);
         c.snoozed_until = None;
@@ -220,8 +227,8 @@ impl Simulator {
         mutate::add_part(
             &mut ws,
             id,
-            workspace::PartKind::Comment,
-            workspace::Author::Contact,
+            rows::PartKind::Comment,
+            rows::Author::Contact,
             at,
             true,
         );
@@ -445,6 +452,9 @@ pub async fn run_cli(a: SimulateArgs) -> anyhow::Result<u8> {
         rate_limit: a.rate_limit,
         latency_ms,
         faults,
+        tickets: a.tickets,
+        companies: a.companies,
+        articles: a.articles,
         ..SimConfig::default()
     };
     let sim = Simulator::start(cfg, &a.listen).await?;

@@ -3,15 +3,8 @@
 //! change is older than one a sync has already seen, and none is dated in the future.
 
 use super::config::MutationReport;
-use super::workspace::{Author, ConvState, Part, PartKind, Workspace};
-
-/// A random existing conversation id (O(log n)); `None` if there are none.
-fn random_conv(ws: &mut Workspace) -> Option<u64> {
-    let lo = *ws.convs.keys().next()?;
-    let hi = *ws.convs.keys().next_back()?;
-    let x = ws.rng.u64(lo..=hi);
-    ws.convs.range(x..).next().map(|(k, _)| *k)
-}
+use super::rows::{Author, ConvState, Part, PartKind};
+use super::workspace::{Workspace, random_key};
 
 /// Append a part at `t`; `bump` moves the conversation's `updated_at` to `t`.
 pub fn add_part(ws: &mut Workspace, id: u64, kind: PartKind, author: Author, t: i64, bump: bool) -> bool {
@@ -57,7 +50,9 @@ pub fn mutate(ws: &mut Workspace, fraction: f64) -> MutationReport {
         rep.new_conversations += 1;
     }
     for _ in 0..n_parts {
-        let Some(id) = random_conv(ws) else { break };
+        let Some(id) = random_key(&ws.convs, &mut ws.rng) else {
+            break;
+        };
         let t = ws.tick();
         let admin = ws.rng.usize(..ws.admins.len());
         let author = if ws.rng.bool() {
@@ -80,7 +75,9 @@ pub fn mutate(ws: &mut Workspace, fraction: f64) -> MutationReport {
         rep.new_parts += 1;
     }
     for _ in 0..n_change {
-        let Some(id) = random_conv(ws) else { break };
+        let Some(id) = random_key(&ws.convs, &mut ws.rng) else {
+            break;
+        };
         let t = ws.tick();
         let admin = ws.rng.usize(..ws.admins.len());
         let Some(state) = ws.convs.get(&id).map(|c| c.state) else {
@@ -121,7 +118,9 @@ pub fn mutate(ws: &mut Workspace, fraction: f64) -> MutationReport {
         rep.new_contacts += 1;
     }
     for _ in 0..n_delete {
-        let Some(id) = random_conv(ws) else { break };
+        let Some(id) = random_key(&ws.convs, &mut ws.rng) else {
+            break;
+        };
         let t = ws.tick();
         if ws.delete_conv(id, t) {
             rep.deleted_conversations += 1;

@@ -4,8 +4,9 @@ use fastrand::Rng;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::rows::{Author, Contact, Conv, ConvState, Part, PartKind, StatsMode};
 use super::textgen;
-use super::workspace::{Author, Contact, Conv, ConvState, Part, PartKind, StatsMode, Workspace};
+use super::workspace::Workspace;
 
 /// Which conversation parts to include when rendering a conversation.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -308,7 +309,7 @@ pub fn conversation_out<'a>(ws: &'a Workspace, c: &'a Conv, parts: Parts, plain:
         "created_at": c.created_at, "updated_at": c.updated_at,
         "waiting_since": c.waiting_since, "snoozed_until": c.snoozed_until,
         "open": c.state != ConvState::Closed, "state": c.state.as_str(), "read": c.read,
-        "priority": super::workspace::PRIORITIES[c.priority],
+        "priority": super::rows::PRIORITIES[c.priority],
         "admin_assignee_id": c.admin.map(|a| ws.admins[a].id).unwrap_or(0),
         "team_assignee_id": c.team.map(|t| ws.teams[t].id).unwrap_or(0),
         "company": null,

@@ -12,9 +12,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use fastrand::Rng;
 use serde_json::{Value, json};
 
+use super::rows::Author;
 use super::search::{Row, Val};
 use super::textgen;
-use super::workspace::{Author, DAY, Workspace};
+use super::workspace::{DAY, Workspace, random_key};
 
 pub struct TicketType {
     pub id: u64,
@@ -277,14 +278,6 @@ impl Tickets {
         self.by_id.remove(&(id as i64, id));
         Some(tk)
     }
-
-    /// A random ticket id, if any.
-    fn random(&self, rng: &mut Rng) -> Option<u64> {
-        let lo = *self.rows.keys().next()?;
-        let hi = *self.rows.keys().next_back()?;
-        let x = rng.u64(lo..=hi);
-        self.rows.range(x..).next().map(|(k, _)| *k)
-    }
 }
 
 /// Live changes: new tickets, replies and state changes (moving `updated_at`), and deletions.
@@ -302,7 +295,9 @@ pub fn mutate(ws: &mut Workspace, fraction: f64) -> (usize, usize, usize) {
         created += 1;
     }
     for _ in 0..n {
-        let Some(id) = tickets.random(&mut rng) else { break };
+        let Some(id) = random_key(&tickets.rows, &mut rng) else {
+            break;
+        };
         let t = ws.tick();
         let Some(mut tk) = tickets.remove(id) else {
             continue;
@@ -314,7 +309,7 @@ pub fn mutate(ws: &mut Workspace, fraction: f64) -> (usize, usize, usize) {
     }
     if tickets.rows.len() > 10 {
         for _ in 0..(n / 5).max(1) {
-            if let Some(id) = tickets.random(&mut rng)
+            if let Some(id) = random_key(&tickets.rows, &mut rng)
                 && tickets.remove(id).is_some()
             {
                 deleted += 1;

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 use super::articles;
 use super::companies;
-use super::routes::{ApiError, Shared, err, not_found, search_endpoint, to_vec};
+use super::lists::search_endpoint;
+use super::routes::{ApiError, Shared, err, not_found, to_vec};
 use super::search::Kind;
 use super::segments;
 use super::tickets;
@@ -53,20 +54,11 @@ pub fn dispatch(
             tickets::type_json(&ws.tickets, i)
         }
         (["ticket_states"], true, _) => tickets::states_json(&ws.tickets),
-        (["articles"], true, _) => {
-            let num = |k: &str, default: usize| -> Result<usize, ApiError> {
-                q.get(k).map_or(Ok(default), |v| {
-                    v.parse::<usize>().map_err(|_| {
-                        err(
-                            400,
-                            "parameter_invalid",
-                            format!("{k} must be a positive integer"),
-                        )
-                    })
-                })
-            };
-            articles::list_json(ws, num("page", 1)?.max(1), num("per_page", 25)?.clamp(1, 250))
-        }
+        (["articles"], true, _) => articles::list_json(
+            ws,
+            number(q, "page", 1)?.max(1),
+            number(q, "per_page", 25)?.clamp(1, 250),
+        ),
         (["articles", id], true, _) => {
             let a = id
                 .parse::<u64>()
@@ -85,20 +77,11 @@ pub fn dispatch(
         (["companies", "scroll"], true, _) => {
             companies::scroll(ws, q.get("scroll_param").map(String::as_str))?
         }
-        (["companies", "list"], _, true) => {
-            let num = |k: &str, default: usize| -> Result<usize, ApiError> {
-                q.get(k).map_or(Ok(default), |v| {
-                    v.parse::<usize>().map_err(|_| {
-                        err(
-                            400,
-                            "parameter_invalid",
-                            format!("{k} must be a positive integer"),
-                        )
-                    })
-                })
-            };
-            companies::list(ws, num("page", 1)?.max(1), num("per_page", 15)?.clamp(1, 60))?
-        }
+        (["companies", "list"], _, true) => companies::list(
+            ws,
+            number(q, "page", 1)?.max(1),
+            number(q, "per_page", 15)?.clamp(1, 60),
+        )?,
         (["companies", id], true, _) => {
             let key = ws
                 .companies
@@ -110,4 +93,17 @@ pub fn dispatch(
         _ => return Err(not_found()),
     };
     to_vec(&v)
+}
+
+/// A page-number parameter from the query string (`default` when absent).
+fn number(q: &HashMap<String, String>, key: &str, default: usize) -> Result<usize, ApiError> {
+    q.get(key).map_or(Ok(default), |v| {
+        v.parse::<usize>().map_err(|_| {
+            err(
+                400,
+                "parameter_invalid",
+                format!("{key} must be a positive integer"),
+            )
+        })
+    })
 }

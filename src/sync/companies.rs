@@ -139,38 +139,20 @@ pub async fn sync(ctx: &Ctx, cap: i64) -> Result<CompaniesOutcome> {
 }
 
 async fn delete_unlisted(ctx: &Ctx, stored: &HashMap<String, i64>, listed: &HashSet<String>) -> Result<u64> {
-    let missing: Vec<String> = stored
-        .keys()
-        .filter(|id| !listed.contains(*id))
-        .cloned()
-        .collect();
-    let walked = guard::Walked {
+    let walk = guard::Listing {
         resource: RESOURCE_COMPANIES,
-        stored: stored.len(),
-        listed: listed.len(),
+        what: "company",
+        listed,
         total_count: None,
-        missing: missing.len(),
     };
-    if !guard::allow(ctx, walked).await? || missing.is_empty() {
+    let checked = guard::check_unlisted(ctx, walk, stored.keys(), |api, id| async move {
+        api.get_company(&id).await
+    })
+    .await?;
+    let Some(guard::Checked { kept, gone }) = checked else {
         return Ok(0);
-    }
-    let api = ctx.api.clone();
-    let mut checks = futures_util::stream::iter(missing)
-        .map(move |id| {
-            let api = api.clone();
-            async move {
-                let r = api.get_company(&id).await;
-                (id, r)
-            }
-        })
-        .buffer_unordered(ctx.concurrency.max(1));
-    let (mut keep, mut gone) = (Vec::new(), Vec::new());
-    while let Some((id, r)) = checks.next().await {
-        match r.with_context(|| format!("checking company {id} before deleting it"))? {
-            Some(c) => keep.push(map::company(&c)),
-            None => gone.push(id),
-        }
-    }
+    };
+    let keep: Vec<_> = kept.iter().map(map::company).collect();
     let (_, deleted) = ctx
         .db
         .call(move |c| write_companies::write_companies(c, &keep, &gone))

@@ -164,40 +164,24 @@ pub async fn reconcile_contacts(ctx: &Ctx) -> Result<u64> {
         ctx.stop.check()?;
     }
     let local = ctx.db.call(|c| write_contacts::all_contact_ids(c)).await?;
-    let stored = local.len();
-    let missing: Vec<String> = local.into_iter().filter(|id| !listed.contains(id)).collect();
-    let walked = guard::Walked {
+    let walk = guard::Listing {
         resource: RESOURCE_CONTACTS,
-        stored,
-        listed: listed.len(),
+        what: "contact",
+        listed: &listed,
         total_count,
-        missing: missing.len(),
     };
-    if !guard::allow(ctx, walked).await? || missing.is_empty() {
-        return Ok(0);
-    }
-    let api = ctx.api.clone();
-    let mut checks = futures_util::stream::iter(missing)
-        .map(move |id| {
-            let api = api.clone();
-            async move {
-                let r = api.get_contact(&id).await;
-                (id, r)
-            }
-        })
-        .buffer_unordered(ctx.concurrency.max(1));
-    let mut gone = Vec::new();
-    while let Some((id, r)) = checks.next().await {
-        match r {
-            Ok(None) | Err(ApiError::Merged { .. }) => gone.push(id),
-            Ok(Some(_)) => {}
-            Err(e) => {
-                return Err(
-                    anyhow::Error::new(e).context(format!("checking contact {id} before deleting it"))
-                );
-            }
+    // 404 (deleted) and 410 (merged) both mean gone; a contact still there is not rewritten.
+    let checked = guard::check_unlisted(ctx, walk, &local, |api, id| async move {
+        match api.get_contact(&id).await {
+            Ok(None) | Err(ApiError::Merged { .. }) => Ok(None),
+            Ok(Some(_)) => Ok(Some(())),
+            Err(e) => Err(e),
         }
-    }
+    })
+    .await?;
+    let Some(guard::Checked { gone, .. }) = checked else {
+        return Ok(0);
+    };
     if gone.is_empty() {
         return Ok(0);
     }

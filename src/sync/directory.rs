@@ -6,7 +6,6 @@ use super::{Ctx, guard, map};
 use crate::intercom::Directory;
 use crate::store::write_contacts::{self, DirectoryDeletes};
 use anyhow::{Context, Result};
-use futures_util::StreamExt;
 use std::collections::HashSet;
 
 /// Rows listed by Intercom: (admins, teams, tags).
@@ -45,34 +44,16 @@ async fn confirmed_gone<'a>(
     stored: HashSet<String>,
     listed: impl Iterator<Item = &'a String>,
 ) -> Result<Vec<String>> {
-    let listed: HashSet<&String> = listed.collect();
-    let missing: Vec<String> = stored.iter().filter(|id| !listed.contains(id)).cloned().collect();
-    let walked = guard::Walked {
+    let listed: HashSet<String> = listed.cloned().collect();
+    let walk = guard::Listing {
         resource: kind.name(),
-        stored: stored.len(),
-        listed: listed.len(),
+        what: kind.name(),
+        listed: &listed,
         total_count: None,
-        missing: missing.len(),
     };
-    if !guard::allow(ctx, walked).await? || missing.is_empty() {
-        return Ok(Vec::new());
-    }
-    let api = ctx.api.clone();
-    let mut checks = futures_util::stream::iter(missing)
-        .map(move |id| {
-            let api = api.clone();
-            async move {
-                let r = api.directory_entry_exists(kind, &id).await;
-                (id, r)
-            }
-        })
-        .buffer_unordered(ctx.concurrency.max(1));
-    let mut gone = Vec::new();
-    while let Some((id, r)) = checks.next().await {
-        let exists = r.with_context(|| format!("checking {} {id} before deleting it", kind.name()))?;
-        if !exists {
-            gone.push(id);
-        }
-    }
-    Ok(gone)
+    let checked = guard::check_unlisted(ctx, walk, &stored, |api, id| async move {
+        Ok(api.directory_entry_exists(kind, &id).await?.then_some(()))
+    })
+    .await?;
+    Ok(checked.map(|c| c.gone).unwrap_or_default())
 }

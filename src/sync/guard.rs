@@ -9,8 +9,11 @@
 //! cursor) must not cost anything, and a walk that lost most of a table must not cost one `GET` per row.
 
 use super::Ctx;
+use crate::intercom::{ApiError, IntercomClient};
 use crate::store::write;
-use anyhow::Result;
+use anyhow::{Context, Result};
+use futures_util::StreamExt;
+use std::collections::HashSet;
 
 /// What a walk of one resource found.
 #[derive(Debug, Clone, Copy)]
@@ -93,6 +96,75 @@ pub async fn allow(ctx: &Ctx, w: Walked) -> Result<bool> {
         .call(move |c| write::set_deletions_refused(c, resource, reason.as_deref(), at))
         .await?;
     Ok(ok)
+}
+
+/// What a full walk of one resource listed, to be held against the stored ids ([`check_unlisted`]).
+pub struct Listing<'a> {
+    /// The `sync_metadata` resource (and table) name.
+    pub resource: &'static str,
+    /// One row in words, for errors ("checking {what} {id} before deleting it").
+    pub what: &'static str,
+    /// Ids the walk listed.
+    pub listed: &'a HashSet<String>,
+    /// Intercom's own `total_count` for the list, when it gives one.
+    pub total_count: Option<i64>,
+}
+
+/// Stored rows a walk did not list, as Intercom's own `GET` answered for them.
+#[derive(Debug)]
+pub struct Checked<T> {
+    /// Intercom's current copies of the rows it still has (to be stored again).
+    pub kept: Vec<T>,
+    /// Ids Intercom confirmed gone.
+    pub gone: Vec<String>,
+}
+
+/// The `stored` ids the walk did not list, each checked with `get` (at most `ctx.concurrency` at a time;
+/// `Ok(None)` means Intercom confirms it gone), when the guard [`allow`]s it. `None`: nothing to check
+/// (the guard refused, or nothing is missing). Any other error fails the check with the row's id.
+pub async fn check_unlisted<'s, T, Fut>(
+    ctx: &Ctx,
+    walk: Listing<'_>,
+    stored: impl IntoIterator<Item = &'s String>,
+    get: impl Fn(IntercomClient, String) -> Fut,
+) -> Result<Option<Checked<T>>>
+where
+    Fut: Future<Output = std::result::Result<Option<T>, ApiError>>,
+{
+    let mut n_stored = 0;
+    let missing: Vec<String> = stored
+        .into_iter()
+        .inspect(|_| n_stored += 1)
+        .filter(|id| !walk.listed.contains(*id))
+        .cloned()
+        .collect();
+    let walked = Walked {
+        resource: walk.resource,
+        stored: n_stored,
+        listed: walk.listed.len(),
+        total_count: walk.total_count,
+        missing: missing.len(),
+    };
+    if !allow(ctx, walked).await? || missing.is_empty() {
+        return Ok(None);
+    }
+    let mut checks = futures_util::stream::iter(missing)
+        .map(|id| {
+            let r = get(ctx.api.clone(), id.clone());
+            async move { (id, r.await) }
+        })
+        .buffer_unordered(ctx.concurrency.max(1));
+    let mut out = Checked {
+        kept: Vec::new(),
+        gone: Vec::new(),
+    };
+    while let Some((id, r)) = checks.next().await {
+        match r.with_context(|| format!("checking {} {id} before deleting it", walk.what))? {
+            Some(row) => out.kept.push(row),
+            None => out.gone.push(id),
+        }
+    }
+    Ok(Some(out))
 }
 
 #[cfg(test)]

@@ -174,38 +174,20 @@ async fn delete_unlisted(
     listed: &HashSet<String>,
     total_count: Option<i64>,
 ) -> Result<u64> {
-    let missing: Vec<String> = stored
-        .keys()
-        .filter(|id| !listed.contains(*id))
-        .cloned()
-        .collect();
-    let walked = guard::Walked {
+    let walk = guard::Listing {
         resource: RESOURCE_TICKETS,
-        stored: stored.len(),
-        listed: listed.len(),
+        what: "ticket",
+        listed,
         total_count,
-        missing: missing.len(),
     };
-    if !guard::allow(ctx, walked).await? || missing.is_empty() {
+    let checked = guard::check_unlisted(ctx, walk, stored.keys(), |api, id| async move {
+        api.get_ticket(&id).await
+    })
+    .await?;
+    let Some(guard::Checked { kept, gone }) = checked else {
         return Ok(0);
-    }
-    let api = ctx.api.clone();
-    let mut checks = futures_util::stream::iter(missing)
-        .map(move |id| {
-            let api = api.clone();
-            async move {
-                let r = api.get_ticket(&id).await;
-                (id, r)
-            }
-        })
-        .buffer_unordered(ctx.concurrency.max(1));
-    let (mut keep, mut gone) = (Vec::new(), Vec::new());
-    while let Some((id, r)) = checks.next().await {
-        match r.with_context(|| format!("checking ticket {id} before deleting it"))? {
-            Some(t) => keep.push(map::ticket(&t)),
-            None => gone.push(id),
-        }
-    }
+    };
+    let keep: Vec<_> = kept.iter().map(map::ticket).collect();
     let stats = ctx
         .db
         .call(move |c| write_tickets::write_tickets(c, &keep, &gone, |_| Ok(())))

@@ -27,7 +27,14 @@ async fn ordinary_clients_are_served_under_hostile_load() {
     eprint!("{}", load::markdown(&cfg, &r));
     assert_eq!(r.calm.errors, 0, "{r:?}");
     assert_eq!(r.hostile.errors, 0, "{r:?}");
-    assert!(r.hostile.calls >= 200, "ordinary clients starved: {r:?}");
+    // Relative to the calm phase on the same machine, so a busy CI box does not fail it: a server that
+    // lets hostile queries hold it serves almost nothing in the hostile phase (30 s stalls).
+    assert!(
+        r.hostile.calls * 2 >= r.calm.calls,
+        "ordinary clients starved: {} calls beside hostile clients against {} alone: {r:?}",
+        r.hostile.calls,
+        r.calm.calls
+    );
     // Debug build on 2 shared cores: generous, but an unbounded server misses it by far (30 s stalls).
     assert!(r.hostile.p99_ms < 3000.0, "{r:?}");
     assert!(
