@@ -9,8 +9,18 @@ use super::{
 };
 use crate::intercom::{Admin, Contact, Conversation, Part, Tag, Team};
 
-/// A conversation; `with_parts` when it came from `GET /conversations/{id}` (its parts are the record's).
+/// A conversation as the store keeps it (`raw` included); `with_parts` when it came from
+/// `GET /conversations/{id}` (its parts are the record's).
 pub fn conversation(c: &Conversation, with_parts: bool) -> ConversationRecord {
+    ConversationRecord {
+        raw: c.raw.to_string(),
+        ..conversation_fields(c, with_parts)
+    }
+}
+
+/// A conversation without `raw` (left empty): what the projection reads, without serializing the
+/// whole object again (the REST path, per answer).
+pub fn conversation_fields(c: &Conversation, with_parts: bool) -> ConversationRecord {
     let source = c.source.as_ref();
     let author = source.and_then(|s| s.author.as_ref());
     let updated_at = c.updated_at.or(c.created_at).unwrap_or(0);
@@ -49,7 +59,7 @@ pub fn conversation(c: &Conversation, with_parts: bool) -> ConversationRecord {
         },
         parts_total: if with_parts { c.parts_total_count } else { None },
         stats_parts: stats_parts(c),
-        raw: c.raw.to_string(),
+        raw: String::new(),
         fts_body: None,
     }
 }

@@ -430,13 +430,13 @@ impl Names for RestNames<'_> {
 
 /// A conversation from a list or search, projected as the cache summarises a synced row.
 fn summary(c: &Conversation, dir: &Directory, contacts: &HashMap<String, Contact>) -> ConversationSummary {
-    let mut record = wire::conversation(c, false);
+    let mut record = wire::conversation_fields(c, false);
     project::conversations::summary(&mut record, &mut RestNames { dir, contacts })
 }
 
 /// A conversation with its parts, projected as the cache gives a synced one.
 fn detail(c: &Conversation, dir: &Directory, contacts: &HashMap<String, Contact>) -> ConversationDetail {
-    let record = wire::conversation(c, true);
+    let record = wire::conversation_fields(c, true);
     project::conversations::detail_with_parts(record, &mut RestNames { dir, contacts })
 }
 
