@@ -52,6 +52,7 @@ pub mod decision;
 pub mod request;
 pub mod rest;
 
+pub use crate::model::ConversationFilters;
 pub use crate::model::DateField;
 pub use crate::model::GroupBy;
 pub use decision::{Decision, Reason, decide};
