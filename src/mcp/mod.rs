@@ -4,6 +4,8 @@
 //!   [`crate::answer`]: the envelopes (freshness on every answer, paging cursor); [`server`]: identity and
 //!   instructions; [`resources`]: `intercom://conversation/{id}`.
 //! - [`jsonrpc`]: the JSON-RPC checks both transports make before rmcp parses a message.
+//! - [`tools_tickets`]: `search_tickets`, `get_ticket`, `ticket_stats` ([`args_tickets`] their arguments,
+//!   [`budget_tickets`] a ticket's pages), stamped from the `tickets` sync row.
 //! - [`args`]: tool arguments (input schemas with enums and ranges, strict checks); [`ids`]: id
 //!   arguments given as JSON strings or numbers.
 //! - [`pool`]: pooled read-only connections, used on the blocking thread pool.
@@ -18,7 +20,9 @@
 
 pub mod activation;
 pub mod args;
+pub mod args_tickets;
 pub mod budget;
+pub mod budget_tickets;
 pub mod connections;
 pub mod connector;
 pub mod freshness;
@@ -31,6 +35,7 @@ pub mod resources;
 pub mod server;
 pub mod stdio;
 pub mod tools;
+pub mod tools_tickets;
 
 use crate::config::Settings;
 use anyhow::Result;
