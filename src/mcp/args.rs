@@ -22,7 +22,7 @@ pub const SORTS: &[&str] = &[
 pub const GROUP_BYS: &[&str] = &["state", "team", "admin", "tag", "day", "week", "month"];
 pub const DATE_FIELDS: &[&str] = &["created_at", "updated_at"];
 
-fn enum_schema(values: &[&str]) -> Schema {
+pub(super) fn enum_schema(values: &[&str]) -> Schema {
     json_schema!({"type": "string", "enum": values})
 }
 fn state_schema(_: &mut SchemaGenerator) -> Schema {
@@ -37,13 +37,13 @@ fn group_by_schema(_: &mut SchemaGenerator) -> Schema {
 fn date_field_schema(_: &mut SchemaGenerator) -> Schema {
     enum_schema(DATE_FIELDS)
 }
-fn max_staleness_schema(_: &mut SchemaGenerator) -> Schema {
+pub(super) fn max_staleness_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": ["string", "integer"], "examples": ["30m", "2h", 90]})
 }
 fn order_schema(_: &mut SchemaGenerator) -> Schema {
     enum_schema(super::budget::Order::NAMES)
 }
-fn max_bytes_schema(_: &mut SchemaGenerator) -> Schema {
+pub(super) fn max_bytes_schema(_: &mut SchemaGenerator) -> Schema {
     use super::budget::{DEFAULT_BUDGET, HARD_CAP, MIN_BUDGET};
     json_schema!({"type": "integer", "minimum": MIN_BUDGET, "maximum": HARD_CAP, "default": DEFAULT_BUDGET})
 }
@@ -54,7 +54,7 @@ fn sla_schema(_: &mut SchemaGenerator) -> Schema {
 fn rating_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": "integer", "minimum": 1, "maximum": 5})
 }
-fn limit_schema(_: &mut SchemaGenerator) -> Schema {
+pub(super) fn limit_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT})
 }
 
@@ -389,7 +389,7 @@ pub fn parse_window(
     Ok((since, until))
 }
 
-fn one_of(name: &str, v: Option<String>, allowed: &[&str]) -> Result<Option<String>, String> {
+pub(super) fn one_of(name: &str, v: Option<String>, allowed: &[&str]) -> Result<Option<String>, String> {
     match nonempty(v).map(|s| s.to_ascii_lowercase()) {
         Some(s) if !allowed.contains(&s.as_str()) => {
             Err(format!("bad `{name}` {s:?}: use one of {}", allowed.join(", ")))

@@ -50,6 +50,35 @@ pub fn stamp(
     Ok((f, notes))
 }
 
+/// The stamp for an answer about one synced resource (`companies`, `articles`...), from that resource's
+/// own `sync_metadata` row: its last success, status, shortfall and refused deletions (not the
+/// conversations' coverage). A resource no sync has reached yet reads as never synced.
+pub fn stamp_resource(
+    conn: &Connection,
+    db_path: &Path,
+    now: i64,
+    default_max_staleness: i64,
+    max_staleness: Option<i64>,
+    resource: &str,
+) -> Result<(Freshness, Vec<String>)> {
+    let mut rows = metadata::read_all(conn)?;
+    let probe = crate::sync::lock::probe(db_path);
+    crate::status::apply_probe(&mut rows, probe.as_ref());
+    rows.retain(|r| r.resource == resource);
+    let mut f = metadata::freshness_of(rows.first(), now);
+    let max = max_staleness.unwrap_or(default_max_staleness);
+    f.max_staleness_seconds = Some(max);
+    f.stale = f.staleness_seconds.is_none_or(|s| s > max);
+    let mut notes = notes(&f, &rows, None);
+    if f.sync_status == SyncState::Never && f.data_as_of.is_none() && !notes.is_empty() {
+        notes[0] = format!(
+            "{resource} have never been synced into the cache: this answer is empty or partial; run \
+             `fastintercom sync` (a version that syncs {resource})"
+        );
+    }
+    Ok((f, notes))
+}
+
 fn when(ts: Option<i64>) -> String {
     ts.and_then(iso_utc).unwrap_or_else(|| "never".into())
 }

@@ -18,6 +18,7 @@
 
 pub mod activation;
 pub mod args;
+pub mod args_workspace;
 pub mod budget;
 pub mod connections;
 pub mod connector;
@@ -31,6 +32,7 @@ pub mod resources;
 pub mod server;
 pub mod stdio;
 pub mod tools;
+pub mod tools_workspace;
 
 use crate::cli::ServeArgs;
 use crate::config::Settings;

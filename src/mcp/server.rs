@@ -72,7 +72,12 @@ impl ServerHandler for IntercomTools {
             ])));
         }
         let lane = match request.name.as_ref() {
-            "search_conversations" | "search_contacts" | "conversation_stats" | "search" => Lane::Heavy,
+            "search_conversations"
+            | "search_contacts"
+            | "conversation_stats"
+            | "search"
+            | "search_companies"
+            | "search_articles" => Lane::Heavy,
             _ => Lane::Quick,
         };
         // A call whose client went away (HTTP disconnect, `notifications/cancelled`) is dropped here,

@@ -17,7 +17,11 @@
 //!
 //! - [`conversations`]: summaries, parts, details: [`conversations::summary`], [`conversations::detail`], [`conversations::part`].
 //! - [`contacts`]: a contact with its tags and recent conversations, [`contacts::contact`].
+//! - [`companies`]: a company, and one with its contacts, conversations and tickets.
+//! - [`articles`]: a Help Center article's locale as a search hit, or its text a page at a time.
 
+pub mod articles;
+pub mod companies;
 pub mod contacts;
 pub mod conversations;
 

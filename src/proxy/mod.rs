@@ -18,6 +18,7 @@ pub mod envelope;
 pub mod server;
 pub mod token;
 pub mod tools;
+pub mod tools_workspace;
 
 use crate::cli::ProxyArgs;
 use crate::client::{CacheSource, Client, ClientConfig};

@@ -9,7 +9,11 @@
 //! - [`passage`] finds where a full-text hit matched (passage, part, author, time).
 //! - [`directory`] holds `list_admins`, `list_teams`, `list_tags`.
 //! - [`stats`] holds `conversation_stats`.
+//! - [`companies`] holds `search_companies`, `get_company`.
+//! - [`articles`] holds `search_articles`, `get_article`.
 
+pub mod articles;
+pub mod companies;
 pub mod contacts;
 pub mod conversations;
 pub mod directory;
