@@ -21,6 +21,7 @@
 pub mod activation;
 pub mod args;
 pub mod args_tickets;
+pub mod args_workspace;
 pub mod budget;
 pub mod budget_tickets;
 pub mod connections;
@@ -36,6 +37,7 @@ pub mod server;
 pub mod stdio;
 pub mod tools;
 pub mod tools_tickets;
+pub mod tools_workspace;
 
 use crate::config::Settings;
 use anyhow::Result;

@@ -78,7 +78,9 @@ impl ServerHandler for IntercomTools {
             | "conversation_stats"
             | "search"
             | "search_tickets"
-            | "ticket_stats" => Lane::Heavy,
+            | "ticket_stats"
+            | "search_companies"
+            | "search_articles" => Lane::Heavy,
             _ => Lane::Quick,
         };
         // A call whose client went away (HTTP disconnect, `notifications/cancelled`) is dropped here,

@@ -52,9 +52,9 @@ pub(super) type ToolResult<T> = Result<Json<T>, ToolError>;
 /// cache is the database file, `serve`'s tools over it.
 #[derive(Clone)]
 pub struct ProxyTools {
-    client: Client,
-    local: Option<IntercomTools>,
-    default_max_minutes: u64,
+    pub(super) client: Client,
+    pub(super) local: Option<IntercomTools>,
+    pub(super) default_max_minutes: u64,
     pub(super) tool_router: ToolRouter<Self>,
 }
 
@@ -66,7 +66,7 @@ impl ProxyTools {
             client,
             local: local.map(IntercomTools::new),
             default_max_minutes,
-            tool_router: Self::tool_router() + Self::tickets_router(),
+            tool_router: Self::tool_router() + Self::tickets_router() + Self::workspace_router(),
         }
     }
 
