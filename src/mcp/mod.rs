@@ -5,7 +5,8 @@
 //!   instructions; [`resources`]: `intercom://conversation/{id}`.
 //! - [`jsonrpc`]: the JSON-RPC checks both transports make before rmcp parses a message.
 //! - [`args`]: tool arguments (input schemas with enums and ranges, strict checks); [`ids`]: id
-//!   arguments given as JSON strings or numbers.
+//!   arguments given as JSON strings or numbers; [`strict`]: the unknown-tool and unknown-argument
+//!   refusal `serve` and `proxy` both make; [`asks`]: the checked arguments both answer from.
 //! - [`pool`]: pooled read-only connections, used on the blocking thread pool.
 //! - [`http`]: Streamable HTTP (stateless, JSON responses) behind Origin/bearer/body-size checks.
 //! - [`connections`]: the HTTP connection loop: header/idle timeouts, a connection cap, bounded drain.
@@ -18,6 +19,7 @@
 
 pub mod activation;
 pub mod args;
+pub mod asks;
 pub mod budget;
 pub mod connections;
 pub mod connector;
@@ -30,6 +32,7 @@ pub mod pool;
 pub mod resources;
 pub mod server;
 pub mod stdio;
+pub mod strict;
 pub mod tools;
 
 use crate::config::Settings;
