@@ -22,7 +22,7 @@ pub const SORTS: &[&str] = &[
 pub const GROUP_BYS: &[&str] = &["state", "team", "admin", "tag", "day", "week", "month"];
 pub const DATE_FIELDS: &[&str] = &["created_at", "updated_at"];
 
-fn enum_schema(values: &[&str]) -> Schema {
+pub(crate) fn enum_schema(values: &[&str]) -> Schema {
     json_schema!({"type": "string", "enum": values})
 }
 fn state_schema(_: &mut SchemaGenerator) -> Schema {
@@ -34,16 +34,16 @@ fn sort_schema(_: &mut SchemaGenerator) -> Schema {
 fn group_by_schema(_: &mut SchemaGenerator) -> Schema {
     enum_schema(GROUP_BYS)
 }
-fn date_field_schema(_: &mut SchemaGenerator) -> Schema {
+pub(crate) fn date_field_schema(_: &mut SchemaGenerator) -> Schema {
     enum_schema(DATE_FIELDS)
 }
-fn max_staleness_schema(_: &mut SchemaGenerator) -> Schema {
+pub(crate) fn max_staleness_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": ["string", "integer"], "examples": ["30m", "2h", 90]})
 }
-fn order_schema(_: &mut SchemaGenerator) -> Schema {
+pub(crate) fn order_schema(_: &mut SchemaGenerator) -> Schema {
     enum_schema(super::budget::Order::NAMES)
 }
-fn max_bytes_schema(_: &mut SchemaGenerator) -> Schema {
+pub(crate) fn max_bytes_schema(_: &mut SchemaGenerator) -> Schema {
     use super::budget::{DEFAULT_BUDGET, HARD_CAP, MIN_BUDGET};
     json_schema!({"type": "integer", "minimum": MIN_BUDGET, "maximum": HARD_CAP, "default": DEFAULT_BUDGET})
 }
@@ -54,7 +54,7 @@ fn sla_schema(_: &mut SchemaGenerator) -> Schema {
 fn rating_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": "integer", "minimum": 1, "maximum": 5})
 }
-fn limit_schema(_: &mut SchemaGenerator) -> Schema {
+pub(crate) fn limit_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT})
 }
 

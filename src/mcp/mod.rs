@@ -4,6 +4,8 @@
 //!   [`crate::answer`]: the envelopes (freshness on every answer, paging cursor); [`server`]: identity and
 //!   instructions; [`resources`]: `intercom://conversation/{id}`.
 //! - [`jsonrpc`]: the JSON-RPC checks both transports make before rmcp parses a message.
+//! - [`tools_tickets`]: `search_tickets`, `get_ticket`, `ticket_stats` ([`args_tickets`] their arguments,
+//!   [`budget_tickets`] a ticket's pages), stamped from the `tickets` sync row.
 //! - [`args`]: tool arguments (input schemas with enums and ranges, strict checks); [`ids`]: id
 //!   arguments given as JSON strings or numbers; [`strict`]: the unknown-tool and unknown-argument
 //!   refusal `serve` and `proxy` both make; [`asks`]: the checked arguments both answer from.
@@ -19,8 +21,10 @@
 
 pub mod activation;
 pub mod args;
+pub mod args_tickets;
 pub mod asks;
 pub mod budget;
+pub mod budget_tickets;
 pub mod connections;
 pub mod connector;
 pub mod freshness;
@@ -34,6 +38,7 @@ pub mod server;
 pub mod stdio;
 pub mod strict;
 pub mod tools;
+pub mod tools_tickets;
 
 use crate::config::Settings;
 use anyhow::Result;

@@ -47,7 +47,7 @@ impl IntercomTools {
     pub fn new(db: Arc<Db>) -> Self {
         IntercomTools {
             db,
-            tool_router: Self::tool_router() + Self::connector_router(),
+            tool_router: Self::tool_router() + Self::connector_router() + Self::tickets_router(),
         }
     }
 

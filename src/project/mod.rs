@@ -17,9 +17,11 @@
 //!
 //! - [`conversations`]: summaries, parts, details: [`conversations::summary`], [`conversations::detail`], [`conversations::part`].
 //! - [`contacts`]: a contact with its tags and recent conversations, [`contacts::contact`].
+//! - [`tickets`]: ticket summaries, parts, details: [`tickets::summary`], [`tickets::detail`], [`tickets::part`].
 
 pub mod contacts;
 pub mod conversations;
+pub mod tickets;
 
 use crate::model::PersonRef;
 

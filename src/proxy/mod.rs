@@ -10,6 +10,7 @@
 //! for one user, holds that user's token, and spends the app's rate budget.
 //!
 //! - [`tools`]: the tools (same names and argument structs as [`crate::mcp::args`]) and the handler.
+//! - [`tools_tickets`]: the ticket tools (`search_tickets`, `get_ticket`, `ticket_stats`).
 //! - [`envelope`]: the answer envelope for each path: serve's answer with the reason, or a REST answer
 //!   stamped `source: rest`; the notes on what REST cannot answer the same way.
 //! - [`token`]: the user's Intercom token, or why live answers are unavailable.
@@ -18,6 +19,7 @@ pub mod envelope;
 pub mod server;
 pub mod token;
 pub mod tools;
+pub mod tools_tickets;
 
 use crate::client::{CacheSource, Client, ClientConfig};
 use crate::config::Settings;

@@ -47,7 +47,11 @@ impl ServerHandler for ProxyTools {
             return refused;
         }
         let lane = match request.name.as_ref() {
-            "search_conversations" | "search_contacts" | "conversation_stats" => Lane::Heavy,
+            "search_conversations"
+            | "search_contacts"
+            | "conversation_stats"
+            | "search_tickets"
+            | "ticket_stats" => Lane::Heavy,
             _ => Lane::Quick,
         };
         let raw = request.arguments.clone().unwrap_or_default();

@@ -43,7 +43,7 @@ tokio::task_local! {
     pub(super) static ARGS: Map<String, Value>;
 }
 
-type ToolResult<T> = Result<Json<T>, ToolError>;
+pub(super) type ToolResult<T> = Result<Json<T>, ToolError>;
 
 /// The proxy's tool set: the client library (decision, REST, a `serve` endpoint as cache) and, when the
 /// cache is the database file, `serve`'s tools over it.
@@ -63,24 +63,24 @@ impl ProxyTools {
             client,
             local: local.map(IntercomTools::new),
             default_max_minutes,
-            tool_router: Self::tool_router(),
+            tool_router: Self::tool_router() + Self::tickets_router(),
         }
     }
 
-    fn max_seconds(&self, asked: Option<i64>) -> i64 {
+    pub(super) fn max_seconds(&self, asked: Option<i64>) -> i64 {
         asked
             .unwrap_or_else(|| i64::try_from(self.default_max_minutes.saturating_mul(60)).unwrap_or(i64::MAX))
     }
 
     /// Why live answers are unavailable (no usable token), said on every cached answer.
-    fn live_unavailable(&self) -> Option<String> {
+    pub(super) fn live_unavailable(&self) -> Option<String> {
         self.client.rest_path().err().map(|e| e.to_string())
     }
 
     /// `serve`'s answer to this call: `local` runs its tool in-process, else the call goes to the `serve`
     /// endpoint (with this proxy's default staleness unless the call gives one, so both stamp alike).
     /// `Ok(Err(_))`: the object is not in the cache (as the tool said it, machine-readable).
-    async fn ask_cache<A, R, F, Fut>(
+    pub(super) async fn ask_cache<A, R, F, Fut>(
         &self,
         tool: &'static str,
         local: F,
@@ -117,7 +117,7 @@ impl ProxyTools {
     }
 
     /// The decision for a tool with a REST twin, and the answer it leads to.
-    async fn decided<C, R>(
+    pub(super) async fn decided<C, R>(
         &self,
         window_start: Option<i64>,
         max: Option<i64>,
@@ -138,7 +138,7 @@ impl ProxyTools {
 
     /// The envelope for a decided answer: `serve`'s with the reason, or REST's data stamped `rest` with the
     /// notes `rest` gives (or a tool error, e.g. an id Intercom does not know either).
-    async fn finish<T, R>(
+    pub(super) async fn finish<T, R>(
         &self,
         a: client::Answer<Got<Answer<T>, R>>,
         max: Option<i64>,
@@ -164,7 +164,12 @@ impl ProxyTools {
     }
 
     /// A tool without a REST twin: the cache answers whatever the decision, and the reason says so.
-    async fn cache_only<A, R, F, Fut>(&self, tool: &'static str, max: Option<i64>, local: F) -> ToolResult<R>
+    pub(super) async fn cache_only<A, R, F, Fut>(
+        &self,
+        tool: &'static str,
+        max: Option<i64>,
+        local: F,
+    ) -> ToolResult<R>
     where
         A: DeserializeOwned,
         R: DeserializeOwned + Stamped,

@@ -107,12 +107,15 @@ async fn every_tool_answers_from_the_cache_with_freshness() {
             "get_contact",
             "get_conversation",
             "get_sync_status",
+            "get_ticket",
             "list_admins",
             "list_tags",
             "list_teams",
             "search",
             "search_contacts",
-            "search_conversations"
+            "search_conversations",
+            "search_tickets",
+            "ticket_stats"
         ]
     );
 
