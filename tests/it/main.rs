@@ -20,6 +20,7 @@ mod simulator;
 mod sync;
 mod workspace_articles;
 mod workspace_companies;
+mod workspace_contract;
 mod workspace_simulator;
 mod workspace_tickets;
 mod workspace_tools;
