@@ -24,7 +24,8 @@ pub struct TicketFilters {
     pub team_id: Option<String>,
     /// A contact on the ticket: id, or email when it contains `@`.
     pub contact: Option<String>,
-    /// A company of a contact on the ticket: id or name (case-insensitive).
+    /// A company of a contact on the ticket: Intercom's id, the workspace's own `company_id`, or the name
+    /// (case-insensitive), as `get_company` takes it.
     pub company: Option<String>,
     /// Some(true): only open (not resolved) tickets.
     pub open: Option<bool>,
@@ -89,7 +90,7 @@ impl TicketFilters {
             conds.push(format!(
                 "t.id IN (SELECT tc.ticket_id FROM ticket_contacts tc JOIN contact_companies cc \
                  ON cc.contact_id = tc.contact_id WHERE cc.company_id = ?{n} OR cc.company_id IN \
-                 (SELECT id FROM companies WHERE name = ?{n} COLLATE NOCASE))"
+                 (SELECT id FROM companies WHERE name = ?{n} COLLATE NOCASE OR company_id = ?{n}))"
             ));
         }
         if let Some(o) = self.open {
