@@ -122,9 +122,10 @@ pub struct GetCompanyArgs {
 impl GetCompanyArgs {
     /// The key to look up (the id when given, else the name) and the staleness asked for.
     pub fn checked(self, now: i64) -> Result<(String, Option<i64>), String> {
-        let key = nonempty(self.company_id)
-            .or(nonempty(self.name))
-            .ok_or("give `company_id` or `name`")?;
+        let key = match (nonempty(self.company_id), nonempty(self.name)) {
+            (Some(_), Some(_)) => return Err("give `company_id` or `name`, not both".into()),
+            (id, name) => id.or(name).ok_or("give `company_id` or `name`")?,
+        };
         Ok((key, parse_max_staleness(self.max_staleness, now)?))
     }
 }
@@ -264,5 +265,7 @@ mod tests {
         assert!(serde_json::from_str::<GetCompanyArgs>(r#"{"id": "1"}"#).is_err());
         let g: GetCompanyArgs = serde_json::from_str("{}").unwrap();
         assert!(g.checked(0).is_err());
+        let g: GetCompanyArgs = serde_json::from_str(r#"{"company_id": "1", "name": "Acme"}"#).unwrap();
+        assert!(g.checked(0).unwrap_err().contains("not both"));
     }
 }

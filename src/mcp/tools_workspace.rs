@@ -235,7 +235,14 @@ description, state, url, author, locales, and its text as plain text. Text beyon
                 let room = budget.saturating_sub(RESERVE + notes_len(notes));
                 let names = &mut read::articles::AdminNames(conn);
                 let Some(p) = fit_article(&a, locale2.as_deref(), offset, room, names) else {
-                    return Ok(Ok(None));
+                    // The article is here, the locale is not: say so, not "article not found".
+                    let Some(l) = &locale2 else { return Ok(Ok(None)) };
+                    let have = crate::project::articles::page(&a, None, 0, 0, names, encode_cursor)
+                        .map(|p| p.locales.join(", "))
+                        .unwrap_or_default();
+                    return Ok(Err(format!(
+                        "bad `locale`: article {id2} has no such locale {l:?}; its locales are {have}"
+                    )));
                 };
                 if p.text_offset < offset {
                     return Ok(Err(format!(
