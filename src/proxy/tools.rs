@@ -71,7 +71,7 @@ fn rest_cannot_filter(f: &Filters) -> Vec<&'static str> {
 /// cache is the database file, `serve`'s tools over it.
 #[derive(Clone)]
 pub struct ProxyTools {
-    client: Client,
+    pub(super) client: Client,
     local: Option<IntercomTools>,
     default_max_minutes: u64,
     pub(super) tool_router: ToolRouter<Self>,

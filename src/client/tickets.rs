@@ -1,0 +1,137 @@
+//! Tickets through the client library: [`TicketSearchRequest`], [`TicketStatsRequest`] and the
+//! [`Client`] methods that answer them (and one ticket by id) from the cache or REST, with the same
+//! decision as conversations. Tickets are synced whole (no coverage window), so only the cache's age and
+//! whether it holds the ticket decide; a window never sends a ticket question to REST by itself.
+
+use super::{Answer, CacheAnswer, CallOptions, Client, ClientError, check_window};
+use crate::model::{DateField, Stats, TicketDetail, TicketGroupBy, TicketSearchResult};
+
+/// A ticket search: optional words, a window, filters, a page size.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TicketSearchRequest {
+    /// Words to find (all of them). REST matches them in titles and descriptions only; the cache in parts
+    /// too.
+    pub text: Option<String>,
+    /// Window start (Unix seconds, inclusive) on `date_field`. None: all time.
+    pub since: Option<i64>,
+    /// Window end (Unix seconds, exclusive).
+    pub until: Option<i64>,
+    /// Which timestamp the window applies to (default `updated_at`, as the MCP `search_tickets` tool).
+    pub date_field: Option<DateField>,
+    /// State category: submitted | in_progress | waiting_on_customer | resolved.
+    pub state: Option<String>,
+    /// Customer | Back-office | Tracker.
+    pub category: Option<String>,
+    /// Ticket type id or name.
+    pub ticket_type: Option<String>,
+    /// Admin assignee id (`none`: unassigned).
+    pub admin_id: Option<String>,
+    /// Team assignee id (`none`: unassigned).
+    pub team_id: Option<String>,
+    /// A contact on the ticket: id, or email when it contains `@`.
+    pub contact: Option<String>,
+    /// A company (id or name) of a contact on the ticket. Cache only: Intercom's ticket search cannot.
+    pub company: Option<String>,
+    /// Only open (true) or resolved (false) tickets.
+    pub open: Option<bool>,
+    /// Page size (1-100, default 20).
+    pub limit: Option<u32>,
+}
+
+impl TicketSearchRequest {
+    pub(crate) fn page_size(&self) -> u32 {
+        self.limit.unwrap_or(20).clamp(1, 100)
+    }
+
+    pub(crate) fn field(&self) -> DateField {
+        self.date_field.unwrap_or(DateField::UpdatedAt)
+    }
+
+    pub(crate) fn words(&self) -> Vec<String> {
+        self.text
+            .as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .filter(|t| t.chars().any(char::is_alphanumeric))
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// A `ticket_stats` request: counts in a window, grouped, with the search's filters (no words).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketStatsRequest {
+    pub group_by: TicketGroupBy,
+    /// The window and filters; `text` and `limit` are ignored. The window is on `created_at` unless
+    /// `date_field` says otherwise.
+    pub filters: TicketSearchRequest,
+}
+
+impl TicketStatsRequest {
+    pub fn new(group_by: TicketGroupBy) -> Self {
+        TicketStatsRequest {
+            group_by,
+            filters: TicketSearchRequest::default(),
+        }
+    }
+
+    pub(crate) fn field(&self) -> DateField {
+        self.filters.date_field.unwrap_or(DateField::CreatedAt)
+    }
+}
+
+impl Client {
+    /// Search tickets (sorted by `updated_at`, newest first), one page of [`TicketSearchRequest::limit`].
+    /// As for conversations, `next_cursor` only says whether more matched.
+    pub async fn search_tickets(
+        &self,
+        req: &TicketSearchRequest,
+        opts: &CallOptions,
+    ) -> Result<Answer<TicketSearchResult>, ClientError> {
+        check_window(req.since, req.until)?;
+        let cache = async {
+            let c = self.cache()?;
+            Ok(CacheAnswer::Hit(c.search_tickets(req).await?))
+        };
+        let rest = async { self.rest()?.search_tickets(req).await };
+        self.answer(None, opts, cache, rest).await
+    }
+
+    /// One ticket by its API id, with its parts; `data` is None when neither source knows it. The cache
+    /// also finds a ticket by its inbox number (`ticket_id`); Intercom's `GET /tickets/{id}` does not.
+    pub async fn get_ticket(
+        &self,
+        id: &str,
+        opts: &CallOptions,
+    ) -> Result<Answer<Option<TicketDetail>>, ClientError> {
+        let id = id.trim();
+        if id.is_empty() {
+            return Err(ClientError::Invalid("empty ticket id".into()));
+        }
+        let cache = async {
+            let c = self.cache()?;
+            Ok(match c.ticket(id).await? {
+                Some(d) => CacheAnswer::Hit(Some(d)),
+                None => CacheAnswer::Miss,
+            })
+        };
+        let rest = async { self.rest()?.ticket(id).await };
+        self.answer(None, opts, cache, rest).await
+    }
+
+    /// Counts of tickets, grouped. Over REST the tickets are read page by page (at most
+    /// [`super::ClientConfig::rest_stats_max_pages`]) and grouped here.
+    pub async fn ticket_stats(
+        &self,
+        req: &TicketStatsRequest,
+        opts: &CallOptions,
+    ) -> Result<Answer<Stats>, ClientError> {
+        check_window(req.filters.since, req.filters.until)?;
+        let cache = async {
+            let c = self.cache()?;
+            Ok(CacheAnswer::Hit(c.ticket_stats(req).await?))
+        };
+        let rest = async { self.rest()?.ticket_stats(req).await };
+        self.answer(None, opts, cache, rest).await
+    }
+}
