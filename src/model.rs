@@ -7,6 +7,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub mod filters;
+pub use filters::ConversationFilters;
 pub mod tickets;
 pub use tickets::{
     LinkedObject, TicketDetail, TicketGroupBy, TicketPage, TicketPart, TicketPartView, TicketSearchResult,

@@ -2,8 +2,8 @@
 //! checks that turn them into queries. Unknown fields are refused (see [`unknown_fields`]); bad values,
 //! inverted or empty windows and out-of-range limits are refused with a one-line reason.
 
+use crate::model::ConversationFilters;
 use crate::model::DateField;
-use crate::store::read::filters::Filters;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 
@@ -58,7 +58,8 @@ pub(crate) fn limit_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT})
 }
 
-/// The filters `search_conversations` and `conversation_stats` share.
+/// The filters `search_conversations` and `conversation_stats` share, as the tools take them: the input
+/// schema of [`ConversationFilters`] (same names), unchecked; [`FilterArgs::check`] gives the filters.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct FilterArgs {
     /// Only conversations in this state.
@@ -114,8 +115,8 @@ pub struct FilterArgs {
 
 impl FilterArgs {
     /// The checked filters.
-    pub fn check(self) -> Result<Filters, String> {
-        Ok(Filters {
+    pub fn check(self) -> Result<ConversationFilters, String> {
+        Ok(ConversationFilters {
             state: parse_state(self.state)?,
             admin_id: nonempty(self.admin_id),
             team_id: nonempty(self.team_id),
