@@ -4,7 +4,7 @@
 //! whether it holds the ticket decide; a window never sends a ticket question to REST by itself.
 
 use super::{Answer, CacheAnswer, CallOptions, Client, ClientError, check_window};
-use crate::model::{DateField, Stats, TicketDetail, TicketGroupBy, TicketSearchResult};
+use crate::model::{DateField, Stats, TicketDetail, TicketFilters, TicketGroupBy, TicketSearchResult};
 
 /// A ticket search: optional words, a window, filters, a page size.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -18,22 +18,8 @@ pub struct TicketSearchRequest {
     pub until: Option<i64>,
     /// Which timestamp the window applies to (default `updated_at`, as the MCP `search_tickets` tool).
     pub date_field: Option<DateField>,
-    /// State category: submitted | in_progress | waiting_on_customer | resolved.
-    pub state: Option<String>,
-    /// Customer | Back-office | Tracker.
-    pub category: Option<String>,
-    /// Ticket type id or name.
-    pub ticket_type: Option<String>,
-    /// Admin assignee id (`none`: unassigned).
-    pub admin_id: Option<String>,
-    /// Team assignee id (`none`: unassigned).
-    pub team_id: Option<String>,
-    /// A contact on the ticket: id, or email when it contains `@`.
-    pub contact: Option<String>,
-    /// A company (id or name) of a contact on the ticket. Cache only: Intercom's ticket search cannot.
-    pub company: Option<String>,
-    /// Only open (true) or resolved (false) tickets.
-    pub open: Option<bool>,
+    /// Which tickets (the MCP tool's filters). REST asks Intercom for all but `company`, which it refuses.
+    pub filters: TicketFilters,
     /// Page size (1-100, default 20).
     pub limit: Option<u32>,
 }
@@ -58,25 +44,30 @@ impl TicketSearchRequest {
     }
 }
 
-/// A `ticket_stats` request: counts in a window, grouped, with the search's filters (no words).
+/// A `ticket_stats` request: counts in a window, grouped, with the search's filters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TicketStatsRequest {
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    /// Which timestamp the window applies to; default `created_at`, as the MCP `ticket_stats` tool.
+    pub date_field: Option<DateField>,
     pub group_by: TicketGroupBy,
-    /// The window and filters; `text` and `limit` are ignored. The window is on `created_at` unless
-    /// `date_field` says otherwise.
-    pub filters: TicketSearchRequest,
+    pub filters: TicketFilters,
 }
 
 impl TicketStatsRequest {
     pub fn new(group_by: TicketGroupBy) -> Self {
         TicketStatsRequest {
+            since: None,
+            until: None,
+            date_field: None,
             group_by,
-            filters: TicketSearchRequest::default(),
+            filters: TicketFilters::default(),
         }
     }
 
     pub(crate) fn field(&self) -> DateField {
-        self.filters.date_field.unwrap_or(DateField::CreatedAt)
+        self.date_field.unwrap_or(DateField::CreatedAt)
     }
 }
 
@@ -126,7 +117,7 @@ impl Client {
         req: &TicketStatsRequest,
         opts: &CallOptions,
     ) -> Result<Answer<Stats>, ClientError> {
-        check_window(req.filters.since, req.filters.until)?;
+        check_window(req.since, req.until)?;
         let cache = async {
             let c = self.cache()?;
             Ok(CacheAnswer::Hit(c.ticket_stats(req).await?))

@@ -13,7 +13,7 @@ use crate::mcp::args_tickets::{
 use crate::mcp::budget::{RESERVE, cut_note, fitting};
 use crate::mcp::budget_tickets::page_ticket;
 use crate::model::{Stats, TicketDetail, TicketPage, TicketSearchResult};
-use crate::store::read::tickets::{TicketFilters, TicketQuery, TicketSort};
+use crate::store::read::tickets::{TicketQuery, TicketSort};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{Json, tool, tool_router};
 
@@ -27,22 +27,14 @@ pub const REST_NO_RELEVANCE: &str =
 pub const REST_NO_PAGING: &str = "more tickets match, but paging is not available over REST: narrow the \
 window, the words or the filters, or raise `limit` (at most 100)";
 
-/// The client library's request for checked filters (words, window and page size beside).
+/// The client library's request for a checked search.
 fn request(q: &TicketQuery) -> Req {
-    let f: &TicketFilters = &q.filters;
     Req {
         text: q.text.clone(),
         since: q.since,
         until: q.until,
         date_field: Some(q.date_field),
-        state: f.state.clone(),
-        category: f.category.clone(),
-        ticket_type: f.ticket_type.clone(),
-        admin_id: f.admin_id.clone(),
-        team_id: f.team_id.clone(),
-        contact: f.contact.clone(),
-        company: f.company.clone(),
-        open: f.open,
+        filters: q.filters.clone(),
         limit: Some(q.limit as u32),
     }
 }
@@ -186,23 +178,12 @@ From the cache when it is fresh, else counted live from Intercom (slow for many 
         Parameters(a): Parameters<TicketStatsArgs>,
     ) -> Result<Json<Answer<Stats>>, ToolError> {
         let (q, max) = a.checked(now())?;
-        let f = &q.filters;
         let req = TicketStatsRequest {
+            since: q.since,
+            until: q.until,
+            date_field: Some(q.date_field),
             group_by: q.group_by,
-            filters: Req {
-                since: q.since,
-                until: q.until,
-                date_field: Some(q.date_field),
-                state: f.state.clone(),
-                category: f.category.clone(),
-                ticket_type: f.ticket_type.clone(),
-                admin_id: f.admin_id.clone(),
-                team_id: f.team_id.clone(),
-                contact: f.contact.clone(),
-                company: f.company.clone(),
-                open: f.open,
-                ..Default::default()
-            },
+            filters: q.filters,
         };
         let cache = self.ask_cache("ticket_stats", |t, a| async move {
             t.ticket_stats(Parameters(a)).await

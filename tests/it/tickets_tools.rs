@@ -12,7 +12,7 @@ use crate::projection::{api, data, same};
 use fastintercom::client::{
     CacheSource, CallOptions, Client, ClientConfig, TicketSearchRequest, TicketStatsRequest,
 };
-use fastintercom::model::TicketGroupBy;
+use fastintercom::model::{TicketFilters, TicketGroupBy};
 use fastintercom::simulator::{SimConfig, Simulator};
 use fastintercom::sync::{SyncOptions, sync_once};
 use serde_json::{Map, Value, json};
@@ -82,35 +82,45 @@ async fn one_workspace(seed: u64) {
     let mut searches = Vec::new();
     for state in ["submitted", "in_progress", "waiting_on_customer", "resolved"] {
         searches.push(TicketSearchRequest {
-            state: Some(state.into()),
+            filters: TicketFilters {
+                state: Some(state.into()),
+                ..Default::default()
+            },
             ..all.clone()
         });
     }
     for category in ["Customer", "Back-office", "Tracker"] {
         searches.push(TicketSearchRequest {
-            category: Some(category.into()),
+            filters: TicketFilters {
+                category: Some(category.into()),
+                ..Default::default()
+            },
             ..all.clone()
         });
     }
-    searches.push(TicketSearchRequest {
-        open: Some(true),
-        ticket_type: first.ticket_type.clone(),
-        ..all.clone()
-    });
-    searches.push(TicketSearchRequest {
-        team_id: first
-            .team_assignee
-            .as_ref()
-            .map(|t| t.id.clone())
-            .or(Some("none".into())),
-        admin_id: Some("none".into()),
-        ..all.clone()
-    });
-    searches.push(TicketSearchRequest {
-        contact: first.contact.as_ref().and_then(|c| c.email.clone()),
-        since: Some(first.updated_at - 86_400 * 30),
-        ..all.clone()
-    });
+    let team = first.team_assignee.as_ref().map(|t| t.id.clone());
+    for filters in [
+        TicketFilters {
+            open: Some(true),
+            ticket_type: first.ticket_type.clone(),
+            ..Default::default()
+        },
+        TicketFilters {
+            team_id: team.or(Some("none".into())),
+            admin_id: Some("none".into()),
+            ..Default::default()
+        },
+        TicketFilters {
+            contact: first.contact.as_ref().and_then(|c| c.email.clone()),
+            ..Default::default()
+        },
+    ] {
+        searches.push(TicketSearchRequest {
+            filters,
+            since: Some(first.updated_at - 86_400 * 30),
+            ..all.clone()
+        });
+    }
     let mut found = 0;
     for req in &searches {
         let c = cache.search_tickets(req, &opts).await.unwrap();

@@ -6,27 +6,7 @@ use crate::answer::HARD_CAP;
 use crate::client::{TicketSearchRequest, TicketStatsRequest};
 use crate::model::{Stats, TicketDetail, TicketPage, TicketSearchResult};
 use anyhow::Result;
-use serde_json::{Map, Value, json};
-
-/// The filters of a ticket request as tool arguments.
-fn filter_args(args: &mut Map<String, Value>, req: &TicketSearchRequest) {
-    for (name, v) in [
-        ("state", &req.state),
-        ("category", &req.category),
-        ("ticket_type", &req.ticket_type),
-        ("admin_id", &req.admin_id),
-        ("team_id", &req.team_id),
-        ("contact", &req.contact),
-        ("company", &req.company),
-    ] {
-        if let Some(v) = v {
-            args.insert(name.into(), json!(v));
-        }
-    }
-    if let Some(o) = req.open {
-        args.insert("open".into(), json!(o));
-    }
-}
+use serde_json::{Map, json};
 
 impl Cache {
     pub async fn search_tickets(&self, req: &TicketSearchRequest) -> Result<TicketSearchResult> {
@@ -35,7 +15,7 @@ impl Cache {
             args.insert("query".into(), json!(t));
         }
         window_args(&mut args, req.since, req.until, req.field());
-        filter_args(&mut args, req);
+        req.filters.to_tool_args(&mut args);
         args.insert("sort".into(), json!("updated_desc"));
         args.insert("limit".into(), json!(req.page_size()));
         args.insert("max_bytes".into(), json!(HARD_CAP));
@@ -71,8 +51,8 @@ impl Cache {
 
     pub async fn ticket_stats(&self, req: &TicketStatsRequest) -> Result<Stats> {
         let mut args = Map::new();
-        window_args(&mut args, req.filters.since, req.filters.until, req.field());
-        filter_args(&mut args, &req.filters);
+        window_args(&mut args, req.since, req.until, req.field());
+        req.filters.to_tool_args(&mut args);
         args.insert("group_by".into(), json!(req.group_by.name()));
         self.mcp.call("ticket_stats", args).await
     }

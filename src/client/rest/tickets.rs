@@ -32,7 +32,8 @@ pub(super) fn ticket_query(
     type_id: Option<&str>,
     contact_id: Option<&str>,
 ) -> Result<Value, RestError> {
-    if req.company.is_some() {
+    let fl = &req.filters;
+    if fl.company.is_some() {
         return Err(RestError::Unsupported(
             "Intercom's ticket search cannot filter by company".into(),
         ));
@@ -49,10 +50,10 @@ pub(super) fn ticket_query(
     if let Some(u) = req.until {
         filters.push(json!({"field": f, "operator": "<", "value": u}));
     }
-    if let Some(s) = &req.state {
+    if let Some(s) = &fl.state {
         filters.push(json!({"field": "state", "operator": "=", "value": s.trim().to_ascii_lowercase()}));
     }
-    if let Some(c) = &req.category {
+    if let Some(c) = &fl.category {
         // Intercom searches categories by these terms.
         let term = match c.trim().to_ascii_lowercase().as_str() {
             "customer" => "request",
@@ -65,8 +66,8 @@ pub(super) fn ticket_query(
         filters.push(json!({"field": "ticket_type_id", "operator": "=", "value": id_value(t)}));
     }
     for (field, v) in [
-        ("admin_assignee_id", &req.admin_id),
-        ("team_assignee_id", &req.team_id),
+        ("admin_assignee_id", &fl.admin_id),
+        ("team_assignee_id", &fl.team_id),
     ] {
         if let Some(v) = v.as_deref().map(str::trim) {
             let none = matches!(v.to_ascii_lowercase().as_str(), "none" | "unassigned" | "0");
@@ -78,7 +79,7 @@ pub(super) fn ticket_query(
     if let Some(c) = contact_id {
         filters.push(json!({"field": "contact_ids", "operator": "=", "value": c}));
     }
-    if let Some(o) = req.open {
+    if let Some(o) = fl.open {
         filters.push(json!({"field": "open", "operator": "=", "value": o}));
     }
     for w in req.words() {
@@ -112,7 +113,7 @@ impl Rest {
     /// The request as Intercom's DSL: a type name and a contact email looked up first.
     async fn resolve(&self, req: &TicketSearchRequest, field: DateField) -> Result<Resolved, RestError> {
         let mut type_id = None;
-        if let Some(t) = req.ticket_type.as_deref().map(str::trim) {
+        if let Some(t) = req.filters.ticket_type.as_deref().map(str::trim) {
             if t.parse::<i64>().is_ok() {
                 type_id = Some(t.to_string());
             } else {
@@ -127,7 +128,7 @@ impl Rest {
             }
         }
         let mut contact_id = None;
-        if let Some(c) = req.contact.as_deref().map(str::trim) {
+        if let Some(c) = req.filters.contact.as_deref().map(str::trim) {
             if c.contains('@') {
                 match self.contact_by_email(c).await? {
                     Some(k) => contact_id = Some(k.id),
@@ -206,8 +207,12 @@ impl Rest {
 
     pub async fn ticket_stats(&self, req: &TicketStatsRequest) -> Result<Stats, RestError> {
         self.bounded(async {
-            let mut filters = req.filters.clone();
-            filters.text = None;
+            let filters = TicketSearchRequest {
+                since: req.since,
+                until: req.until,
+                filters: req.filters.clone(),
+                ..Default::default()
+            };
             let query = match self.resolve(&filters, req.field()).await? {
                 Resolved::Query(q) => q,
                 Resolved::Nothing => Value::Null,
@@ -297,8 +302,8 @@ fn group(all: &[TicketRecord], req: &TicketStatsRequest, dir: &Directory) -> Sta
     }
     Stats {
         group_by: req.group_by.name().into(),
-        since: req.filters.since,
-        until: req.filters.until,
+        since: req.since,
+        until: req.until,
         total: buckets.iter().map(|b| b.count).sum(),
         buckets,
     }
@@ -307,16 +312,20 @@ fn group(all: &[TicketRecord], req: &TicketStatsRequest, dir: &Directory) -> Sta
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::TicketFilters;
 
     #[test]
     fn the_dsl_for_a_ticket_search() {
         let req = TicketSearchRequest {
             text: Some("Refund now".into()),
             since: Some(100),
-            state: Some("Submitted".into()),
-            category: Some("Back-office".into()),
-            team_id: Some("none".into()),
-            open: Some(true),
+            filters: TicketFilters {
+                state: Some("Submitted".into()),
+                category: Some("Back-office".into()),
+                team_id: Some("none".into()),
+                open: Some(true),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let q = ticket_query(&req, DateField::UpdatedAt, Some("42"), Some("abc")).unwrap();
@@ -335,7 +344,10 @@ mod tests {
         let all = ticket_query(&TicketSearchRequest::default(), DateField::UpdatedAt, None, None).unwrap();
         assert_eq!(all["operator"], ">");
         let company = TicketSearchRequest {
-            company: Some("ACME".into()),
+            filters: TicketFilters {
+                company: Some("ACME".into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
         assert!(matches!(
