@@ -3,6 +3,7 @@
 //! synced whole, so no window sends a ticket question to REST by itself) and holds the ticket, else
 //! Intercom's REST API through [`crate::client::rest`], with notes where it answers differently.
 
+use super::envelope::{Got, mark_cached};
 use super::tools::ProxyTools;
 use crate::answer::{Answer, ToolError, decode_cursor, encode_cursor, now};
 use crate::client::rest::RestError;
@@ -140,6 +141,25 @@ one part's whole text. From the cache when it is fresh and holds it, else live f
         );
         let rest = async { self.client.rest_path()?.ticket(&id).await };
         let answer = self.decided(None, max, cache, rest).await?;
+        if matches!(answer.data, Got::Rest(None)) && part_id.is_none() {
+            // Intercom knows no ticket by this API id; the cache may know it by its inbox number.
+            let again = self.ask_cache(
+                "get_ticket",
+                |t, a| async move { t.get_ticket(Parameters(a)).await },
+            );
+            let again: anyhow::Result<Result<Answer<TicketPage>, _>> = again.await;
+            if let Ok(Ok(mut c)) = again {
+                mark_cached(&mut c, &answer.reason, false, self.live_unavailable().as_deref());
+                c.notes.insert(
+                    0,
+                    format!(
+                        "Intercom has no ticket with the API id {id} (its API does not take inbox numbers): \
+                         this is the cache's answer"
+                    ),
+                );
+                return Ok(Json(c));
+            }
+        }
         self.finish(answer, max, |r: Option<TicketDetail>| {
             let Some(mut d) = r else {
                 return Err(ToolError::not_found(
