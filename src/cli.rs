@@ -59,7 +59,7 @@ pub enum Command {
     Proxy(ProxyArgs),
     /// Run a simulated Intercom API on loopback (for tests, demos and benchmarks).
     Simulate(SimulateArgs),
-    /// Search conversations (cache when fresh, else Intercom's REST API).
+    /// Search conversations, or tickets with --tickets (cache when fresh, else Intercom's REST API).
     Search(SearchArgs),
     /// Show one conversation with its parts (cache when fresh, else REST).
     Conversation(ConversationArgs),
