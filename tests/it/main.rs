@@ -18,6 +18,7 @@ mod projection;
 mod reconcile;
 mod simulator;
 mod sync;
+mod tickets_tools;
 mod workspace_articles;
 mod workspace_companies;
 mod workspace_contract;
