@@ -51,11 +51,13 @@ pub mod cli;
 pub mod decision;
 pub mod request;
 pub mod rest;
+pub mod workspace;
 
 pub use crate::model::DateField;
 pub use crate::model::GroupBy;
 pub use decision::{Decision, Reason, decide};
 pub use request::{CacheSource, CallOptions, ClientConfig, SearchRequest, StatsRequest};
+pub use rest::workspace::{ArticleSearch, CompanySearch};
 
 use crate::model::SyncMeta;
 use crate::model::{ContactDetail, ConversationDetail, SearchResult, Stats};

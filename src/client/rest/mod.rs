@@ -16,6 +16,7 @@
 
 mod query;
 mod stats;
+pub mod workspace;
 
 use super::{ClientConfig, SearchRequest, StatsRequest};
 use crate::intercom::{ApiConfig, ApiError, Contact, Conversation, IntercomClient};
