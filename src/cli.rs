@@ -1,5 +1,9 @@
 //! Command-line interface. The command names, flags and environment variables here are the public
 //! contract that users, docs and scripts rely on: keep them, add freely. Man pages and completions are generated from this.
+//!
+//! This is the one library module that knows clap: each command's library entry point takes a plain options
+//! struct defined in its own module (`sync::SyncCommandOptions`, `mcp::ServeOptions`, ...), and the
+//! `From<&XArgs>` conversion sits right after the clap struct it reads.
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -98,6 +102,18 @@ pub struct SyncArgs {
     pub db: DbArg,
 }
 
+impl From<&SyncArgs> for crate::sync::SyncCommandOptions {
+    fn from(a: &SyncArgs) -> Self {
+        Self {
+            interval: a.interval,
+            full: a.full,
+            since: a.since.clone(),
+            no_proactive_throttle: a.no_proactive_throttle,
+            db: a.db.db.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct StatusArgs {
     /// Print the sync_metadata rows as JSON.
@@ -109,6 +125,16 @@ pub struct StatusArgs {
     pub max_staleness: Option<u64>,
     #[command(flatten)]
     pub db: DbArg,
+}
+
+impl From<&StatusArgs> for crate::status::StatusOptions {
+    fn from(a: &StatusArgs) -> Self {
+        Self {
+            json: a.json,
+            max_staleness: a.max_staleness,
+            db: a.db.db.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -156,6 +182,20 @@ pub struct ServeArgs {
     pub max_connections: usize,
 }
 
+impl From<&ServeArgs> for crate::mcp::ServeOptions {
+    fn from(a: &ServeArgs) -> Self {
+        Self {
+            db: a.db.db.clone(),
+            stdio: a.stdio,
+            listen: a.listen.clone(),
+            idle_exit: a.idle_exit,
+            allowed_origins: a.allowed_origins.clone(),
+            call_timeout: a.call_timeout,
+            max_connections: a.max_connections,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ProxyArgs {
     #[command(flatten)]
@@ -185,6 +225,19 @@ pub struct ProxyArgs {
         value_parser = parse_seconds
     )]
     pub rest_timeout: std::time::Duration,
+}
+
+impl From<&ProxyArgs> for crate::proxy::ProxyOptions {
+    fn from(a: &ProxyArgs) -> Self {
+        // `--stdio` is what the proxy does without `--listen`; clap keeps the two apart.
+        Self {
+            db: a.db.db.clone(),
+            mcp_url: a.mcp_url.clone(),
+            listen: a.listen.clone(),
+            max_staleness: a.max_staleness,
+            rest_timeout: a.rest_timeout,
+        }
+    }
 }
 
 /// A positive number of seconds (fractions allowed), at most a day.
@@ -246,6 +299,29 @@ pub struct SimulateArgs {
     pub articles: Option<usize>,
 }
 
+#[cfg(feature = "simulator")]
+impl From<&SimulateArgs> for crate::simulator::SimulateOptions {
+    fn from(a: &SimulateArgs) -> Self {
+        Self {
+            listen: a.listen.clone(),
+            conversations: a.conversations,
+            seed: a.seed,
+            parts: a.parts,
+            token: a.token.clone(),
+            rate_limit: a.rate_limit,
+            latency_ms: a.latency_ms.clone(),
+            fault_5xx: a.fault_5xx,
+            fault_slow: a.fault_slow,
+            fault_drop: a.fault_drop,
+            fault_malformed: a.fault_malformed,
+            mutate_every: a.mutate_every,
+            tickets: a.tickets,
+            companies: a.companies,
+            articles: a.articles,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ClientArgs {
     /// Max staleness in minutes before falling back to REST [env: FASTINTERCOM_MAX_STALENESS_MINUTES; default 60].
@@ -262,6 +338,18 @@ pub struct ClientArgs {
     pub json: bool,
     #[command(flatten)]
     pub db: DbArg,
+}
+
+impl From<&ClientArgs> for crate::client::cli::ClientOptions {
+    fn from(a: &ClientArgs) -> Self {
+        Self {
+            max_staleness: a.max_staleness,
+            mcp_url: a.mcp_url.clone(),
+            no_stale: a.no_stale,
+            json: a.json,
+            db: a.db.db.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -281,6 +369,18 @@ pub struct SearchArgs {
     pub client: ClientArgs,
 }
 
+impl From<&SearchArgs> for crate::client::cli::SearchOptions {
+    fn from(a: &SearchArgs) -> Self {
+        Self {
+            query: a.query.clone(),
+            since: a.since.clone(),
+            until: a.until.clone(),
+            limit: a.limit,
+            client: (&a.client).into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ConversationArgs {
     /// Conversation id.
@@ -289,12 +389,30 @@ pub struct ConversationArgs {
     pub client: ClientArgs,
 }
 
+impl From<&ConversationArgs> for crate::client::cli::ConversationOptions {
+    fn from(a: &ConversationArgs) -> Self {
+        Self {
+            id: a.id.clone(),
+            client: (&a.client).into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ContactArgs {
     /// Contact email (or id).
     pub email: String,
     #[command(flatten)]
     pub client: ClientArgs,
+}
+
+impl From<&ContactArgs> for crate::client::cli::ContactOptions {
+    fn from(a: &ContactArgs) -> Self {
+        Self {
+            email: a.email.clone(),
+            client: (&a.client).into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -318,6 +436,20 @@ pub struct DemoArgs {
     /// removed on exit). Refused if the file exists.
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+}
+
+#[cfg(feature = "simulator")]
+impl From<&DemoArgs> for crate::demo::DemoOptions {
+    fn from(a: &DemoArgs) -> Self {
+        Self {
+            conversations: a.conversations,
+            once: a.once,
+            duration: a.duration,
+            listen: a.listen.clone(),
+            resync_every: a.resync_every,
+            db: a.db.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -5,7 +5,6 @@
 //! configuration to paste, and sample answers through the client library; then keeps serving and re-syncing
 //! until Ctrl-C (or `--duration`, or `--once`).
 
-use crate::cli::DemoArgs;
 use crate::client::{CacheSource, CallOptions, Client, ClientConfig, GroupBy, SearchRequest, StatsRequest};
 use crate::config::Token;
 use crate::intercom::ApiConfig;
@@ -42,7 +41,25 @@ fn bind(listen: &str) -> Result<std::net::TcpListener> {
     })
 }
 
-pub async fn run_cli(a: DemoArgs) -> Result<u8> {
+/// What `fastintercom demo` was asked to do.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Conversations in the simulated workspace.
+    pub conversations: usize,
+    /// Run one cycle (simulate, sync, serve, sample answers) and exit.
+    pub once: bool,
+    /// Serve for this many seconds, then exit; `None`: until Ctrl-C.
+    pub duration: Option<u64>,
+    /// Address for the demo's MCP server.
+    pub listen: String,
+    /// Re-sync every this many seconds while serving.
+    pub resync_every: u64,
+    /// Sync into this new database file and keep it; `None`: a temporary directory removed on exit.
+    pub db: Option<PathBuf>,
+}
+
+/// `fastintercom demo`: simulate, sync, serve, print sample answers, then serve until told to stop.
+pub async fn run_cli(a: DemoOptions) -> Result<u8> {
     let listener = bind(&a.listen)?;
     let addr = listener
         .local_addr()

@@ -13,6 +13,14 @@ pub use companies::{CompanyContact, CompanyDetail, CompanyList, CompanySummary, 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub mod filters;
+pub use filters::ConversationFilters;
+pub mod tickets;
+pub use tickets::{
+    LinkedObject, TicketDetail, TicketGroupBy, TicketPage, TicketPart, TicketPartView, TicketSearchResult,
+    TicketSummary,
+};
+
 /// Where a resource's sync stands. Stored as text in `sync_metadata.status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]

@@ -3,13 +3,13 @@
 //! `{"source","data_as_of","age_seconds","reason","stale","data"}`.
 
 use super::{Answer, CallOptions, Client, ClientConfig, SearchRequest};
-use crate::cli::{ClientArgs, ContactArgs, ConversationArgs, SearchArgs};
 use crate::config::Settings;
 use crate::model::{ContactDetail, ConversationDetail, ConversationSummary, PersonRef};
 use crate::timespec::{fmt_age, fmt_time, parse_time};
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 /// `writeln!` into a `String` (which cannot fail).
 macro_rules! outln {
@@ -18,14 +18,54 @@ macro_rules! outln {
     }};
 }
 
-fn client(a: &ClientArgs) -> Result<(Client, CallOptions)> {
+/// Where the command-line client reads and how it prints, shared by `search`, `conversation`, `contact`.
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    /// Cache older than this many minutes -> REST; `None`: from the settings.
+    pub max_staleness: Option<u64>,
+    /// A `fastintercom serve` endpoint to use as the cache; `None`: from the settings, else the database.
+    pub mcp_url: Option<String>,
+    /// Never answer with stale data: fail instead.
+    pub no_stale: bool,
+    /// Print the whole answer as JSON.
+    pub json: bool,
+    /// Database path; `None`: from the settings.
+    pub db: Option<PathBuf>,
+}
+
+/// `fastintercom search`'s question.
+#[derive(Debug, Clone, Default)]
+pub struct SearchOptions {
+    /// Full-text query (blank: every conversation in the window).
+    pub query: String,
+    /// Start of the window: `YYYY-MM-DD`, Unix seconds, or relative like `7d`.
+    pub since: Option<String>,
+    /// End of the window (same forms as `since`).
+    pub until: Option<String>,
+    /// Maximum results.
+    pub limit: u32,
+    pub client: ClientOptions,
+}
+
+/// `fastintercom conversation`'s question.
+#[derive(Debug, Clone, Default)]
+pub struct ConversationOptions {
+    /// Conversation id.
+    pub id: String,
+    pub client: ClientOptions,
+}
+
+/// `fastintercom contact`'s question.
+#[derive(Debug, Clone, Default)]
+pub struct ContactOptions {
+    /// Contact email (or id).
+    pub email: String,
+    pub client: ClientOptions,
+}
+
+fn client(a: &ClientOptions) -> Result<(Client, CallOptions)> {
     let settings = Settings::load()?;
-    let cfg = ClientConfig::from_settings(
-        &settings,
-        a.mcp_url.as_deref(),
-        a.db.db.as_deref(),
-        a.max_staleness,
-    )?;
+    let cfg = ClientConfig::from_settings(&settings, a.mcp_url.as_deref(), a.db.as_deref(), a.max_staleness)?;
     let opts = CallOptions {
         max_staleness: None,
         allow_stale: Some(!a.no_stale),
@@ -94,7 +134,7 @@ fn summary_line(c: &ConversationSummary) -> String {
 }
 
 /// `fastintercom search QUERY [--since WHEN] [--until WHEN] [--limit N]`.
-pub async fn search(a: SearchArgs) -> Result<u8> {
+pub async fn search(a: SearchOptions) -> Result<u8> {
     let now = crate::timespec::now();
     let since = a
         .since
@@ -210,7 +250,7 @@ fn print_conversation(out: &mut String, c: &ConversationDetail) {
 }
 
 /// `fastintercom conversation ID`. Exit 1 when neither source knows the id.
-pub async fn conversation(a: ConversationArgs) -> Result<u8> {
+pub async fn conversation(a: ConversationOptions) -> Result<u8> {
     let (client, opts) = client(&a.client)?;
     let answer = client.get_conversation(&a.id, &opts).await?;
     print_lookup(&answer, a.client.json, print_conversation, "conversation", &a.id)
@@ -266,7 +306,7 @@ fn print_contact(out: &mut String, c: &ContactDetail) {
 }
 
 /// `fastintercom contact EMAIL|ID`. Exit 1 when neither source knows the contact.
-pub async fn contact(a: ContactArgs) -> Result<u8> {
+pub async fn contact(a: ContactOptions) -> Result<u8> {
     let (client, opts) = client(&a.client)?;
     let answer = client.get_contact(&a.email, &opts).await?;
     print_lookup(&answer, a.client.json, print_contact, "contact", &a.email)

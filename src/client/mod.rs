@@ -53,6 +53,7 @@ pub mod request;
 pub mod rest;
 pub mod workspace;
 
+pub use crate::model::ConversationFilters;
 pub use crate::model::DateField;
 pub use crate::model::GroupBy;
 pub use decision::{Decision, Reason, decide};

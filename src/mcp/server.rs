@@ -21,7 +21,8 @@ pass those on when they matter, and call get_sync_status for details. Tools: sea
 (full text + filters, paged with next_cursor), get_conversation (full thread by id), get_contact / \
 search_contacts, list_admins, list_teams, list_tags (ids for filters), conversation_stats (counts per state, \
 team, admin, tag, day, week or month in a time window, with CSAT and response times on request), get_sync_status; \
-search and fetch (connector shapes). Resources: intercom://conversation/{id} is one conversation as JSON. Times are Unix seconds (UTC); time arguments \
+search and fetch (connector shapes); search_tickets, get_ticket, ticket_stats (tickets: full text + state, \
+category, type, assignee, contact, company filters; counts per state, category, type, team, admin or period). Resources: intercom://conversation/{id} is one conversation as JSON. Times are Unix seconds (UTC); time arguments \
 accept YYYY-MM-DD, Unix seconds or relative forms like 7d.";
 
 #[tool_handler(router = self.tool_router)]
@@ -76,6 +77,8 @@ impl ServerHandler for IntercomTools {
             | "search_contacts"
             | "conversation_stats"
             | "search"
+            | "search_tickets"
+            | "ticket_stats"
             | "search_companies"
             | "search_articles" => Lane::Heavy,
             _ => Lane::Quick,

@@ -48,7 +48,10 @@ impl IntercomTools {
     pub fn new(db: Arc<Db>) -> Self {
         IntercomTools {
             db,
-            tool_router: Self::tool_router() + Self::connector_router() + Self::workspace_router(),
+            tool_router: Self::tool_router()
+                + Self::connector_router()
+                + Self::tickets_router()
+                + Self::workspace_router(),
         }
     }
 

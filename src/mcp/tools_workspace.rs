@@ -42,8 +42,17 @@ impl IntercomTools {
         self.db
             .run(move |conn| {
                 let result = f(conn, &mut notes)?;
-                let (freshness, fresh_notes) =
-                    freshness::stamp_resource(conn, &path, now, max, max_staleness, resource)?;
+                let (freshness, fresh_notes) = freshness::stamp_resource(
+                    conn,
+                    &path,
+                    now,
+                    max,
+                    freshness::Ask {
+                        max_staleness,
+                        window_start: None,
+                    },
+                    Some(resource),
+                )?;
                 notes.extend(fresh_notes);
                 Ok(Answer {
                     result,

@@ -69,7 +69,11 @@ impl ServerHandler for ProxyTools {
             ])));
         }
         let lane = match request.name.as_ref() {
-            "search_conversations" | "search_contacts" | "conversation_stats" => Lane::Heavy,
+            "search_conversations"
+            | "search_contacts"
+            | "conversation_stats"
+            | "search_tickets"
+            | "ticket_stats" => Lane::Heavy,
             _ => Lane::Quick,
         };
         let raw = request.arguments.clone().unwrap_or_default();

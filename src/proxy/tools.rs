@@ -18,7 +18,7 @@ use crate::answer::{
     AdminList, Answer, ContactList, NotFound, SyncStatus, TagList, TeamList, ToolError, decode_cursor,
     encode_cursor, now,
 };
-use crate::client::rest::RestError;
+use crate::client::rest::{self, RestError};
 use crate::client::{self, CallOptions, Client, Decision, Reason, SearchRequest, StatsRequest, decide};
 use crate::mcp::args::{
     ConversationAsk, ConversationStatsArgs, FreshnessArgs, GetContactArgs, GetConversationArgs,
@@ -32,7 +32,6 @@ use crate::mcp::{Db, IntercomTools};
 use crate::model::DateField;
 use crate::model::GroupBy;
 use crate::model::{ContactDetail, ConversationDetail, ConversationPage, SearchResult, Stats};
-use crate::store::read::filters::Filters;
 use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
 use rmcp::{Json, tool, tool_router};
 use serde::de::DeserializeOwned;
@@ -47,25 +46,7 @@ tokio::task_local! {
     pub(super) static ARGS: Map<String, Value>;
 }
 
-type ToolResult<T> = Result<Json<T>, ToolError>;
-
-/// The filters the client library's REST path cannot ask Intercom (read from the stored JSON or not in
-/// Intercom's search).
-fn rest_cannot_filter(f: &Filters) -> Vec<&'static str> {
-    [
-        ("`priority`", f.priority.is_some()),
-        ("`waiting`", f.waiting.is_some()),
-        ("`min_rating`", f.min_rating.is_some()),
-        ("`max_rating`", f.max_rating.is_some()),
-        ("`channel`", f.channel.is_some()),
-        ("`custom_attribute`", f.custom_attribute.is_some()),
-        ("`sla_status`", f.sla_status.is_some()),
-        ("`ai_participated`", f.ai_participated.is_some()),
-    ]
-    .into_iter()
-    .filter_map(|(name, given)| given.then_some(name))
-    .collect()
-}
+pub(super) type ToolResult<T> = Result<Json<T>, ToolError>;
 
 /// The proxy's tool set: the client library (decision, REST, a `serve` endpoint as cache) and, when the
 /// cache is the database file, `serve`'s tools over it.
@@ -85,7 +66,7 @@ impl ProxyTools {
             client,
             local: local.map(IntercomTools::new),
             default_max_minutes,
-            tool_router: Self::tool_router() + Self::workspace_router(),
+            tool_router: Self::tool_router() + Self::tickets_router() + Self::workspace_router(),
         }
     }
 
@@ -256,31 +237,30 @@ the next page. Use get_conversation for the full thread.",
             Some(s) => s == "relevance",
         };
         // What Intercom's search, as the client library asks it, cannot do.
-        let mut unsupported: Vec<&str> = rest_cannot_filter(&filters);
+        let mut unsupported = rest::query::unsupported(&filters, rest::query::SEARCH_FILTERS);
         if cursor.is_some() {
-            unsupported.push("`cursor` (a page of the cache's results)");
+            unsupported.push("`cursor` (a page of the cache's results)".into());
         }
         if let Some(s) = sort
             .as_deref()
             .filter(|s| *s != "relevance" && *s != "updated_desc")
         {
-            unsupported.push(match s {
-                "updated_asc" => "`sort` updated_asc",
-                "created_desc" => "`sort` created_desc",
-                _ => "`sort` waiting_longest",
-            });
+            unsupported.push(
+                match s {
+                    "updated_asc" => "`sort` updated_asc",
+                    "created_desc" => "`sort` created_desc",
+                    _ => "`sort` waiting_longest",
+                }
+                .into(),
+            );
         }
         let req = SearchRequest {
             text: text.clone(),
             since,
             until,
             date_field: Some(date_field),
-            state: filters.state.clone(),
+            filters,
             limit: Some(limit as u32),
-            admin_id: filters.admin_id.clone(),
-            team_id: filters.team_id.clone(),
-            tag: filters.tag.clone(),
-            contact_email: filters.contact_email.clone(),
         };
         let rest = async {
             if !unsupported.is_empty() {
@@ -484,24 +464,16 @@ Intercom (slow for wide windows).",
         };
         let (since, until) = parse_window(a.since, a.until, now)?;
         let filters = a.filters.check()?;
-        let mut cannot = rest_cannot_filter(&filters);
-        for (name, given) in [
-            ("`admin_id`", filters.admin_id.is_some()),
-            ("`team_id`", filters.team_id.is_some()),
-            ("`tag`", filters.tag.is_some()),
-            ("`contact_email`", filters.contact_email.is_some()),
-            ("`figures`", a.figures == Some(true)),
-        ] {
-            if given {
-                cannot.push(name);
-            }
+        let mut cannot = rest::query::unsupported(&filters, rest::query::STATS_FILTERS);
+        if a.figures == Some(true) {
+            cannot.push("`figures`".into());
         }
         let req = StatsRequest {
             since,
             until,
             date_field: Some(parse_date_field(a.date_field, DateField::CreatedAt)?),
             group_by,
-            state: filters.state.clone(),
+            filters,
         };
         let max = parse_max_staleness(a.max_staleness, now)?;
         let cache = self.ask_cache("conversation_stats", |t, a| async move {

@@ -109,6 +109,7 @@ async fn every_tool_answers_from_the_cache_with_freshness() {
             "get_contact",
             "get_conversation",
             "get_sync_status",
+            "get_ticket",
             "list_admins",
             "list_tags",
             "list_teams",
@@ -116,7 +117,9 @@ async fn every_tool_answers_from_the_cache_with_freshness() {
             "search_articles",
             "search_companies",
             "search_contacts",
-            "search_conversations"
+            "search_conversations",
+            "search_tickets",
+            "ticket_stats"
         ]
     );
 
