@@ -48,6 +48,7 @@
 
 pub mod cache;
 pub mod cli;
+pub mod cli_workspace;
 pub mod decision;
 pub mod request;
 pub mod rest;
