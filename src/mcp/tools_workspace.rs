@@ -1,5 +1,5 @@
 //! The company and Help Center article tools (`search_companies`, `get_company`, `search_articles`,
-//! `get_article`), in their own router ([`IntercomTools::workspace_router`]). Same contract as the
+//! `get_article`), in their own router (`workspace_router`). Same contract as the
 //! conversation tools: answers within a budget with a cursor, an `outputSchema`, strict arguments
 //! ([`super::args_workspace`]), and freshness on every answer, from the resource's own `sync_metadata`
 //! row ([`super::freshness::stamp_resource`]).

@@ -45,6 +45,10 @@ async def main() -> None:
         conv, _ = await call("get_conversation", {"conversation_id": conv_id})
         contact = (conv.get("contact") or {}).get("id")
         teams, _ = await call("list_teams", {})
+        db = sqlite3.connect(f"file:{a.db}?mode=ro", uri=True)
+        company = db.execute("SELECT name FROM companies WHERE user_count > 1 ORDER BY id LIMIT 1").fetchone()[0]
+        article = db.execute("SELECT article_id FROM article_contents WHERE locale <> 'en' "
+                             "ORDER BY article_id LIMIT 1").fetchone()[0]
         examples = [
             ("search_conversations", {"query": "refund", "state": "open", "limit": 2}),
             ("get_conversation", {"conversation_id": conv_id, "max_bytes": 4096}),
@@ -57,6 +61,10 @@ async def main() -> None:
             ("get_sync_status", {}),
             ("search", {"query": "refund"}),
             ("fetch", {"id": conv_id}),
+            ("search_companies", {"plan": "enterprise", "limit": 2}),
+            ("get_company", {"name": company}),
+            ("search_articles", {"query": "refund", "limit": 2}),
+            ("get_article", {"article_id": article, "locale": "fr"}),
         ]
         out = [HEAD]
         for name, args in examples:
@@ -81,6 +89,11 @@ async def main() -> None:
             ("conversation_stats", {"group_by": "week", "since": "3650d", "figures": True}),
             ("get_sync_status", {}),
             ("search", {"query": "refund"}), ("fetch", {"id": longest}),
+            ("search_companies", {}), ("search_companies", {"limit": 100}),
+            ("search_companies", {"limit": 100, "max_bytes": 131072}),
+            ("get_company", {"name": company}),
+            ("search_articles", {"query": "refund"}), ("search_articles", {"limit": 100}),
+            ("get_article", {"article_id": article}),
         ]
         pages, cursor = 0, None
         while True:
