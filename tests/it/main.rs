@@ -22,6 +22,7 @@ mod sync;
 mod tickets_tools;
 mod workspace_articles;
 mod workspace_companies;
+mod workspace_contract;
 mod workspace_simulator;
 mod workspace_tickets;
 mod workspace_tools;
