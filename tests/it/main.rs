@@ -15,6 +15,7 @@ mod mcp_hostile;
 mod mcp_load;
 mod newcomer;
 mod projection;
+mod projection_workspace;
 mod reconcile;
 mod simulator;
 mod sync;
