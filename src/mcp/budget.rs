@@ -117,6 +117,28 @@ fn view(p: crate::model::ConversationPart, authors: &mut BTreeMap<String, Person
     }
 }
 
+/// Cut `s` (with the truncation marker) so its JSON text takes at most `room` bytes: control characters
+/// escape six-fold, so a character count alone does not bound an answer. True when it was cut.
+pub fn fit_text(s: &mut String, room: usize) -> bool {
+    if json_len(&*s) <= room {
+        return false;
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut n = chars.len();
+    loop {
+        n = n * 4 / 5;
+        let cut: String = chars[..n]
+            .iter()
+            .copied()
+            .chain(TRUNCATION_MARKER.chars())
+            .collect();
+        if n == 0 || json_len(&cut) <= room {
+            *s = cut;
+            return true;
+        }
+    }
+}
+
 /// One page of `d`'s parts in `order` from `offset`, as many as fit in `budget` bytes (at least one).
 /// `cursor` makes the cursor for a next offset.
 pub fn page_conversation(
@@ -162,7 +184,13 @@ pub fn page_conversation(
             .map(|a| json_len(a) + a.key().len() + 4)
             .unwrap_or(0);
         let mut authors = page.authors.clone();
-        let v = view(p, &mut authors);
+        let mut v = view(p, &mut authors);
+        if page.parts.is_empty()
+            && let Some(b) = v.body.as_mut()
+        {
+            // The first part is always answered: never past the hard cap, even read whole.
+            v.truncated |= fit_text(b, HARD_CAP.saturating_sub(RESERVE + used + new_author + 512));
+        }
         let cost = json_len(&v) + 1 + new_author;
         if !page.parts.is_empty() && used + cost > room {
             page.next_cursor = Some(cursor(offset + page.parts.len()));

@@ -1,7 +1,7 @@
 //! `get_ticket`'s pages: like a conversation's ([`super::budget::page_conversation`]), parts in the asked
 //! order from an offset, as many as fit the answer budget (at least one), each author listed once.
 
-use super::budget::{HARD_CAP, Order, RESERVE, json_len};
+use super::budget::{HARD_CAP, Order, RESERVE, fit_text, json_len};
 use crate::model::{PersonRef, TicketDetail, TicketPage, TicketPart, TicketPartView};
 use crate::project::TRUNCATION_MARKER;
 use std::collections::BTreeMap;
@@ -22,28 +22,6 @@ fn view(p: TicketPart, authors: &mut BTreeMap<String, PersonRef>) -> TicketPartV
         truncated,
         assigned_to: p.assigned_to,
         ticket_state: p.ticket_state,
-    }
-}
-
-/// Cut `s` (with the truncation marker) so its JSON text takes at most `room` bytes: control characters
-/// escape six-fold, so a character count alone does not bound an answer. True when it was cut.
-fn fit_text(s: &mut String, room: usize) -> bool {
-    if json_len(&*s) <= room {
-        return false;
-    }
-    let chars: Vec<char> = s.chars().collect();
-    let mut n = chars.len();
-    loop {
-        n = n * 4 / 5;
-        let cut: String = chars[..n]
-            .iter()
-            .copied()
-            .chain(TRUNCATION_MARKER.chars())
-            .collect();
-        if n == 0 || json_len(&cut) <= room {
-            *s = cut;
-            return true;
-        }
     }
 }
 

@@ -637,3 +637,28 @@ async fn a_long_ticket_description_can_be_read_whole() {
     );
     sim.shutdown().await;
 }
+
+/// get_conversation (issue #9's tool) had the same hole as get_ticket: a part read whole was cut in
+/// characters only, and 30,000 control characters escaped to about 180 KB.
+#[tokio::test]
+async fn get_conversation_reading_a_part_whole_stays_within_the_hard_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = crate::mcp::fixture(dir.path());
+    let conn = fastintercom::store::open_rw(&db).unwrap();
+    conn.execute(
+        "INSERT INTO conversation_parts (id, conversation_id, part_type, body, created_at, author_type, \
+         author_id) VALUES ('nasty', '9002', 'comment', ?1, 1767300000, 'admin', '101')",
+        [format!("<p>{}</p>", "\u{1}".repeat(40_000))],
+    )
+    .unwrap();
+    let url = start(&db, None, &[]).await;
+    let args = json!({"conversation_id": "9002", "part_id": "nasty"});
+    let r = rpc(
+        &url,
+        "tools/call",
+        json!({"name": "get_conversation", "arguments": args}),
+    )
+    .await;
+    let len = r["result"]["content"][0]["text"].as_str().unwrap().len();
+    assert!(len <= HARD_CAP, "get_conversation part_id: {len} bytes");
+}
