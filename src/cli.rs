@@ -15,7 +15,7 @@ use std::path::PathBuf;
     about = "Fast, fresh, read-only access to an Intercom workspace for AI assistants",
     long_about = "fastintercom keeps a local SQLite copy of an Intercom workspace fresh (`sync`), serves it \
 to AI assistants over MCP (`serve`), and answers questions from the cache when it is fresh enough, \
-else from Intercom's REST API (`search`, `conversation`, `contact`).\n\n\
+else from Intercom's REST API (`search`, `conversation`, `contact`, `ticket`).\n\n\
 Settings come from flags, then environment variables, then /etc/fastintercom/fastintercom.toml.",
     after_long_help = "Environment:\n  \
 INTERCOM_ACCESS_TOKEN               Intercom token (under systemd: the credential intercom-token instead)\n  \
@@ -59,12 +59,15 @@ pub enum Command {
     Proxy(ProxyArgs),
     /// Run a simulated Intercom API on loopback (for tests, demos and benchmarks).
     Simulate(SimulateArgs),
-    /// Search conversations (cache when fresh, else Intercom's REST API).
+    /// Search conversations, or tickets with --tickets (cache when fresh, else Intercom's REST API).
     Search(SearchArgs),
     /// Show one conversation with its parts (cache when fresh, else REST).
     Conversation(ConversationArgs),
     /// Show one contact by email or id, with recent conversations (cache when fresh, else REST).
     Contact(ContactArgs),
+    /// Show one ticket by its API id (the cache also takes the inbox number), with its parts (cache when
+    /// fresh, else REST).
+    Ticket(TicketArgs),
     /// Show one company by name or id, with its contacts, recent conversations and tickets (cache when
     /// fresh, else REST).
     Company(CompanyArgs),
@@ -370,8 +373,67 @@ pub struct SearchArgs {
     /// Maximum results.
     #[arg(long, default_value_t = 20)]
     pub limit: u32,
+    /// Search tickets (titles, descriptions and parts) instead of conversations; "" as the query lists
+    /// by the filters below only.
+    #[arg(long)]
+    pub tickets: bool,
+    #[command(flatten)]
+    pub ticket_filters: TicketFilterArgs,
     #[command(flatten)]
     pub client: ClientArgs,
+}
+
+/// `search --tickets` filters (each needs `--tickets`).
+#[derive(Debug, Clone, Args)]
+pub struct TicketFilterArgs {
+    /// With --tickets: only tickets in this state category.
+    #[arg(long, requires = "tickets", value_name = "STATE",
+          value_parser = ["submitted", "in_progress", "waiting_on_customer", "resolved"])]
+    pub state: Option<String>,
+    /// With --tickets: only tickets of this category.
+    #[arg(long, requires = "tickets", value_name = "CATEGORY",
+          value_parser = ["Customer", "Back-office", "Tracker"])]
+    pub category: Option<String>,
+    /// With --tickets: only tickets of this type (id or name).
+    #[arg(long = "type", requires = "tickets", value_name = "TYPE")]
+    pub ticket_type: Option<String>,
+    /// With --tickets: only tickets assigned to this admin id (`none`: unassigned).
+    #[arg(long, requires = "tickets", value_name = "ID")]
+    pub admin: Option<String>,
+    /// With --tickets: only tickets assigned to this team id (`none`: unassigned).
+    #[arg(long, requires = "tickets", value_name = "ID")]
+    pub team: Option<String>,
+    /// With --tickets: only tickets with this contact (id or email).
+    #[arg(long, requires = "tickets", value_name = "ID|EMAIL")]
+    pub contact: Option<String>,
+    /// With --tickets: only tickets with a contact of this company (id or name; cache only).
+    #[arg(long, requires = "tickets", value_name = "ID|NAME")]
+    pub company: Option<String>,
+    /// With --tickets: only open tickets.
+    #[arg(long, requires = "tickets", conflicts_with = "resolved")]
+    pub open: bool,
+    /// With --tickets: only resolved (closed) tickets.
+    #[arg(long, requires = "tickets")]
+    pub resolved: bool,
+}
+
+impl From<&TicketFilterArgs> for crate::model::TicketFilters {
+    fn from(a: &TicketFilterArgs) -> Self {
+        Self {
+            state: a.state.clone(),
+            category: a.category.clone(),
+            ticket_type: a.ticket_type.clone(),
+            admin_id: a.admin.clone(),
+            team_id: a.team.clone(),
+            contact: a.contact.clone(),
+            company: a.company.clone(),
+            open: match (a.open, a.resolved) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
+        }
+    }
 }
 
 impl From<&SearchArgs> for crate::client::cli::SearchOptions {
@@ -381,6 +443,7 @@ impl From<&SearchArgs> for crate::client::cli::SearchOptions {
             since: a.since.clone(),
             until: a.until.clone(),
             limit: a.limit,
+            tickets: a.tickets.then(|| (&a.ticket_filters).into()),
             client: (&a.client).into(),
         }
     }
@@ -415,6 +478,23 @@ impl From<&ContactArgs> for crate::client::cli::ContactOptions {
     fn from(a: &ContactArgs) -> Self {
         Self {
             email: a.email.clone(),
+            client: (&a.client).into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TicketArgs {
+    /// The ticket's API id (as `search --tickets` lists it); the cache also takes the inbox number.
+    pub id: String,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+impl From<&TicketArgs> for crate::client::cli::TicketOptions {
+    fn from(a: &TicketArgs) -> Self {
+        Self {
+            id: a.id.clone(),
             client: (&a.client).into(),
         }
     }

@@ -5,9 +5,12 @@
 //! configuration to paste, and sample answers through the client library; then keeps serving and re-syncing
 //! until Ctrl-C (or `--duration`, or `--once`).
 
-use crate::client::{CacheSource, CallOptions, Client, ClientConfig, GroupBy, SearchRequest, StatsRequest};
+use crate::client::{
+    CacheSource, CallOptions, Client, ClientConfig, GroupBy, SearchRequest, StatsRequest, TicketSearchRequest,
+};
 use crate::config::Token;
 use crate::intercom::ApiConfig;
+use crate::model::TicketFilters;
 use crate::simulator::{SimConfig, Simulator};
 use crate::sync::{SyncOptions, sync_once};
 use crate::timespec::fmt_age;
@@ -280,6 +283,7 @@ fn print_cli_env(url: &str, db: &Path, sim: &Simulator) {
         sim.token()
     );
     println!("  {exe} search refund --since 7d");
+    println!("  {exe} search --tickets billing --open");
     println!("  {exe} status\n");
 }
 
@@ -331,6 +335,57 @@ async fn sample_answers(client: &Client) -> Result<()> {
             .map(|b| format!("{}={}", b.key, b.count))
             .collect::<Vec<_>>()
             .join(", ")
+    );
+    sample_ticket(client, &opts).await
+}
+
+/// One open ticket about billing, whole, through the client library.
+async fn sample_ticket(client: &Client, opts: &CallOptions) -> Result<()> {
+    let t = Instant::now();
+    let req = TicketSearchRequest {
+        text: Some("billing".into()),
+        filters: TicketFilters {
+            open: Some(true),
+            ..Default::default()
+        },
+        limit: Some(1),
+        ..Default::default()
+    };
+    let found = client
+        .search_tickets(&req, opts)
+        .await
+        .context("sample ticket search")?;
+    let Some(first) = found.data.tickets.first() else {
+        println!("Sample answer: no open ticket mentions billing");
+        return Ok(());
+    };
+    let ticket = client
+        .get_ticket(&first.id, opts)
+        .await
+        .context("sample ticket")?;
+    let Some(d) = ticket.data else {
+        return Ok(());
+    };
+    let s = &d.summary;
+    let who = |p: &Option<crate::model::PersonRef>| {
+        p.as_ref()
+            .and_then(|p| p.name.clone())
+            .unwrap_or_else(|| "-".into())
+    };
+    println!(
+        "Sample answer: an open ticket about billing -> source={} ({} ms): ticket {} (#{}) [{} / {}] {}; team {}, \
+         admin {}, {} parts, {} linked conversation(s)",
+        ticket.source,
+        t.elapsed().as_millis(),
+        s.id,
+        s.ticket_id.as_deref().unwrap_or("-"),
+        s.ticket_type.as_deref().unwrap_or("-"),
+        s.state.as_deref().unwrap_or("-"),
+        s.title.as_deref().unwrap_or(&s.snippet),
+        who(&s.team_assignee),
+        who(&s.admin_assignee),
+        d.parts.len(),
+        d.linked.len()
     );
     Ok(())
 }

@@ -10,6 +10,7 @@ fn main() -> ExitCode {
         Command::Search(_)
         | Command::Conversation(_)
         | Command::Contact(_)
+        | Command::Ticket(_)
         | Command::Company(_)
         | Command::Article(_) => "error",
         Command::Demo(_) | Command::Status(_) => "warn",
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
             Command::Search(a) => fastintercom::client::cli::search((&a).into()).await,
             Command::Conversation(a) => fastintercom::client::cli::conversation((&a).into()).await,
             Command::Contact(a) => fastintercom::client::cli::contact((&a).into()).await,
+            Command::Ticket(a) => fastintercom::client::cli::ticket((&a).into()).await,
             Command::Company(a) => fastintercom::client::cli_workspace::company((&a).into()).await,
             Command::Article(a) => fastintercom::client::cli_workspace::article((&a).into()).await,
             #[cfg(feature = "simulator")]

@@ -17,8 +17,8 @@ pub mod filters;
 pub use filters::ConversationFilters;
 pub mod tickets;
 pub use tickets::{
-    LinkedObject, TicketDetail, TicketGroupBy, TicketPage, TicketPart, TicketPartView, TicketSearchResult,
-    TicketSummary,
+    LinkedObject, TicketDetail, TicketFilters, TicketGroupBy, TicketPage, TicketPart, TicketPartView,
+    TicketSearchResult, TicketSummary,
 };
 
 /// Where a resource's sync stands. Stored as text in `sync_metadata.status`.

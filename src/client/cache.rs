@@ -5,6 +5,8 @@
 //! Errors here mean "the cache did not answer" (unreachable, timed out, refused); a lookup by id that the
 //! cache does not hold is `Ok(None)`, not an error.
 
+mod tickets;
+
 use super::{CacheSource, SearchRequest, StatsRequest};
 use crate::answer::{HARD_CAP, NotFound};
 use crate::model::{

@@ -1,4 +1,5 @@
-//! `fastintercom search`, `conversation`, `contact`: the client library on the command line. The first line
+//! `fastintercom search`, `conversation`, `contact`, `ticket` ([`tickets`]): the client library on the
+//! command line. The first line
 //! says which source answered, how old its data is and why; `--json` prints the whole [`Answer`] instead:
 //! `{"source","data_as_of","age_seconds","reason","stale","data"}`.
 
@@ -17,6 +18,9 @@ macro_rules! outln {
         let _ = writeln!($out, $($arg)*);
     }};
 }
+
+pub mod tickets;
+pub use tickets::{TicketOptions, ticket};
 
 /// Where the command-line client reads and how it prints, shared by `search`, `conversation`, `contact`.
 #[derive(Debug, Clone, Default)]
@@ -44,6 +48,8 @@ pub struct SearchOptions {
     pub until: Option<String>,
     /// Maximum results.
     pub limit: u32,
+    /// Search tickets instead of conversations, with these filters.
+    pub tickets: Option<crate::model::TicketFilters>,
     pub client: ClientOptions,
 }
 
@@ -159,6 +165,10 @@ pub async fn search(a: SearchOptions) -> Result<u8> {
         && s > u
     {
         bail!("--since is after --until: nothing can match; swap them");
+    }
+    if let Some(filters) = a.tickets {
+        let text = Some(a.query.clone()).filter(|q| !q.trim().is_empty());
+        return tickets::search(text, since, until, a.limit, filters, &a.client).await;
     }
     let (client, opts) = client(&a.client)?;
     let req = SearchRequest {

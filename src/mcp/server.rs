@@ -13,7 +13,7 @@ use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
 
 /// What the model is told about this server when it connects.
 pub const INSTRUCTIONS: &str = "Read-only access to a local cache of an Intercom workspace (customer support \
-conversations, contacts, teammates, teams, tags). The cache is synced from Intercom periodically: every \
+conversations, tickets, contacts, teammates, teams, tags). The cache is synced from Intercom periodically: every \
 answer has a `freshness` object (`source: cache`, `data_as_of` in Unix seconds and `data_as_of_utc`, `age`, and \
 `stale` when older than allowed; pass `max_staleness` to change that) and `notes` when the answer should not be \
 taken as current or complete (stale data, a failed or interrupted sync, a window before the cache's coverage): \

@@ -223,7 +223,14 @@ description, state, url, author, locales, and its text as plain text. Text beyon
                     names,
                     encode_cursor,
                 ) else {
-                    return Ok(Ok(None));
+                    // The article is here, the locale is not: say so, not "article not found".
+                    let Some(l) = &locale2 else { return Ok(Ok(None)) };
+                    let have = crate::project::articles::page(&a, None, 0, 0, names, encode_cursor)
+                        .map(|p| p.locales.join(", "))
+                        .unwrap_or_default();
+                    return Ok(Err(format!(
+                        "bad `locale`: article {id2} has no such locale {l:?}; its locales are {have}"
+                    )));
                 };
                 if p.text_offset < offset {
                     return Ok(Err(format!(

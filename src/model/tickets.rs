@@ -4,7 +4,72 @@
 use super::{PersonRef, SearchMatch};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
+
+/// Which tickets a search or a count covers (all when empty): what `search_tickets` and `ticket_stats`
+/// (MCP), the cache's SQL (`store::read::tickets`), the client library's requests and its REST query
+/// (`client::rest::tickets`) all mean. The field names are the MCP tools' argument names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TicketFilters {
+    /// State category: `submitted`, `in_progress`, `waiting_on_customer` or `resolved`.
+    pub state: Option<String>,
+    /// `Customer`, `Back-office` or `Tracker` (case-insensitive).
+    pub category: Option<String>,
+    /// Ticket type id or name (case-insensitive).
+    pub ticket_type: Option<String>,
+    /// Admin assignee id; `none` matches unassigned.
+    pub admin_id: Option<String>,
+    /// Team assignee id; `none` matches unassigned.
+    pub team_id: Option<String>,
+    /// A contact on the ticket: id, or email when it contains `@`.
+    pub contact: Option<String>,
+    /// A company of a contact on the ticket: Intercom's id, the workspace's own `company_id`, or the name
+    /// (case-insensitive), as `get_company` takes it.
+    pub company: Option<String>,
+    /// Some(true): only open (not resolved) tickets; Some(false): only resolved ones.
+    pub open: Option<bool>,
+}
+
+impl TicketFilters {
+    fn texts(&self) -> [(&'static str, &Option<String>); 7] {
+        [
+            ("state", &self.state),
+            ("category", &self.category),
+            ("ticket_type", &self.ticket_type),
+            ("admin_id", &self.admin_id),
+            ("team_id", &self.team_id),
+            ("contact", &self.contact),
+            ("company", &self.company),
+        ]
+    }
+
+    /// The argument names of the filters that are set, in declaration order.
+    pub fn given(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = self
+            .texts()
+            .into_iter()
+            .filter_map(|(name, v)| v.is_some().then_some(name))
+            .collect();
+        if self.open.is_some() {
+            out.push("open");
+        }
+        out
+    }
+
+    /// Add these filters to MCP tool arguments.
+    pub fn to_tool_args(&self, args: &mut Map<String, Value>) {
+        for (name, v) in self.texts() {
+            if let Some(v) = v {
+                args.insert(name.into(), json!(v));
+            }
+        }
+        if let Some(o) = self.open {
+            args.insert("open".into(), json!(o));
+        }
+    }
+}
 
 /// One ticket in a search result (no parts).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -13,7 +13,7 @@ use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
 
 /// What the model is told about this server when it connects.
 pub const INSTRUCTIONS: &str = "Read-only access to an Intercom workspace (customer support conversations, \
-contacts, teammates, teams, tags), answered from a local cache when it is fresh enough and covers the \
+tickets, contacts, teammates, teams, tags), answered from a local cache when it is fresh enough and covers the \
 question, else live from Intercom's REST API. Every answer has a `freshness` object: `source` (`cache` or \
 `rest`), `data_as_of` (Unix seconds) and `data_as_of_utc`, `age`, `stale`, and `reason` (why that source \
 answered). Pass `max_staleness` (minutes, or `5m`, `2h`) when the question needs newer data than the default \
@@ -22,7 +22,8 @@ differs from the cache's (Intercom's search matches words in opening messages on
 conversation in the window): pass those on when they matter. Tools: search_conversations (full text + \
 filters, paged with next_cursor), get_conversation (full thread by id), get_contact / search_contacts, \
 list_admins, list_teams, list_tags (ids for filters), conversation_stats (counts per state, team, admin, tag \
-or day in a time window), get_sync_status. Times are Unix seconds (UTC); time arguments accept YYYY-MM-DD, \
+or day in a time window), get_sync_status; search_tickets, get_ticket, ticket_stats (tickets: full text + \
+state, category, type, assignee, contact, company filters; counts). Times are Unix seconds (UTC); time arguments accept YYYY-MM-DD, \
 Unix seconds or relative forms like 7d.";
 
 #[tool_handler(router = self.tool_router)]

@@ -27,7 +27,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-fn api(sim: &Simulator) -> ApiConfig {
+pub(crate) fn api(sim: &Simulator) -> ApiConfig {
     let mut a = ApiConfig::new(sim.base_url(), Token::new(sim.token()));
     a.max_retries = 3;
     a.timeout = Duration::from_secs(5);
@@ -35,7 +35,7 @@ fn api(sim: &Simulator) -> ApiConfig {
 }
 
 /// Where two JSON values differ: one line per differing leaf, with its path.
-fn diff(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
+pub(crate) fn diff(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
@@ -60,7 +60,7 @@ fn diff(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
 }
 
 /// The answers' data as JSON, with their sources checked.
-fn data<T: serde::Serialize>(c: &Answer<T>, r: &Answer<T>) -> (Value, Value) {
+pub(crate) fn data<T: serde::Serialize>(c: &Answer<T>, r: &Answer<T>) -> (Value, Value) {
     assert_eq!(
         (c.source, r.source),
         (Source::Cache, Source::Rest),
@@ -74,7 +74,7 @@ fn data<T: serde::Serialize>(c: &Answer<T>, r: &Answer<T>) -> (Value, Value) {
     )
 }
 
-fn same(what: &str, cache: &Value, rest: &Value) {
+pub(crate) fn same(what: &str, cache: &Value, rest: &Value) {
     let mut out = Vec::new();
     diff("", cache, rest, &mut out);
     assert!(

@@ -10,7 +10,8 @@ decision at a time, against real simulators:
   failed"), within the REST time bound, and at once for the calls right after;
 - no token: the cache answers and every answer says live answers are unavailable and why;
 - rate limit spent (by someone else using the token): the cached answer, marked stale, at once;
-- tools without a REST twin answer from the cache and say so.
+- tools without a REST twin answer from the cache and say so;
+- the ticket tools: the cache when fresh, REST when too old (same answers), the inbox number from the cache.
 
 Also: the tools, input and output schemas are `serve`'s; every answer validates against its outputSchema;
 the token never appears in an answer or in the proxy's log.
@@ -207,6 +208,51 @@ async def stale_cache(a, stale_db: str, conv_id: str) -> None:
     print("stale cache: REST answers")
 
 
+async def tickets(a, stale_db: str) -> None:
+    """The ticket tools: the cache when fresh (tickets are synced whole: no window sends them to REST),
+    REST when too old, with the notes on what REST answers differently; the inbox number from the cache."""
+    async with Proxy(a, a.db30, a.sim_url, a.token) as p:
+        s, _ = await p.call("search_tickets", {"limit": 5, "since": "3650d"})
+        check(s, "cache", "fresh", stale=False)
+        assert s["tickets"], s
+        first = s["tickets"][0]
+        t, _ = await p.call("get_ticket", {"id": first["ticket_id"]})
+        check(t, "cache", "fresh")
+        assert t["id"] == first["id"], t["id"]
+        st, _ = await p.call("ticket_stats", {"group_by": "state"})
+        check(st, "cache", "fresh")
+        assert "unknown argument `status`" in await p.error("search_tickets", {"status": "open"})
+    async with Proxy(a, stale_db, a.sim_url, a.token) as p:
+        live, _ = await p.call("search_tickets", {"limit": 10})
+        check(live, "rest", "cache too old", stale=False)
+        cached, _ = await p.call("search_tickets", {"limit": 10, "max_staleness": "3h"})
+        check(cached, "cache", "fresh")
+        assert [x["id"] for x in live["tickets"]] == [x["id"] for x in cached["tickets"]], "same tickets"
+        for x, y in zip(live["tickets"], cached["tickets"]):
+            assert x == y, (x, y)
+        t, _ = await p.call("get_ticket", {"id": first["id"], "max_bytes": 4096})
+        check(t, "rest", "cache too old")
+        c, _ = await p.call("get_ticket", {"id": first["id"], "max_bytes": 4096, "max_staleness": "3h"})
+        check(c, "cache")
+        assert t["parts"] == c["parts"] and t["parts_total"] == c["parts_total"], t["id"]
+        st, _ = await p.call("ticket_stats", {"group_by": "category"})
+        check(st, "rest", "cache too old")
+        assert "every matching ticket was read" in notes(st), st.get("notes")
+        cst, _ = await p.call("ticket_stats", {"group_by": "category", "max_staleness": "3h"})
+        assert st["buckets"] == cst["buckets"], (st["buckets"], cst["buckets"])
+        word = max(first["title"].split(), key=len)
+        w, _ = await p.call("search_tickets", {"query": word, "limit": 5})
+        check(w, "rest", "cache too old")
+        assert "titles and descriptions only" in notes(w), w.get("notes")
+        assert first["id"] in {x["id"] for x in w["tickets"]}, word
+        co, _ = await p.call("search_tickets", {"company": "ACME", "limit": 5})
+        check(co, "cache", "cache too old", "cannot filter by company", stale=True)
+        # Intercom does not take inbox numbers: the cache's answer, said so.
+        n, _ = await p.call("get_ticket", {"id": first["ticket_id"]})
+        check(n, "cache")
+        assert n["id"] == first["id"] and "inbox numbers" in notes(n), notes(n)
+        assert "neither in the cache nor in Intercom" in await p.error("get_ticket", {"id": "12345678"})
+    print("tickets: cache when fresh, REST when too old")
 async def companies_and_articles(a, stale_db: str) -> None:
     """The company and article tools: the cache when fresh, their REST twins when it is too old, and the
     cache (stale, with the reason) for what REST cannot ask."""
@@ -417,6 +463,7 @@ async def main() -> None:
         await stale_cache(a, stale_db, str(conv_id))
         await companies_and_articles(a, stale_db)
         await before_coverage(a)
+        await tickets(a, stale_db)
         await intercom_down(a, stale_db, str(conv_id))
         await no_token(a, stale_db, str(conv_id))
         await rate_limit_spent(a, stale_db)

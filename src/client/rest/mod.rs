@@ -13,12 +13,16 @@
 //! - Admin, team and tag names come from `GET /admins|/teams|/tags`, reused for `directory_ttl`; contacts
 //!   named on conversations are fetched once and reused for the same time.
 //!
+//! - Tickets (`tickets`): `POST /tickets/search` with the DSL (words in titles and descriptions only),
+//!   `GET /tickets/{id}` by API id, counts by reading the matching tickets.
+//!
 //! Every call is bounded by `rest_timeout` (retries and rate-limit waits included); a spent rate-limit
 //! budget that refills after that bound fails at once; after Intercom failed to answer at all (timeout,
 //! connection failure, 5xx after retries), calls fail at once for `rest_down_cooldown`.
 
 pub mod query;
 mod stats;
+mod tickets;
 pub mod workspace;
 
 use super::{ClientConfig, SearchRequest, StatsRequest};
@@ -363,6 +367,11 @@ impl Rest {
             .iter()
             .filter_map(|c| c.contacts.first().map(|r| r.id.clone()))
             .collect();
+        self.contacts_by_id(ids).await
+    }
+
+    /// These contacts, fetched (in parallel) unless known recently; merged or unknown ones are left out.
+    async fn contacts_by_id(&self, ids: HashSet<String>) -> Result<HashMap<String, Contact>, RestError> {
         let mut out = HashMap::new();
         let mut missing = Vec::new();
         {

@@ -9,26 +9,7 @@ use anyhow::Result;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
 
-/// Which tickets a search or a count covers (all when empty).
-#[derive(Debug, Clone, Default)]
-pub struct TicketFilters {
-    /// State category: submitted | in_progress | waiting_on_customer | resolved.
-    pub state: Option<String>,
-    /// Customer | Back-office | Tracker (case-insensitive).
-    pub category: Option<String>,
-    /// Ticket type id or name (case-insensitive).
-    pub ticket_type: Option<String>,
-    /// Admin assignee id; `none` matches unassigned.
-    pub admin_id: Option<String>,
-    /// Team assignee id; `none` matches unassigned.
-    pub team_id: Option<String>,
-    /// A contact on the ticket: id, or email when it contains `@`.
-    pub contact: Option<String>,
-    /// A company of a contact on the ticket: id or name (case-insensitive).
-    pub company: Option<String>,
-    /// Some(true): only open (not resolved) tickets.
-    pub open: Option<bool>,
-}
+pub use crate::model::TicketFilters;
 
 fn is_none_word(s: &str) -> bool {
     matches!(
@@ -38,7 +19,8 @@ fn is_none_word(s: &str) -> bool {
 }
 
 impl TicketFilters {
-    /// Append the conditions (on `tickets t`) to `conds` and their values to `args`.
+    /// Append the conditions (on `tickets t`) to `conds` and their values to `args` (the cache's reading
+    /// of the filters).
     pub fn push(&self, args: &mut Vec<Value>, conds: &mut Vec<String>) {
         let bind = |args: &mut Vec<Value>, v: &str| {
             args.push(Value::Text(v.trim().to_string()));
@@ -89,7 +71,7 @@ impl TicketFilters {
             conds.push(format!(
                 "t.id IN (SELECT tc.ticket_id FROM ticket_contacts tc JOIN contact_companies cc \
                  ON cc.contact_id = tc.contact_id WHERE cc.company_id = ?{n} OR cc.company_id IN \
-                 (SELECT id FROM companies WHERE name = ?{n} COLLATE NOCASE))"
+                 (SELECT id FROM companies WHERE name = ?{n} COLLATE NOCASE OR company_id = ?{n}))"
             ));
         }
         if let Some(o) = self.open {
