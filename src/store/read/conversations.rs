@@ -6,7 +6,7 @@ use super::{DateField, fts_query};
 use crate::model::{ConversationDetail, ConversationPart, ConversationSummary};
 use crate::project::{self, Known, MAX_BODY_CHARS, Names};
 use crate::record::{ConversationRecord, PartRecord};
-use anyhow::Result;
+use anyhow::{Result, bail};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
 
@@ -141,7 +141,9 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
                 None => "conversations c",
                 Some(_) => {
                     conds.insert(0, "conversation_fts MATCH ?1".into());
-                    "conversation_fts JOIN conversations c ON c.pk = conversation_fts.rowid"
+                    // At most BROAD_MATCHES matches: drive from the text (never from a filter's index
+                    // with an FTS5 lookup per row).
+                    "conversation_fts CROSS JOIN conversations c ON c.pk = conversation_fts.rowid"
                 }
             };
             let where_ = where_clause(&conds);
@@ -156,8 +158,12 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
                 conn.prepare_cached(&count_sql)?
                     .query_row(params_from_iter(args.iter()), |r| r.get(0))?
             };
-            let sql = format!("SELECT c.pk FROM {from} {where_} ORDER BY {order}");
-            let page = page_sql(conn, &sql, args, q)?;
+            let page = if fts.is_some() && sort == Sort::Relevance {
+                ranked_filtered(conn, q, &args, &conds[1..])?
+            } else {
+                let sql = format!("SELECT c.pk FROM {from} {where_} ORDER BY {order}");
+                page_sql(conn, &sql, args, q)?
+            };
             (page.0, page.1, Counted::UpTo(counted))
         }
     };
@@ -213,6 +219,53 @@ fn page_sql(conn: &Connection, sql: &str, mut args: Vec<Value>, q: &SearchQuery)
         .query_map(params_from_iter(args), |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let has_more = pks.len() > q.limit;
+    pks.truncate(q.limit);
+    Ok((pks, has_more))
+}
+
+/// Rows checked against the filters at a time when a ranked text is filtered.
+const RANKED_CHUNK: usize = 250;
+
+/// Relevance order with filters, for a text with at most [`BROAD_MATCHES`] matches: rank every match
+/// inside FTS5 (bm25, no conversation row read), then check the filters on the best-ranked matches a chunk
+/// at a time until the page is full. Ranking through the join read a conversation row per match first
+/// (~7 µs each: 34 ms for 5,000 matches).
+fn ranked_filtered(
+    conn: &Connection,
+    q: &SearchQuery,
+    args: &[Value],
+    filter_conds: &[String],
+) -> Result<(Vec<i64>, bool)> {
+    let Some(Value::Text(m)) = args.first() else {
+        bail!("a ranked search needs its text first");
+    };
+    let ranked: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT rowid FROM conversation_fts WHERE conversation_fts MATCH ?1 ORDER BY rank, rowid DESC",
+        )?
+        .query_map([m], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut args = args.to_vec();
+    args.push(Value::Null); // the chunk, as a JSON array
+    let chunk_at = args.len();
+    let mut conds = filter_conds.to_vec();
+    conds.push(format!("c.pk IN (SELECT value FROM json_each(?{chunk_at}))"));
+    let sql = format!("SELECT c.pk FROM conversations c {}", where_clause(&conds));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let needed = q.offset.saturating_add(q.limit).saturating_add(1);
+    let mut hits: Vec<i64> = Vec::new();
+    for chunk in ranked.chunks(RANKED_CHUNK) {
+        args[chunk_at - 1] = Value::Text(serde_json::to_string(chunk)?);
+        let kept: std::collections::HashSet<i64> = stmt
+            .query_map(params_from_iter(args.iter()), |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        hits.extend(chunk.iter().filter(|pk| kept.contains(pk)));
+        if hits.len() >= needed {
+            break;
+        }
+    }
+    let has_more = hits.len() >= needed;
+    let mut pks: Vec<i64> = hits.into_iter().skip(q.offset).collect();
     pks.truncate(q.limit);
     Ok((pks, has_more))
 }
@@ -583,6 +636,17 @@ mod tests {
         let page = search(&conn, &query("rare", Sort::Relevance)).unwrap();
         assert_eq!((page.broad_matches, page.conversations.len()), (None, 1));
         assert_eq!(page.conversations[0].id, "c42");
+        // Ranked, then filtered: c42 is open.
+        for (state, found) in [("open", 1), ("closed", 0)] {
+            let mut rare = query("rare", Sort::Relevance);
+            rare.filters.state = Some(state.into());
+            let page = search(&conn, &rare).unwrap();
+            assert_eq!(
+                (page.conversations.len(), page.total),
+                (found, Some(found as i64)),
+                "{state}"
+            );
+        }
         assert!(
             search(&conn, &query("absent", Sort::Relevance))
                 .unwrap()
