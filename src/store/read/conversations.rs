@@ -73,6 +73,11 @@ pub const MAX_COUNT: i64 = 1000;
 /// text's matches are counted only up to this many plus one.
 pub const BROAD_MATCHES: i64 = 5000;
 
+/// A broad text with at most this many matches has its match set built (a bloom filter over the rowids,
+/// ~0.15 µs each) and the sort column's index walked against it; above it the text matches a large share
+/// of the workspace, and checking rows one by one finds a page sooner.
+const MATERIALIZE_MATCHES: i64 = 20_000;
+
 /// A broad text query walks the sort column's index and checks each row against the text (an FTS5 lookup
 /// by rowid, ~20 µs). It gives up after this many rows (a rare combination of text and filters) and
 /// lets SQLite build the whole match set instead.
@@ -81,15 +86,15 @@ const WALK_ROWS: usize = 400;
 /// Run a search: filters, order, one page (`limit` rows after `offset`).
 pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
     let fts = q.text.as_deref().and_then(fts_query);
-    // The text's matches, counted only up to BROAD_MATCHES + 1: the rest of a common word's doclist is
-    // never read.
+    // The text's matches, counted only up to MATERIALIZE_MATCHES + 1: the rest of a common word's
+    // doclist is never read.
     let matches: Option<i64> = match &fts {
         None => None,
         Some(m) => Some(
             conn.prepare_cached(
                 "SELECT count(*) FROM (SELECT 1 FROM conversation_fts WHERE conversation_fts MATCH ?1 LIMIT ?2)",
             )?
-            .query_row(rusqlite::params![m, BROAD_MATCHES + 1], |r| r.get(0))?,
+            .query_row(rusqlite::params![m, MATERIALIZE_MATCHES + 1], |r| r.get(0))?,
         ),
     };
     if matches == Some(0) {
@@ -123,7 +128,10 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
         (Sort::WaitingLongest, _) => "c.waiting_since IS NULL, c.waiting_since ASC, c.pk ASC",
     };
     let (pks, has_more, total) = match (&fts, broad) {
-        (Some(_), true) => broad_page(conn, q, sort, order, &args, &conds)?,
+        (Some(_), true) => {
+            let walk = matches.is_some_and(|n| n > MATERIALIZE_MATCHES);
+            broad_page(conn, q, sort, order, &args, &conds, walk)?
+        }
         (Some(_), false) if !filtered && sort == Sort::Relevance => {
             // Ranked inside FTS5: no conversation row is read until the page's summaries.
             let page = page_sql(
@@ -250,7 +258,11 @@ fn ranked_filtered(
     let chunk_at = args.len();
     let mut conds = filter_conds.to_vec();
     conds.push(format!("c.pk IN (SELECT value FROM json_each(?{chunk_at}))"));
-    let sql = format!("SELECT c.pk FROM conversations c {}", where_clause(&conds));
+    // By primary key (NOT INDEXED: never a filter's index walked against the chunk).
+    let sql = format!(
+        "SELECT c.pk FROM conversations c NOT INDEXED {}",
+        where_clause(&conds)
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
     let needed = q.offset.saturating_add(q.limit).saturating_add(1);
     let mut hits: Vec<i64> = Vec::new();
@@ -271,10 +283,11 @@ fn ranked_filtered(
 }
 
 /// A page of a text that matches more than [`BROAD_MATCHES`] conversations, most recent (or as sorted)
-/// first. Walks the sort column's index with the filters and checks each row against the text, so a
-/// common word costs a few dozen lookups, not its whole match list; a rare combination of text and
-/// filters (more than [`WALK_ROWS`] rows walked), a deep page or an order no index gives falls back to
-/// SQLite building the match set. The total is counted only as far as the page went.
+/// first. Above [`MATERIALIZE_MATCHES`] matches, walks the sort column's index with the filters and
+/// checks each row against the text, so a very common word costs a few dozen lookups, not its whole match
+/// list; fewer matches, a rare combination of text and filters (more than [`WALK_ROWS`] rows walked), a
+/// deep page or an order no index gives: SQLite builds the match set and walks the index against it.
+/// The total is counted only as far as the page went.
 fn broad_page(
     conn: &Connection,
     q: &SearchQuery,
@@ -282,6 +295,7 @@ fn broad_page(
     order: &str,
     args: &[Value],
     conds: &[String],
+    walk: bool,
 ) -> Result<(Vec<i64>, bool, Counted)> {
     let index = match sort {
         Sort::CreatedDesc => Some("conversations_created"),
@@ -303,7 +317,7 @@ fn broad_page(
             Counted::Unknown
         }
     };
-    if let Some(index) = index.filter(|_| needed <= WALK_ROWS) {
+    if let Some(index) = index.filter(|_| walk && needed <= WALK_ROWS) {
         let sql = format!(
             "SELECT c.pk, EXISTS (SELECT 1 FROM conversation_fts f WHERE f.conversation_fts MATCH ?1 \
              AND f.rowid = c.pk) FROM conversations c INDEXED BY {index} {where_} ORDER BY {order}"
