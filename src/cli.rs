@@ -1,5 +1,9 @@
 //! Command-line interface. The command names, flags and environment variables here are the public
 //! contract that users, docs and scripts rely on: keep them, add freely. Man pages and completions are generated from this.
+//!
+//! This is the one library module that knows clap: each command's library entry point takes a plain options
+//! struct defined in its own module (`sync::SyncCommandOptions`, `mcp::ServeOptions`, ...), and the
+//! `From<&XArgs>` conversion sits right after the clap struct it reads.
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -11,7 +15,7 @@ use std::path::PathBuf;
     about = "Fast, fresh, read-only access to an Intercom workspace for AI assistants",
     long_about = "fastintercom keeps a local SQLite copy of an Intercom workspace fresh (`sync`), serves it \
 to AI assistants over MCP (`serve`), and answers questions from the cache when it is fresh enough, \
-else from Intercom's REST API (`search`, `conversation`, `contact`).\n\n\
+else from Intercom's REST API (`search`, `conversation`, `contact`, `ticket`).\n\n\
 Settings come from flags, then environment variables, then /etc/fastintercom/fastintercom.toml.",
     after_long_help = "Environment:\n  \
 INTERCOM_ACCESS_TOKEN               Intercom token (under systemd: the credential intercom-token instead)\n  \
@@ -55,12 +59,20 @@ pub enum Command {
     Proxy(ProxyArgs),
     /// Run a simulated Intercom API on loopback (for tests, demos and benchmarks).
     Simulate(SimulateArgs),
-    /// Search conversations (cache when fresh, else Intercom's REST API).
+    /// Search conversations, or tickets with --tickets (cache when fresh, else Intercom's REST API).
     Search(SearchArgs),
     /// Show one conversation with its parts (cache when fresh, else REST).
     Conversation(ConversationArgs),
     /// Show one contact by email or id, with recent conversations (cache when fresh, else REST).
     Contact(ContactArgs),
+    /// Show one ticket by its API id (the cache also takes the inbox number), with its parts (cache when
+    /// fresh, else REST).
+    Ticket(TicketArgs),
+    /// Show one company by name or id, with its contacts, recent conversations and tickets (cache when
+    /// fresh, else REST).
+    Company(CompanyArgs),
+    /// Search Help Center articles (cache when fresh, else REST); --show prints the best hit's text.
+    Article(ArticleArgs),
     /// One command to see it work: simulator -> sync -> MCP server, nothing to configure.
     Demo(DemoArgs),
     /// Write man pages and shell completions into a directory (the Debian build installs them; read one
@@ -98,6 +110,18 @@ pub struct SyncArgs {
     pub db: DbArg,
 }
 
+impl From<&SyncArgs> for crate::sync::SyncCommandOptions {
+    fn from(a: &SyncArgs) -> Self {
+        Self {
+            interval: a.interval,
+            full: a.full,
+            since: a.since.clone(),
+            no_proactive_throttle: a.no_proactive_throttle,
+            db: a.db.db.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct StatusArgs {
     /// Print the sync_metadata rows as JSON.
@@ -109,6 +133,16 @@ pub struct StatusArgs {
     pub max_staleness: Option<u64>,
     #[command(flatten)]
     pub db: DbArg,
+}
+
+impl From<&StatusArgs> for crate::status::StatusOptions {
+    fn from(a: &StatusArgs) -> Self {
+        Self {
+            json: a.json,
+            max_staleness: a.max_staleness,
+            db: a.db.db.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -156,6 +190,20 @@ pub struct ServeArgs {
     pub max_connections: usize,
 }
 
+impl From<&ServeArgs> for crate::mcp::ServeOptions {
+    fn from(a: &ServeArgs) -> Self {
+        Self {
+            db: a.db.db.clone(),
+            stdio: a.stdio,
+            listen: a.listen.clone(),
+            idle_exit: a.idle_exit,
+            allowed_origins: a.allowed_origins.clone(),
+            call_timeout: a.call_timeout,
+            max_connections: a.max_connections,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ProxyArgs {
     #[command(flatten)]
@@ -185,6 +233,19 @@ pub struct ProxyArgs {
         value_parser = parse_seconds
     )]
     pub rest_timeout: std::time::Duration,
+}
+
+impl From<&ProxyArgs> for crate::proxy::ProxyOptions {
+    fn from(a: &ProxyArgs) -> Self {
+        // `--stdio` is what the proxy does without `--listen`; clap keeps the two apart.
+        Self {
+            db: a.db.db.clone(),
+            mcp_url: a.mcp_url.clone(),
+            listen: a.listen.clone(),
+            max_staleness: a.max_staleness,
+            rest_timeout: a.rest_timeout,
+        }
+    }
 }
 
 /// A positive number of seconds (fractions allowed), at most a day.
@@ -246,6 +307,29 @@ pub struct SimulateArgs {
     pub articles: Option<usize>,
 }
 
+#[cfg(feature = "simulator")]
+impl From<&SimulateArgs> for crate::simulator::SimulateOptions {
+    fn from(a: &SimulateArgs) -> Self {
+        Self {
+            listen: a.listen.clone(),
+            conversations: a.conversations,
+            seed: a.seed,
+            parts: a.parts,
+            token: a.token.clone(),
+            rate_limit: a.rate_limit,
+            latency_ms: a.latency_ms.clone(),
+            fault_5xx: a.fault_5xx,
+            fault_slow: a.fault_slow,
+            fault_drop: a.fault_drop,
+            fault_malformed: a.fault_malformed,
+            mutate_every: a.mutate_every,
+            tickets: a.tickets,
+            companies: a.companies,
+            articles: a.articles,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ClientArgs {
     /// Max staleness in minutes before falling back to REST [env: FASTINTERCOM_MAX_STALENESS_MINUTES; default 60].
@@ -264,6 +348,18 @@ pub struct ClientArgs {
     pub db: DbArg,
 }
 
+impl From<&ClientArgs> for crate::client::cli::ClientOptions {
+    fn from(a: &ClientArgs) -> Self {
+        Self {
+            max_staleness: a.max_staleness,
+            mcp_url: a.mcp_url.clone(),
+            no_stale: a.no_stale,
+            json: a.json,
+            db: a.db.db.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct SearchArgs {
     /// Full-text query.
@@ -277,8 +373,80 @@ pub struct SearchArgs {
     /// Maximum results.
     #[arg(long, default_value_t = 20)]
     pub limit: u32,
+    /// Search tickets (titles, descriptions and parts) instead of conversations; "" as the query lists
+    /// by the filters below only.
+    #[arg(long)]
+    pub tickets: bool,
+    #[command(flatten)]
+    pub ticket_filters: TicketFilterArgs,
     #[command(flatten)]
     pub client: ClientArgs,
+}
+
+/// `search --tickets` filters (each needs `--tickets`).
+#[derive(Debug, Clone, Args)]
+pub struct TicketFilterArgs {
+    /// With --tickets: only tickets in this state category.
+    #[arg(long, requires = "tickets", value_name = "STATE",
+          value_parser = ["submitted", "in_progress", "waiting_on_customer", "resolved"])]
+    pub state: Option<String>,
+    /// With --tickets: only tickets of this category.
+    #[arg(long, requires = "tickets", value_name = "CATEGORY",
+          value_parser = ["Customer", "Back-office", "Tracker"])]
+    pub category: Option<String>,
+    /// With --tickets: only tickets of this type (id or name).
+    #[arg(long = "type", requires = "tickets", value_name = "TYPE")]
+    pub ticket_type: Option<String>,
+    /// With --tickets: only tickets assigned to this admin id (`none`: unassigned).
+    #[arg(long, requires = "tickets", value_name = "ID")]
+    pub admin: Option<String>,
+    /// With --tickets: only tickets assigned to this team id (`none`: unassigned).
+    #[arg(long, requires = "tickets", value_name = "ID")]
+    pub team: Option<String>,
+    /// With --tickets: only tickets with this contact (id or email).
+    #[arg(long, requires = "tickets", value_name = "ID|EMAIL")]
+    pub contact: Option<String>,
+    /// With --tickets: only tickets with a contact of this company (id or name; cache only).
+    #[arg(long, requires = "tickets", value_name = "ID|NAME")]
+    pub company: Option<String>,
+    /// With --tickets: only open tickets.
+    #[arg(long, requires = "tickets", conflicts_with = "resolved")]
+    pub open: bool,
+    /// With --tickets: only resolved (closed) tickets.
+    #[arg(long, requires = "tickets")]
+    pub resolved: bool,
+}
+
+impl From<&TicketFilterArgs> for crate::model::TicketFilters {
+    fn from(a: &TicketFilterArgs) -> Self {
+        Self {
+            state: a.state.clone(),
+            category: a.category.clone(),
+            ticket_type: a.ticket_type.clone(),
+            admin_id: a.admin.clone(),
+            team_id: a.team.clone(),
+            contact: a.contact.clone(),
+            company: a.company.clone(),
+            open: match (a.open, a.resolved) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl From<&SearchArgs> for crate::client::cli::SearchOptions {
+    fn from(a: &SearchArgs) -> Self {
+        Self {
+            query: a.query.clone(),
+            since: a.since.clone(),
+            until: a.until.clone(),
+            limit: a.limit,
+            tickets: a.tickets.then(|| (&a.ticket_filters).into()),
+            client: (&a.client).into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -289,12 +457,98 @@ pub struct ConversationArgs {
     pub client: ClientArgs,
 }
 
+impl From<&ConversationArgs> for crate::client::cli::ConversationOptions {
+    fn from(a: &ConversationArgs) -> Self {
+        Self {
+            id: a.id.clone(),
+            client: (&a.client).into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ContactArgs {
     /// Contact email (or id).
     pub email: String,
     #[command(flatten)]
     pub client: ClientArgs,
+}
+
+impl From<&ContactArgs> for crate::client::cli::ContactOptions {
+    fn from(a: &ContactArgs) -> Self {
+        Self {
+            email: a.email.clone(),
+            client: (&a.client).into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TicketArgs {
+    /// The ticket's API id (as `search --tickets` lists it); the cache also takes the inbox number.
+    pub id: String,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+impl From<&TicketArgs> for crate::client::cli::TicketOptions {
+    fn from(a: &TicketArgs) -> Self {
+        Self {
+            id: a.id.clone(),
+            client: (&a.client).into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompanyArgs {
+    /// Company name (exact, case-insensitive in the cache), Intercom's id, or the workspace's company_id.
+    #[arg(value_name = "NAME-OR-ID")]
+    pub key: String,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+impl From<&CompanyArgs> for crate::client::cli_workspace::CompanyOptions {
+    fn from(a: &CompanyArgs) -> Self {
+        Self {
+            key: a.key.clone(),
+            client: (&a.client).into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ArticleArgs {
+    /// Words to look for in article titles and text (every word must match).
+    pub query: String,
+    /// Only published or only draft articles.
+    #[arg(long, value_parser = ["published", "draft"])]
+    pub state: Option<String>,
+    /// Only content in this locale (e.g. en, fr).
+    #[arg(long, value_name = "LOCALE")]
+    pub locale: Option<String>,
+    /// Maximum results.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub limit: u32,
+    /// Also print the best hit's text.
+    #[arg(long)]
+    pub show: bool,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+impl From<&ArticleArgs> for crate::client::cli_workspace::ArticleOptions {
+    fn from(a: &ArticleArgs) -> Self {
+        Self {
+            query: a.query.clone(),
+            state: a.state.clone(),
+            locale: a.locale.clone(),
+            limit: a.limit,
+            show: a.show,
+            client: (&a.client).into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -318,6 +572,20 @@ pub struct DemoArgs {
     /// removed on exit). Refused if the file exists.
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+}
+
+#[cfg(feature = "simulator")]
+impl From<&DemoArgs> for crate::demo::DemoOptions {
+    fn from(a: &DemoArgs) -> Self {
+        Self {
+            conversations: a.conversations,
+            once: a.once,
+            duration: a.duration,
+            listen: a.listen.clone(),
+            resync_every: a.resync_every,
+            db: a.db.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -5,10 +5,12 @@
 //! configuration to paste, and sample answers through the client library; then keeps serving and re-syncing
 //! until Ctrl-C (or `--duration`, or `--once`).
 
-use crate::cli::DemoArgs;
-use crate::client::{CacheSource, CallOptions, Client, ClientConfig, GroupBy, SearchRequest, StatsRequest};
+use crate::client::{
+    CacheSource, CallOptions, Client, ClientConfig, GroupBy, SearchRequest, StatsRequest, TicketSearchRequest,
+};
 use crate::config::Token;
 use crate::intercom::ApiConfig;
+use crate::model::TicketFilters;
 use crate::simulator::{SimConfig, Simulator};
 use crate::sync::{SyncOptions, sync_once};
 use crate::timespec::fmt_age;
@@ -42,7 +44,25 @@ fn bind(listen: &str) -> Result<std::net::TcpListener> {
     })
 }
 
-pub async fn run_cli(a: DemoArgs) -> Result<u8> {
+/// What `fastintercom demo` was asked to do.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Conversations in the simulated workspace.
+    pub conversations: usize,
+    /// Run one cycle (simulate, sync, serve, sample answers) and exit.
+    pub once: bool,
+    /// Serve for this many seconds, then exit; `None`: until Ctrl-C.
+    pub duration: Option<u64>,
+    /// Address for the demo's MCP server.
+    pub listen: String,
+    /// Re-sync every this many seconds while serving.
+    pub resync_every: u64,
+    /// Sync into this new database file and keep it; `None`: a temporary directory removed on exit.
+    pub db: Option<PathBuf>,
+}
+
+/// `fastintercom demo`: simulate, sync, serve, print sample answers, then serve until told to stop.
+pub async fn run_cli(a: DemoOptions) -> Result<u8> {
     let listener = bind(&a.listen)?;
     let addr = listener
         .local_addr()
@@ -120,6 +140,7 @@ pub async fn run_cli(a: DemoArgs) -> Result<u8> {
         Some(api),
     ));
     sample_answers(&client).await?;
+    sample_company_and_article(&client).await?;
 
     if a.once {
         stop(&mut server).await;
@@ -262,6 +283,7 @@ fn print_cli_env(url: &str, db: &Path, sim: &Simulator) {
         sim.token()
     );
     println!("  {exe} search refund --since 7d");
+    println!("  {exe} search --tickets billing --open");
     println!("  {exe} status\n");
 }
 
@@ -314,5 +336,113 @@ async fn sample_answers(client: &Client) -> Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    sample_ticket(client, &opts).await
+}
+
+/// One open ticket about billing, whole, through the client library.
+async fn sample_ticket(client: &Client, opts: &CallOptions) -> Result<()> {
+    let t = Instant::now();
+    let req = TicketSearchRequest {
+        text: Some("billing".into()),
+        filters: TicketFilters {
+            open: Some(true),
+            ..Default::default()
+        },
+        limit: Some(1),
+        ..Default::default()
+    };
+    let found = client
+        .search_tickets(&req, opts)
+        .await
+        .context("sample ticket search")?;
+    let Some(first) = found.data.tickets.first() else {
+        println!("Sample answer: no open ticket mentions billing");
+        return Ok(());
+    };
+    let ticket = client
+        .get_ticket(&first.id, opts)
+        .await
+        .context("sample ticket")?;
+    let Some(d) = ticket.data else {
+        return Ok(());
+    };
+    let s = &d.summary;
+    let who = |p: &Option<crate::model::PersonRef>| {
+        p.as_ref()
+            .and_then(|p| p.name.clone())
+            .unwrap_or_else(|| "-".into())
+    };
+    println!(
+        "Sample answer: an open ticket about billing -> source={} ({} ms): ticket {} (#{}) [{} / {}] {}; team {}, \
+         admin {}, {} parts, {} linked conversation(s)",
+        ticket.source,
+        t.elapsed().as_millis(),
+        s.id,
+        s.ticket_id.as_deref().unwrap_or("-"),
+        s.ticket_type.as_deref().unwrap_or("-"),
+        s.state.as_deref().unwrap_or("-"),
+        s.title.as_deref().unwrap_or(&s.snippet),
+        who(&s.team_assignee),
+        who(&s.admin_assignee),
+        d.parts.len(),
+        d.linked.len()
+    );
+    Ok(())
+}
+
+/// One company (with its contacts and latest conversations) and one Help Center article, through the
+/// client library like the samples above.
+async fn sample_company_and_article(client: &Client) -> Result<()> {
+    use crate::client::{ArticleSearch, CompanySearch};
+    let opts = CallOptions::default();
+    let t = Instant::now();
+    let first = client
+        .search_companies(
+            &CompanySearch {
+                limit: 20,
+                ..Default::default()
+            },
+            &opts,
+        )
+        .await
+        .context("sample company search")?;
+    // The one with the most users of the 20 most recently updated.
+    if let Some(c) = first.data.companies.iter().max_by_key(|c| c.user_count) {
+        let key = c.name.clone().unwrap_or_else(|| c.id.clone());
+        let d = client.get_company(&key, &opts).await.context("sample company")?;
+        if let Some(d) = d.data {
+            println!(
+                "Sample answer: company {key:?} -> source={} ({} ms): plan {}, {} contacts, {} recent conversations, {} tickets",
+                first.source,
+                t.elapsed().as_millis(),
+                d.company.plan.as_deref().unwrap_or("-"),
+                d.contacts_total,
+                d.recent_conversations.len(),
+                d.recent_tickets.len()
+            );
+        }
+    }
+    let t = Instant::now();
+    let hits = client
+        .search_articles(
+            &ArticleSearch {
+                query: Some("two-factor".into()),
+                limit: 1,
+                ..Default::default()
+            },
+            &opts,
+        )
+        .await
+        .context("sample article search")?;
+    if let Some(a) = hits.data.articles.first() {
+        println!(
+            "Sample answer: Help Center article on \"two-factor\" -> source={} ({} ms): #{} {} [{}]",
+            hits.source,
+            t.elapsed().as_millis(),
+            a.id,
+            a.title.as_deref().unwrap_or("(no title)"),
+            a.matched.as_deref().unwrap_or("")
+        );
+    }
     Ok(())
 }

@@ -7,7 +7,12 @@ fn main() -> ExitCode {
     // Commands whose stdout is the answer log only what needs a person's attention; the daemons log
     // their progress.
     fastintercom::telemetry::init_with_default(match cli.command {
-        Command::Search(_) | Command::Conversation(_) | Command::Contact(_) => "error",
+        Command::Search(_)
+        | Command::Conversation(_)
+        | Command::Contact(_)
+        | Command::Ticket(_)
+        | Command::Company(_)
+        | Command::Article(_) => "error",
         Command::Demo(_) | Command::Status(_) => "warn",
         _ => "info",
     });
@@ -21,19 +26,22 @@ fn main() -> ExitCode {
     };
     let result = rt.block_on(async move {
         match cli.command {
-            Command::Sync(a) => fastintercom::sync::run_cli(a).await,
-            Command::Status(a) => fastintercom::status::run_cli(a).await,
-            Command::Serve(a) => fastintercom::mcp::run_cli(a).await,
-            Command::Proxy(a) => fastintercom::proxy::run_cli(a).await,
+            Command::Sync(a) => fastintercom::sync::run_cli((&a).into()).await,
+            Command::Status(a) => fastintercom::status::run_cli((&a).into()).await,
+            Command::Serve(a) => fastintercom::mcp::run_cli((&a).into()).await,
+            Command::Proxy(a) => fastintercom::proxy::run_cli((&a).into()).await,
             #[cfg(feature = "simulator")]
-            Command::Simulate(a) => fastintercom::simulator::run_cli(a).await,
+            Command::Simulate(a) => fastintercom::simulator::run_cli((&a).into()).await,
             #[cfg(not(feature = "simulator"))]
             Command::Simulate(_) => Err(without_simulator("simulate")),
-            Command::Search(a) => fastintercom::client::cli::search(a).await,
-            Command::Conversation(a) => fastintercom::client::cli::conversation(a).await,
-            Command::Contact(a) => fastintercom::client::cli::contact(a).await,
+            Command::Search(a) => fastintercom::client::cli::search((&a).into()).await,
+            Command::Conversation(a) => fastintercom::client::cli::conversation((&a).into()).await,
+            Command::Contact(a) => fastintercom::client::cli::contact((&a).into()).await,
+            Command::Ticket(a) => fastintercom::client::cli::ticket((&a).into()).await,
+            Command::Company(a) => fastintercom::client::cli_workspace::company((&a).into()).await,
+            Command::Article(a) => fastintercom::client::cli_workspace::article((&a).into()).await,
             #[cfg(feature = "simulator")]
-            Command::Demo(a) => fastintercom::demo::run_cli(a).await,
+            Command::Demo(a) => fastintercom::demo::run_cli((&a).into()).await,
             #[cfg(not(feature = "simulator"))]
             Command::Demo(_) => Err(without_simulator("demo")),
             Command::GenDocs(a) => fastintercom::docs::generate(&a.out).map(|_| 0),

@@ -4,8 +4,22 @@
 //! from Intercom's REST API, so a caller can tell the two apart only by [`crate::client::Source`].
 //! Times are Unix seconds (UTC). Ids are strings.
 
+pub mod articles;
+pub mod companies;
+
+pub use articles::{ArticleList, ArticlePage, ArticleSummary};
+pub use companies::{CompanyContact, CompanyDetail, CompanyList, CompanySummary, CompanyTicket};
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+pub mod filters;
+pub use filters::ConversationFilters;
+pub mod tickets;
+pub use tickets::{
+    LinkedObject, TicketDetail, TicketFilters, TicketGroupBy, TicketPage, TicketPart, TicketPartView,
+    TicketSearchResult, TicketSummary,
+};
 
 /// Where a resource's sync stands. Stored as text in `sync_metadata.status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -7,16 +7,28 @@
 //! whose lock nobody holds is reported as `interrupted`, and a failure the sync could not write into the
 //! database (the lock file's record has it) is reported as the last error.
 
-use crate::cli::StatusArgs;
 use crate::config::Settings;
 use crate::store::metadata::{self, OVERALL, SyncMeta, SyncState};
 use crate::sync::lock::{self, Outcome, Probe};
 use crate::timespec::{fmt_age, fmt_time};
 use anyhow::Result;
+use std::path::PathBuf;
 
-pub async fn run_cli(a: StatusArgs) -> Result<u8> {
+/// What `fastintercom status` was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct StatusOptions {
+    /// Print the `sync_metadata` rows as JSON instead of words.
+    pub json: bool,
+    /// Minutes after which the last successful sync counts as stale; `None`: from the settings.
+    pub max_staleness: Option<u64>,
+    /// Database path; `None`: from the settings.
+    pub db: Option<PathBuf>,
+}
+
+/// `fastintercom status`: print the freshness; exit 0 when fresh, 1 otherwise.
+pub async fn run_cli(a: StatusOptions) -> Result<u8> {
     let settings = Settings::load()?;
-    let db = settings.db_path(a.db.db.as_deref());
+    let db = settings.db_path(a.db.as_deref());
     let max_minutes = settings.max_staleness_minutes(a.max_staleness)?;
     let (rows, probe) = tokio::task::spawn_blocking(move || -> Result<(Vec<SyncMeta>, Option<Probe>)> {
         let probe = lock::probe(&db);

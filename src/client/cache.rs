@@ -5,6 +5,8 @@
 //! Errors here mean "the cache did not answer" (unreachable, timed out, refused); a lookup by id that the
 //! cache does not hold is `Ok(None)`, not an error.
 
+mod tickets;
+
 use super::{CacheSource, SearchRequest, StatsRequest};
 use crate::answer::{HARD_CAP, NotFound};
 use crate::model::{
@@ -71,19 +73,7 @@ impl Cache {
             args.insert("query".into(), json!(t));
         }
         window_args(&mut args, req.since, req.until, req.field());
-        if let Some(s) = &req.state {
-            args.insert("state".into(), json!(s));
-        }
-        for (name, v) in [
-            ("admin_id", &req.admin_id),
-            ("team_id", &req.team_id),
-            ("tag", &req.tag),
-            ("contact_email", &req.contact_email),
-        ] {
-            if let Some(v) = v {
-                args.insert(name.into(), json!(v));
-            }
-        }
+        req.filters.to_tool_args(&mut args);
         args.insert("sort".into(), json!("updated_desc"));
         args.insert("limit".into(), json!(req.page_size()));
         // A whole page: the answer budget is for assistants, not for this library.
@@ -141,9 +131,7 @@ impl Cache {
         let mut args = Map::new();
         window_args(&mut args, req.since, req.until, req.field());
         args.insert("group_by".into(), json!(req.group_by.name()));
-        if let Some(s) = &req.state {
-            args.insert("state".into(), json!(s));
-        }
+        req.filters.to_tool_args(&mut args);
         m.call("conversation_stats", args).await
     }
 }

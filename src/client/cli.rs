@@ -1,15 +1,16 @@
-//! `fastintercom search`, `conversation`, `contact`: the client library on the command line. The first line
+//! `fastintercom search`, `conversation`, `contact`, `ticket` ([`tickets`]): the client library on the
+//! command line. The first line
 //! says which source answered, how old its data is and why; `--json` prints the whole [`Answer`] instead:
 //! `{"source","data_as_of","age_seconds","reason","stale","data"}`.
 
 use super::{Answer, CallOptions, Client, ClientConfig, SearchRequest};
-use crate::cli::{ClientArgs, ContactArgs, ConversationArgs, SearchArgs};
 use crate::config::Settings;
 use crate::model::{ContactDetail, ConversationDetail, ConversationSummary, PersonRef};
 use crate::timespec::{fmt_age, fmt_time, parse_time};
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 /// `writeln!` into a `String` (which cannot fail).
 macro_rules! outln {
@@ -18,14 +19,59 @@ macro_rules! outln {
     }};
 }
 
-fn client(a: &ClientArgs) -> Result<(Client, CallOptions)> {
+pub mod tickets;
+pub use tickets::{TicketOptions, ticket};
+
+/// Where the command-line client reads and how it prints, shared by `search`, `conversation`, `contact`.
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    /// Cache older than this many minutes -> REST; `None`: from the settings.
+    pub max_staleness: Option<u64>,
+    /// A `fastintercom serve` endpoint to use as the cache; `None`: from the settings, else the database.
+    pub mcp_url: Option<String>,
+    /// Never answer with stale data: fail instead.
+    pub no_stale: bool,
+    /// Print the whole answer as JSON.
+    pub json: bool,
+    /// Database path; `None`: from the settings.
+    pub db: Option<PathBuf>,
+}
+
+/// `fastintercom search`'s question.
+#[derive(Debug, Clone, Default)]
+pub struct SearchOptions {
+    /// Full-text query (blank: every conversation in the window).
+    pub query: String,
+    /// Start of the window: `YYYY-MM-DD`, Unix seconds, or relative like `7d`.
+    pub since: Option<String>,
+    /// End of the window (same forms as `since`).
+    pub until: Option<String>,
+    /// Maximum results.
+    pub limit: u32,
+    /// Search tickets instead of conversations, with these filters.
+    pub tickets: Option<crate::model::TicketFilters>,
+    pub client: ClientOptions,
+}
+
+/// `fastintercom conversation`'s question.
+#[derive(Debug, Clone, Default)]
+pub struct ConversationOptions {
+    /// Conversation id.
+    pub id: String,
+    pub client: ClientOptions,
+}
+
+/// `fastintercom contact`'s question.
+#[derive(Debug, Clone, Default)]
+pub struct ContactOptions {
+    /// Contact email (or id).
+    pub email: String,
+    pub client: ClientOptions,
+}
+
+pub(super) fn client(a: &ClientOptions) -> Result<(Client, CallOptions)> {
     let settings = Settings::load()?;
-    let cfg = ClientConfig::from_settings(
-        &settings,
-        a.mcp_url.as_deref(),
-        a.db.db.as_deref(),
-        a.max_staleness,
-    )?;
+    let cfg = ClientConfig::from_settings(&settings, a.mcp_url.as_deref(), a.db.as_deref(), a.max_staleness)?;
     let opts = CallOptions {
         max_staleness: None,
         allow_stale: Some(!a.no_stale),
@@ -50,12 +96,12 @@ pub fn source_line<T>(a: &Answer<T>) -> String {
     s
 }
 
-fn print_json<T: Serialize>(a: &Answer<T>) -> Result<()> {
+pub(super) fn print_json<T: Serialize>(a: &Answer<T>) -> Result<()> {
     emit(&format!("{}\n", serde_json::to_string_pretty(a)?))
 }
 
 /// Write everything to stdout at once; a closed pipe (`| head`) is not an error.
-fn emit(text: &str) -> Result<()> {
+pub(super) fn emit(text: &str) -> Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -75,7 +121,7 @@ fn who(p: &Option<PersonRef>) -> String {
     }
 }
 
-fn summary_line(c: &ConversationSummary) -> String {
+pub(super) fn summary_line(c: &ConversationSummary) -> String {
     let what = c.title.clone().unwrap_or_else(|| c.snippet.clone());
     let contact = c
         .contact
@@ -94,7 +140,7 @@ fn summary_line(c: &ConversationSummary) -> String {
 }
 
 /// `fastintercom search QUERY [--since WHEN] [--until WHEN] [--limit N]`.
-pub async fn search(a: SearchArgs) -> Result<u8> {
+pub async fn search(a: SearchOptions) -> Result<u8> {
     let now = crate::timespec::now();
     let since = a
         .since
@@ -119,6 +165,10 @@ pub async fn search(a: SearchArgs) -> Result<u8> {
         && s > u
     {
         bail!("--since is after --until: nothing can match; swap them");
+    }
+    if let Some(filters) = a.tickets {
+        let text = Some(a.query.clone()).filter(|q| !q.trim().is_empty());
+        return tickets::search(text, since, until, a.limit, filters, &a.client).await;
     }
     let (client, opts) = client(&a.client)?;
     let req = SearchRequest {
@@ -210,14 +260,14 @@ fn print_conversation(out: &mut String, c: &ConversationDetail) {
 }
 
 /// `fastintercom conversation ID`. Exit 1 when neither source knows the id.
-pub async fn conversation(a: ConversationArgs) -> Result<u8> {
+pub async fn conversation(a: ConversationOptions) -> Result<u8> {
     let (client, opts) = client(&a.client)?;
     let answer = client.get_conversation(&a.id, &opts).await?;
     print_lookup(&answer, a.client.json, print_conversation, "conversation", &a.id)
 }
 
 /// Print a lookup answer (JSON, or the source line then the object); exit 1 when neither source knows it.
-fn print_lookup<T: Serialize>(
+pub(super) fn print_lookup<T: Serialize>(
     answer: &Answer<Option<T>>,
     json: bool,
     print: fn(&mut String, &T),
@@ -266,7 +316,7 @@ fn print_contact(out: &mut String, c: &ContactDetail) {
 }
 
 /// `fastintercom contact EMAIL|ID`. Exit 1 when neither source knows the contact.
-pub async fn contact(a: ContactArgs) -> Result<u8> {
+pub async fn contact(a: ContactOptions) -> Result<u8> {
     let (client, opts) = client(&a.client)?;
     let answer = client.get_contact(&a.email, &opts).await?;
     print_lookup(&answer, a.client.json, print_contact, "contact", &a.email)

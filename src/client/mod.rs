@@ -9,6 +9,7 @@
 //! | `cache.rs`    | the cache path: `serve`'s tools over Streamable HTTP, stdio, or in-process |
 //! | `rest/`       | the REST path: Intercom's answers → records → [`crate::project`] (`query`: search DSL, `stats`: grouping) |
 //! | `request.rs`  | [`ClientConfig`], [`CacheSource`], [`CallOptions`], [`SearchRequest`], [`StatsRequest`] |
+//! | `tickets.rs`  | [`TicketSearchRequest`], [`TicketStatsRequest`]; `search_tickets`, `get_ticket`, `ticket_stats` |
 //! | `cli.rs`      | `fastintercom search`, `conversation`, `contact`                           |
 //!
 //! The flow of one request:
@@ -48,14 +49,20 @@
 
 pub mod cache;
 pub mod cli;
+pub mod cli_workspace;
 pub mod decision;
 pub mod request;
 pub mod rest;
+pub mod tickets;
+pub mod workspace;
 
+pub use crate::model::ConversationFilters;
 pub use crate::model::DateField;
 pub use crate::model::GroupBy;
 pub use decision::{Decision, Reason, decide};
 pub use request::{CacheSource, CallOptions, ClientConfig, SearchRequest, StatsRequest};
+pub use rest::workspace::{ArticleSearch, CompanySearch};
+pub use tickets::{TicketSearchRequest, TicketStatsRequest};
 
 use crate::model::SyncMeta;
 use crate::model::{ContactDetail, ConversationDetail, SearchResult, Stats};

@@ -4,7 +4,7 @@
 
 use crate::config::{Settings, Token};
 use crate::intercom::ApiConfig;
-use crate::model::{DateField, GroupBy};
+use crate::model::{ConversationFilters, DateField, GroupBy};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -131,7 +131,7 @@ impl ClientConfig {
     }
 }
 
-/// A conversation search: optional text, a window, a state, a page size.
+/// A conversation search: optional text, a window, filters, a page size.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchRequest {
     /// Words to find (all of them). REST matches them in the opening message only; the cache everywhere.
@@ -142,18 +142,11 @@ pub struct SearchRequest {
     pub until: Option<i64>,
     /// Which timestamp the window applies to (default `updated_at`, as the MCP `search_conversations` tool).
     pub date_field: Option<DateField>,
-    /// open | closed | snoozed
-    pub state: Option<String>,
+    /// Which conversations (the MCP tool's filters). REST can ask Intercom for `state`, `admin_id`,
+    /// `team_id`, `tag` and `contact_email`; it refuses the others, naming them.
+    pub filters: ConversationFilters,
     /// Page size (1-100, default 20; the MCP server returns at most 100).
     pub limit: Option<u32>,
-    /// Only conversations assigned to this admin id (`none`: no admin).
-    pub admin_id: Option<String>,
-    /// Only conversations assigned to this team id (`none`: no team).
-    pub team_id: Option<String>,
-    /// Only conversations with this tag (name, case-insensitive, or id).
-    pub tag: Option<String>,
-    /// Only conversations with the contact having this email address.
-    pub contact_email: Option<String>,
 }
 
 impl SearchRequest {
@@ -199,7 +192,9 @@ pub struct StatsRequest {
     /// Either is safe for the decision: a conversation created after the coverage start was updated after it.
     pub date_field: Option<DateField>,
     pub group_by: GroupBy,
-    pub state: Option<String>,
+    /// Which conversations to count (the MCP tool's filters). REST counts with `state`, `admin_id` and
+    /// `team_id`; it refuses the others, naming them.
+    pub filters: ConversationFilters,
 }
 
 impl StatsRequest {
@@ -209,7 +204,7 @@ impl StatsRequest {
             until: None,
             date_field: None,
             group_by,
-            state: None,
+            filters: ConversationFilters::default(),
         }
     }
 

@@ -2,8 +2,8 @@
 //! checks that turn them into queries. Unknown fields are refused (see [`unknown_fields`]); bad values,
 //! inverted or empty windows and out-of-range limits are refused with a one-line reason.
 
+use crate::model::ConversationFilters;
 use crate::model::DateField;
-use crate::store::read::filters::Filters;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 
@@ -22,7 +22,7 @@ pub const SORTS: &[&str] = &[
 pub const GROUP_BYS: &[&str] = &["state", "team", "admin", "tag", "day", "week", "month"];
 pub const DATE_FIELDS: &[&str] = &["created_at", "updated_at"];
 
-fn enum_schema(values: &[&str]) -> Schema {
+pub(crate) fn enum_schema(values: &[&str]) -> Schema {
     json_schema!({"type": "string", "enum": values})
 }
 fn state_schema(_: &mut SchemaGenerator) -> Schema {
@@ -34,16 +34,16 @@ fn sort_schema(_: &mut SchemaGenerator) -> Schema {
 fn group_by_schema(_: &mut SchemaGenerator) -> Schema {
     enum_schema(GROUP_BYS)
 }
-fn date_field_schema(_: &mut SchemaGenerator) -> Schema {
+pub(crate) fn date_field_schema(_: &mut SchemaGenerator) -> Schema {
     enum_schema(DATE_FIELDS)
 }
-fn max_staleness_schema(_: &mut SchemaGenerator) -> Schema {
+pub(crate) fn max_staleness_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": ["string", "integer"], "examples": ["30m", "2h", 90]})
 }
-fn order_schema(_: &mut SchemaGenerator) -> Schema {
+pub(crate) fn order_schema(_: &mut SchemaGenerator) -> Schema {
     enum_schema(super::budget::Order::NAMES)
 }
-fn max_bytes_schema(_: &mut SchemaGenerator) -> Schema {
+pub(crate) fn max_bytes_schema(_: &mut SchemaGenerator) -> Schema {
     use super::budget::{DEFAULT_BUDGET, HARD_CAP, MIN_BUDGET};
     json_schema!({"type": "integer", "minimum": MIN_BUDGET, "maximum": HARD_CAP, "default": DEFAULT_BUDGET})
 }
@@ -54,11 +54,12 @@ fn sla_schema(_: &mut SchemaGenerator) -> Schema {
 fn rating_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": "integer", "minimum": 1, "maximum": 5})
 }
-fn limit_schema(_: &mut SchemaGenerator) -> Schema {
+pub(crate) fn limit_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT})
 }
 
-/// The filters `search_conversations` and `conversation_stats` share.
+/// The filters `search_conversations` and `conversation_stats` share, as the tools take them: the input
+/// schema of [`ConversationFilters`] (same names), unchecked; [`FilterArgs::check`] gives the filters.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct FilterArgs {
     /// Only conversations in this state.
@@ -114,8 +115,8 @@ pub struct FilterArgs {
 
 impl FilterArgs {
     /// The checked filters.
-    pub fn check(self) -> Result<Filters, String> {
-        Ok(Filters {
+    pub fn check(self) -> Result<ConversationFilters, String> {
+        Ok(ConversationFilters {
             state: parse_state(self.state)?,
             admin_id: nonempty(self.admin_id),
             team_id: nonempty(self.team_id),
@@ -389,7 +390,7 @@ pub fn parse_window(
     Ok((since, until))
 }
 
-fn one_of(name: &str, v: Option<String>, allowed: &[&str]) -> Result<Option<String>, String> {
+pub(super) fn one_of(name: &str, v: Option<String>, allowed: &[&str]) -> Result<Option<String>, String> {
     match nonempty(v).map(|s| s.to_ascii_lowercase()) {
         Some(s) if !allowed.contains(&s.as_str()) => {
             Err(format!("bad `{name}` {s:?}: use one of {}", allowed.join(", ")))

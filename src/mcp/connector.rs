@@ -7,8 +7,8 @@ use super::budget::{DEFAULT_BUDGET, Order, RESERVE, page_conversation};
 use super::freshness::Ask;
 use super::tools::IntercomTools;
 use crate::answer::{Answer, ToolError, encode_cursor};
+use crate::model::ConversationFilters;
 use crate::model::DateField;
-use crate::store::read::filters::Filters;
 use crate::store::read::{self, conversations::SearchQuery, conversations::Sort};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{Json, tool, tool_router};
@@ -86,7 +86,7 @@ has filters, passages and paging.",
             since: None,
             until: None,
             date_field: DateField::UpdatedAt,
-            filters: Filters::default(),
+            filters: ConversationFilters::default(),
             sort: Sort::Relevance,
             limit: SEARCH_RESULTS,
             offset: 0,

@@ -32,12 +32,25 @@ pub fn stamp(
     default_max_staleness: i64,
     ask: Ask,
 ) -> Result<(Freshness, Vec<String>)> {
+    stamp_resource(conn, db_path, now, default_max_staleness, ask, None)
+}
+
+/// The stamp for an answer about one synced resource (`tickets`, ...): its own `sync_metadata` row gives
+/// `data_as_of`, the status, the coverage and the notes (None: the `overall` row, as [`stamp`]).
+pub fn stamp_resource(
+    conn: &Connection,
+    db_path: &Path,
+    now: i64,
+    default_max_staleness: i64,
+    ask: Ask,
+    resource: Option<&str>,
+) -> Result<(Freshness, Vec<String>)> {
     let mut rows = metadata::read_all(conn)?;
     let probe = crate::sync::lock::probe(db_path);
     crate::status::apply_probe(&mut rows, probe.as_ref());
-    let overall = rows.iter().find(|r| r.resource == OVERALL);
-    let mut f = metadata::freshness_of(overall, now);
-    if f.coverage_start.is_none() {
+    let row = rows.iter().find(|r| r.resource == resource.unwrap_or(OVERALL));
+    let mut f = metadata::freshness_of(row, now);
+    if f.coverage_start.is_none() && resource.is_none() {
         f.coverage_start = rows
             .iter()
             .find(|r| r.resource == "conversations")
@@ -46,7 +59,13 @@ pub fn stamp(
     let max = ask.max_staleness.unwrap_or(default_max_staleness);
     f.max_staleness_seconds = Some(max);
     f.stale = f.staleness_seconds.is_none_or(|s| s > max);
-    let notes = notes(&f, &rows, ask.window_start);
+    let notes = match resource {
+        None => notes(&f, &rows, ask.window_start),
+        Some(r) => {
+            let own: Vec<SyncMeta> = rows.into_iter().filter(|m| m.resource == r).collect();
+            notes_for(&f, &own, ask.window_start, r)
+        }
+    };
     Ok((f, notes))
 }
 
@@ -56,13 +75,21 @@ fn when(ts: Option<i64>) -> String {
 
 /// The sentences for a stamp (empty when the data is current and complete for the asked window).
 pub fn notes(f: &Freshness, rows: &[SyncMeta], window_start: Option<i64>) -> Vec<String> {
+    notes_for(f, rows, window_start, "conversations")
+}
+
+/// [`notes`] for an answer about `what` (`conversations`, `tickets`...), whose coverage the stamp holds.
+pub fn notes_for(f: &Freshness, rows: &[SyncMeta], window_start: Option<i64>, what: &str) -> Vec<String> {
     let mut out = Vec::new();
     let as_of = when(f.data_as_of);
     match f.sync_status {
-        SyncState::Never if f.data_as_of.is_none() => out.push(
+        SyncState::Never if f.data_as_of.is_none() && what == "conversations" => out.push(
             "the cache has never been synced: this answer is empty or partial; run `fastintercom sync`"
                 .to_string(),
         ),
+        SyncState::Never if f.data_as_of.is_none() => out.push(format!(
+            "the cache has never synced {what}: this answer is empty or partial; run `fastintercom sync`"
+        )),
         SyncState::Error => out.push(format!(
             "the last sync failed ({}); the data is as of {as_of}",
             f.last_error.as_deref().unwrap_or("no reason recorded")
@@ -108,7 +135,7 @@ pub fn notes(f: &Freshness, rows: &[SyncMeta], window_start: Option<i64>) -> Vec
             format!("the asked window starts {}", when(Some(start)))
         };
         out.push(format!(
-            "{asked}, but the cache covers only conversations updated since {}: anything older is missing, \
+            "{asked}, but the cache covers only {what} updated since {}: anything older is missing, \
              so results and counts for the earlier part are incomplete",
             when(Some(cov))
         ));

@@ -4,8 +4,11 @@
 //!   [`crate::answer`]: the envelopes (freshness on every answer, paging cursor); [`server`]: identity and
 //!   instructions; [`resources`]: `intercom://conversation/{id}`.
 //! - [`jsonrpc`]: the JSON-RPC checks both transports make before rmcp parses a message.
+//! - [`tools_tickets`]: `search_tickets`, `get_ticket`, `ticket_stats` ([`args_tickets`] their arguments,
+//!   [`budget_tickets`] a ticket's pages), stamped from the `tickets` sync row.
 //! - [`args`]: tool arguments (input schemas with enums and ranges, strict checks); [`ids`]: id
-//!   arguments given as JSON strings or numbers.
+//!   arguments given as JSON strings or numbers; [`strict`]: the unknown-tool and unknown-argument
+//!   refusal `serve` and `proxy` both make; [`asks`]: the checked arguments both answer from.
 //! - [`pool`]: pooled read-only connections, used on the blocking thread pool.
 //! - [`http`]: Streamable HTTP (stateless, JSON responses) behind Origin/bearer/body-size checks.
 //! - [`connections`]: the HTTP connection loop: header/idle timeouts, a connection cap, bounded drain.
@@ -18,7 +21,11 @@
 
 pub mod activation;
 pub mod args;
+pub mod args_tickets;
+pub mod args_workspace;
+pub mod asks;
 pub mod budget;
+pub mod budget_tickets;
 pub mod connections;
 pub mod connector;
 pub mod freshness;
@@ -30,22 +37,58 @@ pub mod pool;
 pub mod resources;
 pub mod server;
 pub mod stdio;
+pub mod strict;
 pub mod tools;
+pub mod tools_tickets;
+pub mod tools_workspace;
 
-use crate::cli::ServeArgs;
 use crate::config::Settings;
 use anyhow::Result;
 use sd_notify::NotifyState;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use pool::Db;
 pub use tools::IntercomTools;
 
+/// What `fastintercom serve` was asked to do; the token and staleness come from [`Settings`].
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Database path; `None`: from the settings.
+    pub db: Option<PathBuf>,
+    /// Speak MCP over stdin/stdout instead of HTTP.
+    pub stdio: bool,
+    /// Address for Streamable HTTP (ignored when socket-activated); `None`: [`activation::DEFAULT_LISTEN`].
+    pub listen: Option<String>,
+    /// When socket-activated, exit after this many seconds without requests (0 = never).
+    pub idle_exit: u64,
+    /// Extra allowed `Origin` values besides loopback origins.
+    pub allowed_origins: Vec<String>,
+    /// Bound on one tool call.
+    pub call_timeout: Duration,
+    /// HTTP connections served at once.
+    pub max_connections: usize,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            db: None,
+            stdio: false,
+            listen: None,
+            idle_exit: 300,
+            allowed_origins: Vec::new(),
+            call_timeout: Duration::from_secs(5),
+            max_connections: connections::DEFAULT_MAX_CONNECTIONS,
+        }
+    }
+}
+
 /// Entry point of `fastintercom serve`.
-pub async fn run_cli(a: ServeArgs) -> Result<u8> {
+pub async fn run_cli(a: ServeOptions) -> Result<u8> {
     let settings = Settings::load()?;
-    let db_path = settings.db_path(a.db.db.as_deref());
+    let db_path = settings.db_path(a.db.as_deref());
     let db = Db::with_call_timeout(&db_path, a.call_timeout);
     match settings.max_staleness_minutes(None) {
         Ok(m) => db.set_max_staleness_minutes(m),

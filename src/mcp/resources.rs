@@ -4,9 +4,9 @@
 use super::budget::{HARD_CAP, Order, page_conversation};
 use super::pool::Db;
 use crate::answer::{Answer, encode_cursor, now};
+use crate::model::ConversationFilters;
 use crate::model::DateField;
 use crate::store::metadata;
-use crate::store::read::filters::Filters;
 use crate::store::read::{self, conversations::SearchQuery, conversations::Sort};
 use rmcp::ErrorData;
 use rmcp::model::{
@@ -40,7 +40,7 @@ pub async fn list(db: &Arc<Db>) -> Result<ListResourcesResult, ErrorData> {
         since: None,
         until: None,
         date_field: DateField::UpdatedAt,
-        filters: Filters::default(),
+        filters: ConversationFilters::default(),
         sort: Sort::UpdatedDesc,
         limit: LISTED,
         offset: 0,

@@ -4,16 +4,16 @@ use super::pool::{LANE, Lane};
 use super::tools::IntercomTools;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListResourceTemplatesResult, ListResourcesResult, PaginatedRequestParams, ReadResourceRequestParams,
-    ReadResourceResponse, ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, Implementation, ListResourceTemplatesResult,
+    ListResourcesResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
+    ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
 
 /// What the model is told about this server when it connects.
 pub const INSTRUCTIONS: &str = "Read-only access to a local cache of an Intercom workspace (customer support \
-conversations, contacts, teammates, teams, tags). The cache is synced from Intercom periodically: every \
+conversations, tickets, contacts, teammates, teams, tags). The cache is synced from Intercom periodically: every \
 answer has a `freshness` object (`source: cache`, `data_as_of` in Unix seconds and `data_as_of_utc`, `age`, and \
 `stale` when older than allowed; pass `max_staleness` to change that) and `notes` when the answer should not be \
 taken as current or complete (stale data, a failed or interrupted sync, a window before the cache's coverage): \
@@ -21,7 +21,8 @@ pass those on when they matter, and call get_sync_status for details. Tools: sea
 (full text + filters, paged with next_cursor), get_conversation (full thread by id), get_contact / \
 search_contacts, list_admins, list_teams, list_tags (ids for filters), conversation_stats (counts per state, \
 team, admin, tag, day, week or month in a time window, with CSAT and response times on request), get_sync_status; \
-search and fetch (connector shapes). Resources: intercom://conversation/{id} is one conversation as JSON. Times are Unix seconds (UTC); time arguments \
+search and fetch (connector shapes); search_tickets, get_ticket, ticket_stats (tickets: full text + state, \
+category, type, assignee, contact, company filters; counts per state, category, type, team, admin or period). Resources: intercom://conversation/{id} is one conversation as JSON. Times are Unix seconds (UTC); time arguments \
 accept YYYY-MM-DD, Unix seconds or relative forms like 7d.";
 
 #[tool_handler(router = self.tool_router)]
@@ -46,33 +47,18 @@ impl ServerHandler for IntercomTools {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let Some(tool) = self.tool_router.get(&request.name) else {
-            let mut names: Vec<String> = self
-                .tool_router
-                .list_all()
-                .into_iter()
-                .map(|t| t.name.to_string())
-                .collect();
-            names.sort();
-            return Err(ErrorData::invalid_params(
-                format!(
-                    "unknown tool {:?}: the tools are {}",
-                    request.name,
-                    names.join(", ")
-                ),
-                None,
-            ));
-        };
-        // A misspelt or invented argument would otherwise be ignored and the answer silently wrong.
-        if let Some(reason) =
-            super::args::unknown_fields(&request.name, &tool.input_schema, request.arguments.as_ref())
-        {
-            return Ok(CallToolResponse::Complete(CallToolResult::error(vec![
-                ContentBlock::text(reason),
-            ])));
+        if let Some(refused) = super::strict::refuse(&self.tool_router, &request) {
+            return refused;
         }
         let lane = match request.name.as_ref() {
-            "search_conversations" | "search_contacts" | "conversation_stats" | "search" => Lane::Heavy,
+            "search_conversations"
+            | "search_contacts"
+            | "conversation_stats"
+            | "search"
+            | "search_tickets"
+            | "ticket_stats"
+            | "search_companies"
+            | "search_articles" => Lane::Heavy,
             _ => Lane::Quick,
         };
         // A call whose client went away (HTTP disconnect, `notifications/cancelled`) is dropped here,

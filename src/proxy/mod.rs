@@ -10,6 +10,7 @@
 //! for one user, holds that user's token, and spends the app's rate budget.
 //!
 //! - [`tools`]: the tools (same names and argument structs as [`crate::mcp::args`]) and the handler.
+//! - [`tools_tickets`]: the ticket tools (`search_tickets`, `get_ticket`, `ticket_stats`).
 //! - [`envelope`]: the answer envelope for each path: serve's answer with the reason, or a REST answer
 //!   stamped `source: rest`; the notes on what REST cannot answer the same way.
 //! - [`token`]: the user's Intercom token, or why live answers are unavailable.
@@ -18,28 +19,54 @@ pub mod envelope;
 pub mod server;
 pub mod token;
 pub mod tools;
+pub mod tools_tickets;
+pub mod tools_workspace;
 
-use crate::cli::ProxyArgs;
 use crate::client::{CacheSource, Client, ClientConfig};
 use crate::config::Settings;
 use crate::mcp::{Db, activation, connections, http, stdio};
 use anyhow::{Result, bail};
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use tools::ProxyTools;
 
 /// Retries of one REST request (5xx, transport) inside the time bound: a few, since the bound is short.
 const REST_RETRIES: u32 = 2;
 
+/// What `fastintercom proxy` was asked to do; the token comes from [`Settings`].
+#[derive(Debug, Clone)]
+pub struct ProxyOptions {
+    /// Database path; `None`: from the settings.
+    pub db: Option<PathBuf>,
+    /// A `fastintercom serve` endpoint to use as the cache instead of the database file.
+    pub mcp_url: Option<String>,
+    /// Loopback address for Streamable HTTP; `None`: stdio.
+    pub listen: Option<String>,
+    /// Cache older than this many minutes -> REST; `None`: from the settings.
+    pub max_staleness: Option<u64>,
+    /// Bound on one live REST answer, rate-limit waits included.
+    pub rest_timeout: Duration,
+}
+
+impl Default for ProxyOptions {
+    fn default() -> Self {
+        Self {
+            db: None,
+            mcp_url: None,
+            listen: None,
+            max_staleness: None,
+            rest_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
 /// Entry point of `fastintercom proxy`.
-pub async fn run_cli(a: ProxyArgs) -> Result<u8> {
+pub async fn run_cli(a: ProxyOptions) -> Result<u8> {
     let settings = Settings::load()?;
-    let mut cfg = ClientConfig::from_settings(
-        &settings,
-        a.mcp_url.as_deref(),
-        a.db.db.as_deref(),
-        a.max_staleness,
-    )?;
+    let mut cfg =
+        ClientConfig::from_settings(&settings, a.mcp_url.as_deref(), a.db.as_deref(), a.max_staleness)?;
     if let Some(why) = token::unsafe_token_file(&settings) {
         cfg.api = None;
         cfg.api_unavailable = Some(format!("REST unavailable: {why}"));

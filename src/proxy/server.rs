@@ -6,15 +6,14 @@ use super::tools::{ARGS, ProxyTools};
 use crate::mcp::pool::{LANE, Lane};
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, Implementation, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
 
 /// What the model is told about this server when it connects.
 pub const INSTRUCTIONS: &str = "Read-only access to an Intercom workspace (customer support conversations, \
-contacts, teammates, teams, tags), answered from a local cache when it is fresh enough and covers the \
+tickets, contacts, teammates, teams, tags), answered from a local cache when it is fresh enough and covers the \
 question, else live from Intercom's REST API. Every answer has a `freshness` object: `source` (`cache` or \
 `rest`), `data_as_of` (Unix seconds) and `data_as_of_utc`, `age`, `stale`, and `reason` (why that source \
 answered). Pass `max_staleness` (minutes, or `5m`, `2h`) when the question needs newer data than the default \
@@ -23,7 +22,8 @@ differs from the cache's (Intercom's search matches words in opening messages on
 conversation in the window): pass those on when they matter. Tools: search_conversations (full text + \
 filters, paged with next_cursor), get_conversation (full thread by id), get_contact / search_contacts, \
 list_admins, list_teams, list_tags (ids for filters), conversation_stats (counts per state, team, admin, tag \
-or day in a time window), get_sync_status. Times are Unix seconds (UTC); time arguments accept YYYY-MM-DD, \
+or day in a time window), get_sync_status; search_tickets, get_ticket, ticket_stats (tickets: full text + \
+state, category, type, assignee, contact, company filters; counts). Times are Unix seconds (UTC); time arguments accept YYYY-MM-DD, \
 Unix seconds or relative forms like 7d.";
 
 #[tool_handler(router = self.tool_router)]
@@ -44,32 +44,15 @@ impl ServerHandler for ProxyTools {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let Some(tool) = self.tool_router.get(&request.name) else {
-            let mut names: Vec<String> = self
-                .tool_router
-                .list_all()
-                .into_iter()
-                .map(|t| t.name.to_string())
-                .collect();
-            names.sort();
-            return Err(ErrorData::invalid_params(
-                format!(
-                    "unknown tool {:?}: the tools are {}",
-                    request.name,
-                    names.join(", ")
-                ),
-                None,
-            ));
-        };
-        if let Some(reason) =
-            crate::mcp::args::unknown_fields(&request.name, &tool.input_schema, request.arguments.as_ref())
-        {
-            return Ok(CallToolResponse::Complete(CallToolResult::error(vec![
-                ContentBlock::text(reason),
-            ])));
+        if let Some(refused) = crate::mcp::strict::refuse(&self.tool_router, &request) {
+            return refused;
         }
         let lane = match request.name.as_ref() {
-            "search_conversations" | "search_contacts" | "conversation_stats" => Lane::Heavy,
+            "search_conversations"
+            | "search_contacts"
+            | "conversation_stats"
+            | "search_tickets"
+            | "ticket_stats" => Lane::Heavy,
             _ => Lane::Quick,
         };
         let raw = request.arguments.clone().unwrap_or_default();

@@ -15,24 +15,20 @@
 
 use super::envelope::{self, Got, Stamped, mark_cached, rest_freshness};
 use crate::answer::{
-    AdminList, Answer, ContactList, NotFound, SyncStatus, TagList, TeamList, ToolError, decode_cursor,
-    encode_cursor, now,
+    AdminList, Answer, ContactList, NotFound, SyncStatus, TagList, TeamList, ToolError, encode_cursor, now,
 };
-use crate::client::rest::RestError;
+use crate::client::rest::{self, RestError};
 use crate::client::{self, CallOptions, Client, Decision, Reason, SearchRequest, StatsRequest, decide};
 use crate::mcp::args::{
     ConversationAsk, ConversationStatsArgs, FreshnessArgs, GetContactArgs, GetConversationArgs,
-    SearchContactsArgs, SearchConversationsArgs, check_limit, nonempty, parse_date_field, parse_group_by,
-    parse_sort, parse_window,
+    SearchContactsArgs, SearchConversationsArgs, check_limit, nonempty,
 };
+use crate::mcp::asks::{SearchAsk, StatsAsk};
 use crate::mcp::budget::page_conversation;
 use crate::mcp::connector::{Document, FetchArgs, SearchArgs, SearchHits};
 use crate::mcp::freshness::parse_max_staleness;
 use crate::mcp::{Db, IntercomTools};
-use crate::model::DateField;
-use crate::model::GroupBy;
 use crate::model::{ContactDetail, ConversationDetail, ConversationPage, SearchResult, Stats};
-use crate::store::read::filters::Filters;
 use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
 use rmcp::{Json, tool, tool_router};
 use serde::de::DeserializeOwned;
@@ -47,33 +43,15 @@ tokio::task_local! {
     pub(super) static ARGS: Map<String, Value>;
 }
 
-type ToolResult<T> = Result<Json<T>, ToolError>;
-
-/// The filters the client library's REST path cannot ask Intercom (read from the stored JSON or not in
-/// Intercom's search).
-fn rest_cannot_filter(f: &Filters) -> Vec<&'static str> {
-    [
-        ("`priority`", f.priority.is_some()),
-        ("`waiting`", f.waiting.is_some()),
-        ("`min_rating`", f.min_rating.is_some()),
-        ("`max_rating`", f.max_rating.is_some()),
-        ("`channel`", f.channel.is_some()),
-        ("`custom_attribute`", f.custom_attribute.is_some()),
-        ("`sla_status`", f.sla_status.is_some()),
-        ("`ai_participated`", f.ai_participated.is_some()),
-    ]
-    .into_iter()
-    .filter_map(|(name, given)| given.then_some(name))
-    .collect()
-}
+pub(super) type ToolResult<T> = Result<Json<T>, ToolError>;
 
 /// The proxy's tool set: the client library (decision, REST, a `serve` endpoint as cache) and, when the
 /// cache is the database file, `serve`'s tools over it.
 #[derive(Clone)]
 pub struct ProxyTools {
-    client: Client,
-    local: Option<IntercomTools>,
-    default_max_minutes: u64,
+    pub(super) client: Client,
+    pub(super) local: Option<IntercomTools>,
+    pub(super) default_max_minutes: u64,
     pub(super) tool_router: ToolRouter<Self>,
 }
 
@@ -85,24 +63,24 @@ impl ProxyTools {
             client,
             local: local.map(IntercomTools::new),
             default_max_minutes,
-            tool_router: Self::tool_router(),
+            tool_router: Self::tool_router() + Self::tickets_router() + Self::workspace_router(),
         }
     }
 
-    fn max_seconds(&self, asked: Option<i64>) -> i64 {
+    pub(super) fn max_seconds(&self, asked: Option<i64>) -> i64 {
         asked
             .unwrap_or_else(|| i64::try_from(self.default_max_minutes.saturating_mul(60)).unwrap_or(i64::MAX))
     }
 
     /// Why live answers are unavailable (no usable token), said on every cached answer.
-    fn live_unavailable(&self) -> Option<String> {
+    pub(super) fn live_unavailable(&self) -> Option<String> {
         self.client.rest_path().err().map(|e| e.to_string())
     }
 
     /// `serve`'s answer to this call: `local` runs its tool in-process, else the call goes to the `serve`
     /// endpoint (with this proxy's default staleness unless the call gives one, so both stamp alike).
     /// `Ok(Err(_))`: the object is not in the cache (as the tool said it, machine-readable).
-    async fn ask_cache<A, R, F, Fut>(
+    pub(super) async fn ask_cache<A, R, F, Fut>(
         &self,
         tool: &'static str,
         local: F,
@@ -139,7 +117,7 @@ impl ProxyTools {
     }
 
     /// The decision for a tool with a REST twin, and the answer it leads to.
-    async fn decided<C, R>(
+    pub(super) async fn decided<C, R>(
         &self,
         window_start: Option<i64>,
         max: Option<i64>,
@@ -160,7 +138,7 @@ impl ProxyTools {
 
     /// The envelope for a decided answer: `serve`'s with the reason, or REST's data stamped `rest` with the
     /// notes `rest` gives (or a tool error, e.g. an id Intercom does not know either).
-    async fn finish<T, R>(
+    pub(super) async fn finish<T, R>(
         &self,
         a: client::Answer<Got<Answer<T>, R>>,
         max: Option<i64>,
@@ -186,7 +164,12 @@ impl ProxyTools {
     }
 
     /// A tool without a REST twin: the cache answers whatever the decision, and the reason says so.
-    async fn cache_only<A, R, F, Fut>(&self, tool: &'static str, max: Option<i64>, local: F) -> ToolResult<R>
+    pub(super) async fn cache_only<A, R, F, Fut>(
+        &self,
+        tool: &'static str,
+        max: Option<i64>,
+        local: F,
+    ) -> ToolResult<R>
     where
         A: DeserializeOwned,
         R: DeserializeOwned + Stamped,
@@ -230,52 +213,48 @@ the next page. Use get_conversation for the full thread.",
         &self,
         Parameters(a): Parameters<SearchConversationsArgs>,
     ) -> Result<Json<Answer<SearchResult>>, ToolError> {
-        let now = now();
-        let mut notes = Vec::new();
-        let limit = check_limit(a.limit, &mut notes)?;
-        let text = nonempty(a.query);
-        let sort = parse_sort(a.sort)?;
-        let (since, until) = parse_window(a.since, a.until, now)?;
-        let date_field = parse_date_field(a.date_field, DateField::UpdatedAt)?;
-        let filters = a.filters.check()?;
-        let max = parse_max_staleness(a.max_staleness, now)?;
-        let cursor = nonempty(a.cursor);
-        if let Some(c) = &cursor {
-            decode_cursor(c).ok_or(
-                "bad `cursor`: it is not one this server made: pass back `next_cursor` exactly as given, or \
-                 omit it for the first page",
-            )?;
-        }
+        let SearchAsk {
+            text,
+            limit,
+            mut notes,
+            sort,
+            cursor_given,
+            since,
+            until,
+            date_field,
+            filters,
+            max_staleness: max,
+            ..
+        } = a.checked(now())?;
         let relevance = match sort.as_deref() {
             None => text.is_some(),
             Some(s) => s == "relevance",
         };
         // What Intercom's search, as the client library asks it, cannot do.
-        let mut unsupported: Vec<&str> = rest_cannot_filter(&filters);
-        if cursor.is_some() {
-            unsupported.push("`cursor` (a page of the cache's results)");
+        let mut unsupported = rest::query::unsupported(&filters, rest::query::SEARCH_FILTERS);
+        if cursor_given {
+            unsupported.push("`cursor` (a page of the cache's results)".into());
         }
         if let Some(s) = sort
             .as_deref()
             .filter(|s| *s != "relevance" && *s != "updated_desc")
         {
-            unsupported.push(match s {
-                "updated_asc" => "`sort` updated_asc",
-                "created_desc" => "`sort` created_desc",
-                _ => "`sort` waiting_longest",
-            });
+            unsupported.push(
+                match s {
+                    "updated_asc" => "`sort` updated_asc",
+                    "created_desc" => "`sort` created_desc",
+                    _ => "`sort` waiting_longest",
+                }
+                .into(),
+            );
         }
         let req = SearchRequest {
             text: text.clone(),
             since,
             until,
             date_field: Some(date_field),
-            state: filters.state.clone(),
+            filters,
             limit: Some(limit as u32),
-            admin_id: filters.admin_id.clone(),
-            team_id: filters.team_id.clone(),
-            tag: filters.tag.clone(),
-            contact_email: filters.contact_email.clone(),
         };
         let rest = async {
             if !unsupported.is_empty() {
@@ -472,33 +451,19 @@ Intercom (slow for wide windows).",
         &self,
         Parameters(a): Parameters<ConversationStatsArgs>,
     ) -> Result<Json<Answer<Stats>>, ToolError> {
-        let now = now();
-        let group_by = match parse_group_by(a.group_by)? {
-            None => GroupBy::State,
-            Some(g) => GroupBy::parse(&g).ok_or("unreachable: group_by names are checked")?,
-        };
-        let (since, until) = parse_window(a.since, a.until, now)?;
-        let filters = a.filters.check()?;
-        let mut cannot = rest_cannot_filter(&filters);
-        for (name, given) in [
-            ("`admin_id`", filters.admin_id.is_some()),
-            ("`team_id`", filters.team_id.is_some()),
-            ("`tag`", filters.tag.is_some()),
-            ("`contact_email`", filters.contact_email.is_some()),
-            ("`figures`", a.figures == Some(true)),
-        ] {
-            if given {
-                cannot.push(name);
-            }
+        let asked: StatsAsk = a.checked(now())?;
+        let (since, max) = (asked.since, asked.max_staleness);
+        let mut cannot = rest::query::unsupported(&asked.filters, rest::query::STATS_FILTERS);
+        if asked.figures {
+            cannot.push("`figures`".into());
         }
         let req = StatsRequest {
             since,
-            until,
-            date_field: Some(parse_date_field(a.date_field, DateField::CreatedAt)?),
-            group_by,
-            state: filters.state.clone(),
+            until: asked.until,
+            date_field: Some(asked.date_field),
+            group_by: asked.group_by,
+            filters: asked.filters,
         };
-        let max = parse_max_staleness(a.max_staleness, now)?;
         let cache = self.ask_cache("conversation_stats", |t, a| async move {
             t.conversation_stats(Parameters(a)).await
         });

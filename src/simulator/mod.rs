@@ -68,6 +68,7 @@ mod segments;
 mod textgen;
 mod tickets;
 mod workspace;
+mod workspace_lookups;
 mod workspace_routes;
 
 use std::collections::HashMap;
@@ -80,7 +81,6 @@ use axum::Router;
 
 pub use config::{Faults, ListFault, MutationReport, SimConfig, SimStats, Snapshot};
 
-use crate::cli::SimulateArgs;
 use faults::{ConnKill, KillableListener};
 use render::Parts;
 use routes::{Control, Shared};
@@ -426,8 +426,43 @@ fn check_share(name: &str, p: f64) -> anyhow::Result<f64> {
     Ok(p)
 }
 
+/// What `fastintercom simulate` was asked to serve.
+#[derive(Debug, Clone)]
+pub struct SimulateOptions {
+    /// Address to listen on.
+    pub listen: String,
+    /// Conversations in the generated workspace.
+    pub conversations: usize,
+    /// Seed for the generated workspace (same seed, same workspace).
+    pub seed: u64,
+    /// Average conversation parts per conversation.
+    pub parts: usize,
+    /// The access token the simulator accepts (not empty).
+    pub token: String,
+    /// Requests allowed per 10-second window; 0 = unlimited.
+    pub rate_limit: u32,
+    /// Added latency per request in milliseconds, as `"MIN-MAX"` or `"N"`.
+    pub latency_ms: Option<String>,
+    /// Share (0.0-1.0) of requests answered with a 500/502/503.
+    pub fault_5xx: f64,
+    /// Share of requests that hang for a long time.
+    pub fault_slow: f64,
+    /// Share of requests whose connection is dropped without an answer.
+    pub fault_drop: f64,
+    /// Share of requests answered with truncated/malformed JSON or an empty 200 body.
+    pub fault_malformed: f64,
+    /// Every this many seconds, change about 1% of the workspace.
+    pub mutate_every: Option<u64>,
+    /// Tickets; `None`: conversations / 10.
+    pub tickets: Option<usize>,
+    /// Companies; `None`: conversations / 10 + 5.
+    pub companies: Option<usize>,
+    /// Help Center articles; `None`: conversations / 20 + 5.
+    pub articles: Option<usize>,
+}
+
 /// `fastintercom simulate`: serve until SIGINT/SIGTERM.
-pub async fn run_cli(a: SimulateArgs) -> anyhow::Result<u8> {
+pub async fn run_cli(a: SimulateOptions) -> anyhow::Result<u8> {
     let latency_ms = a
         .latency_ms
         .as_deref()

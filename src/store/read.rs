@@ -9,13 +9,21 @@
 //! - [`passage`] finds where a full-text hit matched (passage, part, author, time).
 //! - [`directory`] holds `list_admins`, `list_teams`, `list_tags`.
 //! - [`stats`] holds `conversation_stats`.
+//! - [`tickets`] holds `search_tickets`, `get_ticket` (and the ticket filters); [`ticket_stats`] holds
+//!   `ticket_stats`.
+//! - [`companies`] holds `search_companies`, `get_company`.
+//! - [`articles`] holds `search_articles`, `get_article`.
 
+pub mod articles;
+pub mod companies;
 pub mod contacts;
 pub mod conversations;
 pub mod directory;
 pub mod filters;
 pub mod passage;
 pub mod stats;
+pub mod ticket_stats;
+pub mod tickets;
 
 use crate::model::DateField;
 

@@ -2,16 +2,31 @@
 //! SIGTERM/SIGINT), and the exit codes.
 
 use super::{EXIT_BUSY, EXIT_STOPPED, Stop, Stopped, SyncBusy, SyncOptions, now, sync_once};
-use crate::cli::SyncArgs;
 use crate::config::Settings;
 use crate::intercom::ApiConfig;
 use anyhow::{Context, Result};
+use std::path::PathBuf;
 use std::time::Duration;
 
+/// What `fastintercom sync` was asked to do; the rest comes from [`Settings`].
+#[derive(Debug, Clone, Default)]
+pub struct SyncCommandOptions {
+    /// Keep running, syncing every this many minutes; `None`: one run.
+    pub interval: Option<u64>,
+    /// Fetch every conversation, not only the backfill window (first run only).
+    pub full: bool,
+    /// Backfill from this time (`30d`, `YYYY-MM-DD`, ...) instead of the configured days (first run only).
+    pub since: Option<String>,
+    /// Only wait out 429s; do not pace requests from the rate-limit headers.
+    pub no_proactive_throttle: bool,
+    /// Database path; `None`: from the settings.
+    pub db: Option<PathBuf>,
+}
+
 /// `fastintercom sync [--once | --interval MIN] [--full] [--since DATE] [--db PATH]`.
-pub async fn run_cli(a: SyncArgs) -> Result<u8> {
+pub async fn run_cli(a: SyncCommandOptions) -> Result<u8> {
     let settings = Settings::load()?;
-    let db = settings.db_path(a.db.db.as_deref());
+    let db = settings.db_path(a.db.as_deref());
     let since = a
         .since
         .as_deref()

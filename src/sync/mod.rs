@@ -51,7 +51,7 @@ use progress::Progress;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use command::run_cli;
+pub use command::{SyncCommandOptions, run_cli};
 pub use lock::{EXIT_BUSY, SyncBusy};
 pub use run::sync_once;
 pub use stop::{EXIT_STOPPED, Stop, Stopped};

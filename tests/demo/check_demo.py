@@ -42,6 +42,7 @@ async def call_status(session: Client):
 async def main(out_file: str):
     out = open(out_file).read()
     for needle in ["simulated Intercom API on", "synced into", "conversations/s", "MCP server", "source=cache",
+                   "an open ticket about billing -> source=cache",
                    "claude mcp add --transport http fastintercom"]:
         assert needle in out, f"demo output lacks {needle!r}:\n{out}"
     url, desktop = printed_config(out)

@@ -5,8 +5,8 @@
 
 use crate::common::bin;
 use fastintercom::client::{
-    CacheSource, CallOptions, Client, ClientConfig, ClientError, DateField, GroupBy, Reason, SearchRequest,
-    Source, StatsRequest,
+    CacheSource, CallOptions, Client, ClientConfig, ClientError, ConversationFilters, DateField, GroupBy,
+    Reason, SearchRequest, Source, StatsRequest,
 };
 use fastintercom::config::Token;
 use fastintercom::intercom::ApiConfig;
@@ -479,7 +479,7 @@ async fn both_paths_give_the_same_answer() {
         .expect("a long word in the snippet");
     let req = SearchRequest {
         text: Some(word.clone()),
-        state: Some(first.state.clone()),
+        filters: ConversationFilters::state(first.state.clone()),
         ..window(45)
     };
     let c = cache.search_conversations(&req, &opts).await.unwrap();

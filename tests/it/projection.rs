@@ -15,18 +15,19 @@
 
 use fastintercom::answer::NotFound;
 use fastintercom::client::{
-    Answer, CacheSource, CallOptions, Client, ClientConfig, DateField, GroupBy, SearchRequest, Source,
-    StatsRequest,
+    Answer, CacheSource, CallOptions, Client, ClientConfig, ConversationFilters, DateField, GroupBy,
+    SearchRequest, Source, StatsRequest,
 };
 use fastintercom::config::Token;
 use fastintercom::intercom::ApiConfig;
+use fastintercom::model::ConversationSummary;
 use fastintercom::simulator::{SimConfig, Simulator};
 use fastintercom::sync::{SyncOptions, sync_once};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-fn api(sim: &Simulator) -> ApiConfig {
+pub(crate) fn api(sim: &Simulator) -> ApiConfig {
     let mut a = ApiConfig::new(sim.base_url(), Token::new(sim.token()));
     a.max_retries = 3;
     a.timeout = Duration::from_secs(5);
@@ -34,7 +35,7 @@ fn api(sim: &Simulator) -> ApiConfig {
 }
 
 /// Where two JSON values differ: one line per differing leaf, with its path.
-fn diff(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
+pub(crate) fn diff(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
@@ -59,7 +60,7 @@ fn diff(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
 }
 
 /// The answers' data as JSON, with their sources checked.
-fn data<T: serde::Serialize>(c: &Answer<T>, r: &Answer<T>) -> (Value, Value) {
+pub(crate) fn data<T: serde::Serialize>(c: &Answer<T>, r: &Answer<T>) -> (Value, Value) {
     assert_eq!(
         (c.source, r.source),
         (Source::Cache, Source::Rest),
@@ -73,7 +74,7 @@ fn data<T: serde::Serialize>(c: &Answer<T>, r: &Answer<T>) -> (Value, Value) {
     )
 }
 
-fn same(what: &str, cache: &Value, rest: &Value) {
+pub(crate) fn same(what: &str, cache: &Value, rest: &Value) {
     let mut out = Vec::new();
     diff("", cache, rest, &mut out);
     assert!(
@@ -146,25 +147,60 @@ async fn one_workspace(seed: u64) {
         )
         .unwrap();
 
-    // Searches: every conversation, then each state.
-    let mut searches = vec![SearchRequest {
+    // Searches: every conversation, then each filter the REST path can express (each state, an admin, a
+    // team, no team, a tag by name, a contact's email), its values taken from the first answer.
+    let all = SearchRequest {
         since: Some(since),
         limit: Some(100),
         ..Default::default()
-    }];
-    for state in ["open", "closed", "snoozed"] {
-        searches.push(SearchRequest {
-            state: Some(state.into()),
-            ..searches[0].clone()
-        });
-    }
+    };
+    let first = cache.search_conversations(&all, &opts).await.unwrap().data;
+    let pick = |f: fn(&ConversationSummary) -> Option<String>| {
+        first
+            .conversations
+            .iter()
+            .find_map(f)
+            .expect("a value to filter on")
+    };
+    let mut filters: Vec<ConversationFilters> = ["open", "closed", "snoozed"]
+        .into_iter()
+        .map(ConversationFilters::state)
+        .collect();
+    filters.extend([
+        ConversationFilters {
+            admin_id: Some(pick(|c| c.admin_assignee.as_ref().map(|p| p.id.clone()))),
+            ..Default::default()
+        },
+        ConversationFilters {
+            team_id: Some(pick(|c| c.team_assignee.as_ref().map(|p| p.id.clone()))),
+            state: Some("open".into()),
+            ..Default::default()
+        },
+        ConversationFilters {
+            team_id: Some("none".into()),
+            ..Default::default()
+        },
+        ConversationFilters {
+            tag: Some(pick(|c| c.tags.first().map(|t| t.to_uppercase()))),
+            ..Default::default()
+        },
+        ConversationFilters {
+            contact_email: Some(pick(|c| c.contact.as_ref().and_then(|p| p.email.clone()))),
+            ..Default::default()
+        },
+    ]);
+    let mut searches = vec![all.clone()];
+    searches.extend(filters.iter().map(|f| SearchRequest {
+        filters: f.clone(),
+        ..all.clone()
+    }));
     let mut ids = Vec::new();
     for req in &searches {
         let c = cache.search_conversations(req, &opts).await.unwrap();
         let r = rest.search_conversations(req, &opts).await.unwrap();
         let (cv, rv) = data(&c, &r);
         same(
-            &format!("seed {seed}: search {:?}", req.state),
+            &format!("seed {seed}: search {:?}", req.filters),
             &comparable_search(cv),
             &comparable_search(rv),
         );
@@ -175,6 +211,14 @@ async fn one_workspace(seed: u64) {
                 c.data.conversations.len()
             );
             ids = c.data.conversations.iter().map(|s| s.id.clone()).collect();
+        } else if req.filters.state.is_none() {
+            // Each filter found something, and less than everything: it was applied on both paths.
+            let n = c.data.conversations.len();
+            assert!(
+                n > 0 && n < ids.len(),
+                "seed {seed}: {:?} matched {n}",
+                req.filters
+            );
         }
     }
 
@@ -206,7 +250,9 @@ async fn one_workspace(seed: u64) {
         same(&format!("seed {seed}: contact {id}"), &cv, &rv);
     }
 
-    // Statistics: every grouping on both date fields, all time and one state.
+    rest_refuses_what_it_cannot_express(&cache, &rest, since).await;
+
+    // Statistics: every grouping on both date fields, unfiltered, one state, a team with a state, no team.
     for group_by in [
         GroupBy::State,
         GroupBy::Team,
@@ -217,29 +263,114 @@ async fn one_workspace(seed: u64) {
         GroupBy::Month,
     ] {
         for date_field in [DateField::CreatedAt, DateField::UpdatedAt] {
-            for state in [None, Some("open".to_string())] {
+            for f in [
+                ConversationFilters::default(),
+                ConversationFilters::state("open"),
+                filters[4].clone(),
+                filters[5].clone(),
+            ] {
+                let filtered = !f.is_empty();
+                let label = format!("{:?}", f.given());
                 let req = StatsRequest {
                     since: Some(since),
                     date_field: Some(date_field),
-                    state: state.clone(),
+                    filters: f,
                     ..StatsRequest::new(group_by)
                 };
                 let c = cache.conversation_stats(&req, &opts).await.unwrap();
                 let r = rest.conversation_stats(&req, &opts).await.unwrap();
-                assert!(
-                    state.is_some() || c.data.total >= 20,
-                    "seed {seed}: {}",
-                    c.data.total
-                );
+                assert!(filtered || c.data.total >= 20, "seed {seed}: {}", c.data.total);
                 let (cv, rv) = data(&c, &r);
                 same(
-                    &format!("seed {seed}: stats {group_by:?} {date_field:?} {state:?}"),
+                    &format!("seed {seed}: stats {group_by:?} {date_field:?} {label}"),
                     &cv,
                     &rv,
                 );
             }
         }
     }
+}
+
+/// A filter Intercom's search cannot express is refused by the REST path, naming it, while the cache
+/// applies it: never dropped (which would answer more than was asked).
+async fn rest_refuses_what_it_cannot_express(cache: &Client, rest: &Client, since: i64) {
+    let opts = CallOptions::default();
+    let cases = [
+        (
+            ConversationFilters {
+                waiting: Some(true),
+                ..Default::default()
+            },
+            "`waiting`",
+        ),
+        (
+            ConversationFilters {
+                state: Some("open".into()),
+                priority: Some("priority".into()),
+                ..Default::default()
+            },
+            "`priority`",
+        ),
+        (
+            ConversationFilters {
+                custom_attribute: Some(("Plan".into(), "pro".into())),
+                min_rating: Some(4),
+                ..Default::default()
+            },
+            "`min_rating`, `custom_attribute`",
+        ),
+    ];
+    for (f, names) in cases {
+        let req = SearchRequest {
+            since: Some(since),
+            filters: f.clone(),
+            ..Default::default()
+        };
+        let e = rest
+            .search_conversations(&req, &opts)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(&format!("Intercom's REST search cannot apply {names} here")),
+            "{e}"
+        );
+        let c = cache.search_conversations(&req, &opts).await.unwrap();
+        assert_eq!(c.source, Source::Cache);
+        if f.waiting == Some(true) {
+            assert!(!c.data.conversations.is_empty());
+            assert!(c.data.conversations.iter().all(|s| s.waiting_since.is_some()));
+        }
+        let req = StatsRequest {
+            since: Some(since),
+            filters: f,
+            ..StatsRequest::new(GroupBy::State)
+        };
+        let e = rest
+            .conversation_stats(&req, &opts)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(&format!("cannot count with {names} here")), "{e}");
+    }
+    // A tag: the REST search looks its id up, the REST count cannot.
+    let req = StatsRequest {
+        since: Some(since),
+        filters: ConversationFilters {
+            tag: Some("anything".into()),
+            ..Default::default()
+        },
+        ..StatsRequest::new(GroupBy::State)
+    };
+    let e = rest
+        .conversation_stats(&req, &opts)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("Intercom's REST API cannot count with `tag` here"),
+        "{e}"
+    );
 }
 
 /// A lookup the cache cannot answer says so in a machine-readable block the client reads (#16): the

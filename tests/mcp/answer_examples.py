@@ -45,6 +45,12 @@ async def main() -> None:
         conv, _ = await call("get_conversation", {"conversation_id": conv_id})
         contact = (conv.get("contact") or {}).get("id")
         teams, _ = await call("list_teams", {})
+        tickets, _ = await call("search_tickets", {"query": "billing", "limit": 1})
+        ticket_id = tickets["tickets"][0]["id"]
+        db = sqlite3.connect(f"file:{a.db}?mode=ro", uri=True)
+        company = db.execute("SELECT name FROM companies WHERE user_count > 1 ORDER BY id LIMIT 1").fetchone()[0]
+        article = db.execute("SELECT article_id FROM article_contents WHERE locale <> 'en' "
+                             "ORDER BY article_id LIMIT 1").fetchone()[0]
         examples = [
             ("search_conversations", {"query": "refund", "state": "open", "limit": 2}),
             ("get_conversation", {"conversation_id": conv_id, "max_bytes": 4096}),
@@ -57,6 +63,13 @@ async def main() -> None:
             ("get_sync_status", {}),
             ("search", {"query": "refund"}),
             ("fetch", {"id": conv_id}),
+            ("search_tickets", {"query": "billing", "open": True, "limit": 2}),
+            ("get_ticket", {"id": ticket_id, "max_bytes": 4096}),
+            ("ticket_stats", {"group_by": "team", "open": True}),
+            ("search_companies", {"plan": "enterprise", "limit": 2}),
+            ("get_company", {"name": company}),
+            ("search_articles", {"query": "refund", "limit": 2}),
+            ("get_article", {"article_id": article, "locale": "fr"}),
         ]
         out = [HEAD]
         for name, args in examples:
@@ -64,8 +77,11 @@ async def main() -> None:
             out.append(f"## {name}\n\nCall: `{json.dumps(args)}` — answer {size:,} bytes (~{size // 4:,} tokens).\n")
             out.append("```json\n" + json.dumps(sc, indent=1, ensure_ascii=False) + "\n```\n")
 
-        longest, n_parts = sqlite3.connect(f"file:{a.db}?mode=ro", uri=True).execute(
+        con = sqlite3.connect(f"file:{a.db}?mode=ro", uri=True)
+        longest, n_parts = con.execute(
             "SELECT conversation_id, count(*) FROM conversation_parts GROUP BY 1 ORDER BY 2 DESC LIMIT 1").fetchone()
+        longest_ticket = con.execute(
+            "SELECT ticket_id FROM ticket_parts GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
         sizes = [
             ("get_conversation", {"conversation_id": longest}),
             ("get_conversation", {"conversation_id": longest, "max_bytes": 131072}),
@@ -81,6 +97,15 @@ async def main() -> None:
             ("conversation_stats", {"group_by": "week", "since": "3650d", "figures": True}),
             ("get_sync_status", {}),
             ("search", {"query": "refund"}), ("fetch", {"id": longest}),
+            ("search_tickets", {}), ("search_tickets", {"query": "billing"}),
+            ("search_tickets", {"limit": 100}), ("search_tickets", {"limit": 100, "max_bytes": 131072}),
+            ("get_ticket", {"id": longest_ticket}), ("ticket_stats", {}),
+            ("ticket_stats", {"group_by": "day"}),
+            ("search_companies", {}), ("search_companies", {"limit": 100}),
+            ("search_companies", {"limit": 100, "max_bytes": 131072}),
+            ("get_company", {"name": company}),
+            ("search_articles", {"query": "refund"}), ("search_articles", {"limit": 100}),
+            ("get_article", {"article_id": article}),
         ]
         pages, cursor = 0, None
         while True:

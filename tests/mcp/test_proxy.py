@@ -10,7 +10,8 @@ decision at a time, against real simulators:
   failed"), within the REST time bound, and at once for the calls right after;
 - no token: the cache answers and every answer says live answers are unavailable and why;
 - rate limit spent (by someone else using the token): the cached answer, marked stale, at once;
-- tools without a REST twin answer from the cache and say so.
+- tools without a REST twin answer from the cache and say so;
+- the ticket tools: the cache when fresh, REST when too old (same answers), the inbox number from the cache.
 
 Also: the tools, input and output schemas are `serve`'s; every answer validates against its outputSchema;
 the token never appears in an answer or in the proxy's log.
@@ -207,6 +208,92 @@ async def stale_cache(a, stale_db: str, conv_id: str) -> None:
     print("stale cache: REST answers")
 
 
+async def tickets(a, stale_db: str) -> None:
+    """The ticket tools: the cache when fresh (tickets are synced whole: no window sends them to REST),
+    REST when too old, with the notes on what REST answers differently; the inbox number from the cache."""
+    async with Proxy(a, a.db30, a.sim_url, a.token) as p:
+        s, _ = await p.call("search_tickets", {"limit": 5, "since": "3650d"})
+        check(s, "cache", "fresh", stale=False)
+        assert s["tickets"], s
+        first = s["tickets"][0]
+        t, _ = await p.call("get_ticket", {"id": first["ticket_id"]})
+        check(t, "cache", "fresh")
+        assert t["id"] == first["id"], t["id"]
+        st, _ = await p.call("ticket_stats", {"group_by": "state"})
+        check(st, "cache", "fresh")
+        assert "unknown argument `status`" in await p.error("search_tickets", {"status": "open"})
+    async with Proxy(a, stale_db, a.sim_url, a.token) as p:
+        live, _ = await p.call("search_tickets", {"limit": 10})
+        check(live, "rest", "cache too old", stale=False)
+        cached, _ = await p.call("search_tickets", {"limit": 10, "max_staleness": "3h"})
+        check(cached, "cache", "fresh")
+        assert [x["id"] for x in live["tickets"]] == [x["id"] for x in cached["tickets"]], "same tickets"
+        for x, y in zip(live["tickets"], cached["tickets"]):
+            assert x == y, (x, y)
+        t, _ = await p.call("get_ticket", {"id": first["id"], "max_bytes": 4096})
+        check(t, "rest", "cache too old")
+        c, _ = await p.call("get_ticket", {"id": first["id"], "max_bytes": 4096, "max_staleness": "3h"})
+        check(c, "cache")
+        assert t["parts"] == c["parts"] and t["parts_total"] == c["parts_total"], t["id"]
+        st, _ = await p.call("ticket_stats", {"group_by": "category"})
+        check(st, "rest", "cache too old")
+        assert "every matching ticket was read" in notes(st), st.get("notes")
+        cst, _ = await p.call("ticket_stats", {"group_by": "category", "max_staleness": "3h"})
+        assert st["buckets"] == cst["buckets"], (st["buckets"], cst["buckets"])
+        word = max(first["title"].split(), key=len)
+        w, _ = await p.call("search_tickets", {"query": word, "limit": 5})
+        check(w, "rest", "cache too old")
+        assert "titles and descriptions only" in notes(w), w.get("notes")
+        assert first["id"] in {x["id"] for x in w["tickets"]}, word
+        co, _ = await p.call("search_tickets", {"company": "ACME", "limit": 5})
+        check(co, "cache", "cache too old", "cannot filter by company", stale=True)
+        # Intercom does not take inbox numbers: the cache's answer, said so.
+        n, _ = await p.call("get_ticket", {"id": first["ticket_id"]})
+        check(n, "cache")
+        assert n["id"] == first["id"] and "inbox numbers" in notes(n), notes(n)
+        assert "neither in the cache nor in Intercom" in await p.error("get_ticket", {"id": "12345678"})
+    print("tickets: cache when fresh, REST when too old")
+async def companies_and_articles(a, stale_db: str) -> None:
+    """The company and article tools: the cache when fresh, their REST twins when it is too old, and the
+    cache (stale, with the reason) for what REST cannot ask."""
+    con = sqlite3.connect(a.db30)
+    co_id, co_name = con.execute("SELECT id, name FROM companies WHERE user_count > 0 "
+                                 "ORDER BY id LIMIT 1").fetchone()
+    art_id = con.execute("SELECT id FROM articles ORDER BY updated_at DESC LIMIT 1").fetchone()[0]
+    con.close()
+    async with Proxy(a, a.db30, a.sim_url, a.token) as p:
+        for tool, args in (("get_company", {"company_id": co_id}), ("search_companies", {"name": co_name}),
+                           ("search_articles", {"query": "refund"}), ("get_article", {"article_id": art_id})):
+            r, _ = await p.call(tool, args)
+            check(r, "cache", "fresh", stale=False)
+    async with Proxy(a, stale_db, a.sim_url, a.token) as p:
+        cached = {}
+        c, _ = await p.call("get_company", {"company_id": co_id})
+        check(c, "rest", "cache too old", stale=False)
+        assert c["company"]["id"] == co_id and c["contacts_total"] >= 1, c["company"]
+        c, _ = await p.call("get_company", {"name": co_name, "max_staleness": "3h"})
+        check(c, "cache", "fresh")
+        cached["company"] = c
+        s, _ = await p.call("search_companies", {"name": co_name})
+        check(s, "rest", "cache too old")
+        assert co_id in [x["id"] for x in s["companies"]] and "exact name" in notes(s), s
+        s, _ = await p.call("search_companies", {"plan": "pro"})
+        check(s, "cache", "cache too old", "cannot apply `plan`", stale=True)
+        h, _ = await p.call("search_articles", {"query": "refund", "state": "published"})
+        check(h, "rest", "cache too old")
+        assert h["articles"] and all(x["state"] == "published" for x in h["articles"]), h
+        assert "article search" in notes(h), h.get("notes")
+        g, _ = await p.call("get_article", {"article_id": art_id})
+        check(g, "rest", "cache too old")
+        g2, _ = await p.call("get_article", {"article_id": art_id, "max_staleness": "3h"})
+        check(g2, "cache")
+        for k in ("id", "title", "state", "text", "locales", "author"):
+            assert g[k] == g2[k], (k, g[k], g2[k])
+        assert "neither in the cache nor in Intercom" in await p.error("get_company", {"company_id": "nope"})
+        assert "unknown argument `plna`" in await p.error("search_companies", {"plna": "pro"})
+    print("companies and articles: cache when fresh, REST twins when stale")
+
+
 async def before_coverage(a) -> None:
     async with Proxy(a, a.db30, a.sim_url, a.token) as p:
         s, _ = await p.call("search_conversations", {"since": "60d", "query": "refund", "limit": 5})
@@ -374,7 +461,9 @@ async def main() -> None:
         await same_tools_as_serve(a)
         await fresh_cache(a, str(conv_id))
         await stale_cache(a, stale_db, str(conv_id))
+        await companies_and_articles(a, stale_db)
         await before_coverage(a)
+        await tickets(a, stale_db)
         await intercom_down(a, stale_db, str(conv_id))
         await no_token(a, stale_db, str(conv_id))
         await rate_limit_spent(a, stale_db)

@@ -7,15 +7,23 @@
 //!   `source.body ~ word` filter per word (AND). Intercom can only match text in the **opening message**;
 //!   the cache matches every part. Sorted by `updated_at` descending.
 //! - Stats: the window search walked page by page (at most `rest_stats_max_pages`) and grouped here.
+//! - Filters ([`crate::model::ConversationFilters`]): [`query`] says which the search DSL can express
+//!   (search: state, assignees, tag, contact; stats: state, assignees); any other is refused by name
+//!   ([`RestError::Unsupported`]), never ignored.
 //! - Admin, team and tag names come from `GET /admins|/teams|/tags`, reused for `directory_ttl`; contacts
 //!   named on conversations are fetched once and reused for the same time.
+//!
+//! - Tickets (`tickets`): `POST /tickets/search` with the DSL (words in titles and descriptions only),
+//!   `GET /tickets/{id}` by API id, counts by reading the matching tickets.
 //!
 //! Every call is bounded by `rest_timeout` (retries and rate-limit waits included); a spent rate-limit
 //! budget that refills after that bound fails at once; after Intercom failed to answer at all (timeout,
 //! connection failure, 5xx after retries), calls fail at once for `rest_down_cooldown`.
 
-mod query;
+pub mod query;
 mod stats;
+mod tickets;
+pub mod workspace;
 
 use super::{ClientConfig, SearchRequest, StatsRequest};
 use crate::intercom::{ApiConfig, ApiError, Contact, Conversation, IntercomClient};
@@ -23,7 +31,7 @@ use crate::model::{ContactDetail, ConversationDetail, ConversationSummary, Searc
 use crate::project::{self, Known, Names};
 use crate::record::wire;
 use futures_util::StreamExt;
-use query::{and_also, assignee_filters, search_query};
+use query::{and_also, assignee_filters, refuse_search, refuse_stats, search_query};
 use serde_json::json;
 use stats::group;
 use std::collections::{HashMap, HashSet};
@@ -180,16 +188,18 @@ impl Rest {
     }
 
     pub async fn search(&self, req: &SearchRequest) -> Result<SearchResult, RestError> {
+        let f = &req.filters;
+        refuse_search(f)?;
         self.bounded(async {
             let query = search_query(
                 req.since,
                 req.until,
                 req.field(),
-                req.state.as_deref(),
+                f.state.as_deref(),
                 &req.words(),
             )?;
-            let mut extra = assignee_filters(req);
-            if let Some(tag) = req.tag.as_deref().map(str::trim) {
+            let mut extra = assignee_filters(f);
+            if let Some(tag) = f.tag.as_deref().map(str::trim) {
                 // Intercom filters by tag id; the cache takes a name too.
                 let dir = self.directory().await?;
                 let id = dir
@@ -208,7 +218,7 @@ impl Rest {
                 };
                 extra.push(json!({"field": "tag_ids", "operator": "=", "value": id}));
             }
-            if let Some(email) = req.contact_email.as_deref().map(str::trim) {
+            if let Some(email) = f.contact_email.as_deref().map(str::trim) {
                 // Intercom filters by contact id: find the contact first.
                 let Some(c) = self.contact_by_email(email).await? else {
                     return Ok(SearchResult {
@@ -281,9 +291,12 @@ impl Rest {
     }
 
     pub async fn stats(&self, req: &StatsRequest) -> Result<Stats, RestError> {
+        let f = &req.filters;
+        refuse_stats(f)?;
         self.bounded(async {
             let field = req.field();
-            let query = search_query(req.since, req.until, field, req.state.as_deref(), &[])?;
+            let query = search_query(req.since, req.until, field, f.state.as_deref(), &[])?;
+            let query = and_also(query, assignee_filters(f))?;
             let sort = json!({"field": "updated_at", "order": "descending"});
             let mut pages = Box::pin(self.api.conversation_search_pages(query, Some(sort), PAGE));
             let mut all: Vec<Conversation> = Vec::new();
@@ -354,6 +367,11 @@ impl Rest {
             .iter()
             .filter_map(|c| c.contacts.first().map(|r| r.id.clone()))
             .collect();
+        self.contacts_by_id(ids).await
+    }
+
+    /// These contacts, fetched (in parallel) unless known recently; merged or unknown ones are left out.
+    async fn contacts_by_id(&self, ids: HashSet<String>) -> Result<HashMap<String, Contact>, RestError> {
         let mut out = HashMap::new();
         let mut missing = Vec::new();
         {

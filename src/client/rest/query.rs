@@ -1,9 +1,49 @@
 //! Intercom's search DSL for the client's questions: the window, the state, words in the opening message
-//! (one `source.body ~ word` filter each), assignees, and the 15-filter limit.
+//! (one `source.body ~ word` filter each), assignees, and the 15-filter limit; and which of the
+//! [`ConversationFilters`] it can express, so the others are refused by name, never ignored.
 
 use super::RestError;
-use crate::client::{DateField, SearchRequest};
+use crate::client::DateField;
+use crate::model::ConversationFilters;
 use serde_json::{Value, json};
+
+/// The filters a REST search can apply (`tag` and `contact_email` after looking up their ids).
+pub const SEARCH_FILTERS: &[&str] = &["state", "admin_id", "team_id", "tag", "contact_email"];
+/// The filters a REST count can apply.
+pub const STATS_FILTERS: &[&str] = &["state", "admin_id", "team_id"];
+
+/// The filters set in `f` that are not in `can`, each as `` `name` `` for a message.
+pub fn unsupported(f: &ConversationFilters, can: &[&str]) -> Vec<String> {
+    f.given()
+        .into_iter()
+        .filter(|n| !can.contains(n))
+        .map(|n| format!("`{n}`"))
+        .collect()
+}
+
+/// Refuse a search with a filter Intercom's search cannot express.
+pub(super) fn refuse_search(f: &ConversationFilters) -> Result<(), RestError> {
+    let cannot = unsupported(f, SEARCH_FILTERS);
+    if cannot.is_empty() {
+        return Ok(());
+    }
+    Err(RestError::Unsupported(format!(
+        "Intercom's REST search cannot apply {} here",
+        cannot.join(", ")
+    )))
+}
+
+/// Refuse a count with a filter the REST count cannot apply.
+pub(super) fn refuse_stats(f: &ConversationFilters) -> Result<(), RestError> {
+    let cannot = unsupported(f, STATS_FILTERS);
+    if cannot.is_empty() {
+        return Ok(());
+    }
+    Err(RestError::Unsupported(format!(
+        "Intercom's REST API cannot count with {} here",
+        cannot.join(", ")
+    )))
+}
 
 /// Intercom allows at most 15 filters per group; the window and state take up to 3.
 const MAX_WORDS: usize = 12;
@@ -47,17 +87,19 @@ pub(super) fn search_query(
     })
 }
 
-/// `admin_assignee_id` / `team_assignee_id` filters; `none` (as the cache reads it) asks for unassigned.
-pub(super) fn assignee_filters(req: &SearchRequest) -> Vec<Value> {
+/// `admin_assignee_id` / `team_assignee_id` filters; `none` (as the cache reads it) asks for unassigned
+/// (`= 0`).
+pub(super) fn assignee_filters(f: &ConversationFilters) -> Vec<Value> {
     [
-        ("admin_assignee_id", &req.admin_id),
-        ("team_assignee_id", &req.team_id),
+        ("admin_assignee_id", &f.admin_id),
+        ("team_assignee_id", &f.team_id),
     ]
     .into_iter()
     .filter_map(|(field, v)| {
         let v = v.as_deref()?.trim();
         let none = matches!(v.to_ascii_lowercase().as_str(), "none" | "unassigned" | "0");
-        Some(json!({"field": field, "operator": "=", "value": if none { Value::Null } else { json!(v) }}))
+        // Intercom 2.16 gives unassigned conversations `0`, not null (see the API notes).
+        Some(json!({"field": field, "operator": "=", "value": if none { json!(0) } else { json!(v) }}))
     })
     .collect()
 }
@@ -130,7 +172,7 @@ mod tests {
 
     #[test]
     fn assignee_and_tag_filters_join_the_query() {
-        let req = SearchRequest {
+        let req = ConversationFilters {
             admin_id: Some("42".into()),
             team_id: Some("none".into()),
             ..Default::default()
@@ -141,7 +183,7 @@ mod tests {
             json!({"operator": "AND", "value": [
                 {"field": "updated_at", "operator": ">=", "value": 10},
                 {"field": "admin_assignee_id", "operator": "=", "value": "42"},
-                {"field": "team_assignee_id", "operator": "=", "value": null},
+                {"field": "team_assignee_id", "operator": "=", "value": 0},
             ]})
         );
         let all = search_query(None, None, DateField::UpdatedAt, None, &[]).unwrap();
@@ -151,5 +193,29 @@ mod tests {
         let words: Vec<String> = (0..12).map(|i| format!("w{i}")).collect();
         let q = search_query(Some(1), Some(2), DateField::UpdatedAt, Some("open"), &words).unwrap();
         assert!(matches!(and_also(q, vec![tag]), Err(RestError::Unsupported(_))));
+    }
+
+    #[test]
+    fn filters_rest_cannot_express_are_refused_by_name() {
+        let f = ConversationFilters {
+            state: Some("open".into()),
+            tag: Some("vip".into()),
+            waiting: Some(true),
+            custom_attribute: Some(("Plan".into(), "pro".into())),
+            ..Default::default()
+        };
+        let RestError::Unsupported(msg) = refuse_search(&f).unwrap_err() else {
+            panic!("not Unsupported")
+        };
+        assert_eq!(
+            msg,
+            "Intercom's REST search cannot apply `waiting`, `custom_attribute` here"
+        );
+        let RestError::Unsupported(msg) = refuse_stats(&f).unwrap_err() else {
+            panic!("not Unsupported")
+        };
+        assert!(msg.contains("`tag`, `waiting`, `custom_attribute`"), "{msg}");
+        assert!(refuse_search(&ConversationFilters::state("open")).is_ok());
+        assert!(refuse_stats(&ConversationFilters::state("open")).is_ok());
     }
 }

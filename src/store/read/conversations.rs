@@ -1,8 +1,8 @@
 //! Conversation reads: search (FTS5 + filters + sort + paging), one conversation with its parts, and
 //! summaries by primary key (shared with contacts).
 
-use super::filters::Filters;
 use super::{DateField, fts_query};
+use crate::model::ConversationFilters;
 use crate::model::{ConversationDetail, ConversationPart, ConversationSummary};
 use crate::project::{self, Known, MAX_BODY_CHARS, Names};
 use crate::record::{ConversationRecord, PartRecord};
@@ -44,7 +44,7 @@ pub struct SearchQuery {
     pub until: Option<i64>,
     pub date_field: DateField,
     /// Which conversations: state, assignees, tag, contact, priority, rating, SLA, attributes...
-    pub filters: Filters,
+    pub filters: ConversationFilters,
     pub sort: Sort,
     pub limit: usize,
     pub offset: usize,
@@ -591,7 +591,7 @@ mod tests {
             since: None,
             until: None,
             date_field: DateField::UpdatedAt,
-            filters: Filters::default(),
+            filters: ConversationFilters::default(),
             sort,
             limit: 5,
             offset: 0,

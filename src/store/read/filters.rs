@@ -1,36 +1,9 @@
-//! The conversation filters search and stats share: state, assignees, tag, contact, priority, channel,
-//! rating, waiting for a reply, SLA status, a custom attribute, Fin/AI participation. Each adds a condition
-//! with numbered placeholders (`?N`) to a query's `WHERE`.
+//! The cache's reading of [`ConversationFilters`] (the filters search and stats share: state, assignees,
+//! tag, contact, priority, channel, rating, waiting for a reply, SLA status, a custom attribute, Fin/AI
+//! participation): each adds a condition with numbered placeholders (`?N`) to a query's `WHERE`.
 
+pub use crate::model::ConversationFilters;
 use rusqlite::types::Value;
-
-/// Which conversations a search or a count covers (all when empty).
-#[derive(Debug, Clone, Default)]
-pub struct Filters {
-    pub state: Option<String>,
-    /// Admin assignee id; `none` matches unassigned.
-    pub admin_id: Option<String>,
-    /// Team assignee id; `none` matches unassigned.
-    pub team_id: Option<String>,
-    /// Tag id or name (case-insensitive).
-    pub tag: Option<String>,
-    pub contact_email: Option<String>,
-    /// Priority as stored (case-insensitive), e.g. `urgent`, `priority`.
-    pub priority: Option<String>,
-    /// Some(true): only conversations waiting for a teammate's reply; Some(false): only those not waiting.
-    pub waiting: Option<bool>,
-    /// Rating (CSAT) at least / at most.
-    pub min_rating: Option<i64>,
-    pub max_rating: Option<i64>,
-    /// The channel the conversation started on (`source.type`, e.g. `conversation`, `email`).
-    pub channel: Option<String>,
-    /// A custom attribute equal to a value: (name, value).
-    pub custom_attribute: Option<(String, String)>,
-    /// The applied SLA's status (`hit`, `missed`, `cleared`, `active`).
-    pub sla_status: Option<String>,
-    /// Some(true): only conversations Fin / an AI agent took part in; Some(false): only the others.
-    pub ai_participated: Option<bool>,
-}
 
 fn is_none_word(s: &str) -> bool {
     matches!(
@@ -39,7 +12,7 @@ fn is_none_word(s: &str) -> bool {
     )
 }
 
-impl Filters {
+impl ConversationFilters {
     /// Append this filter's conditions to `conds` and their values to `args`.
     pub fn push(&self, args: &mut Vec<Value>, conds: &mut Vec<String>) {
         if let Some(s) = &self.state {

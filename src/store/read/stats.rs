@@ -28,7 +28,7 @@ pub struct StatsQuery {
     pub date_field: DateField,
     pub group_by: GroupBy,
     /// Which conversations to count (the same filters as search).
-    pub filters: super::filters::Filters,
+    pub filters: crate::model::ConversationFilters,
     /// Add CSAT and response-time figures per bucket (reads each conversation's row, so slower).
     pub figures: bool,
 }
