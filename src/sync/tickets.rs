@@ -97,7 +97,22 @@ pub async fn sync(ctx: &Ctx, hwm: Option<i64>, reconcile: bool, cap: i64) -> Res
     let query = json!({"field": "updated_at", "operator": ">", "value": lower});
     let sort = json!({"field": "updated_at", "order": "ascending"});
     let mut pages = std::pin::pin!(ctx.api.ticket_search_pages(query, Some(sort), PER_PAGE));
-    while let Some(page) = pages.next().await {
+    // One page's write runs while the next page is requested (the writer is a blocking thread), so the
+    // walk and the writes overlap. Writes stay one at a time and in page order, and a page's checkpoint
+    // commits in its own transaction, so the mark still moves only past committed rows.
+    let mut writing: Option<Write<'_>> = None;
+    loop {
+        let next = match writing.take() {
+            Some(w) => {
+                let (written, next) = tokio::join!(w, pages.next());
+                written?.apply(ctx, &mut out)?;
+                next
+            }
+            None => pages.next().await,
+        };
+        let Some(page) = next else {
+            break;
+        };
         let page = page.context("searching tickets")?;
         total_count = page.total_count.or(total_count);
         let last = page.next.is_none();
@@ -118,30 +133,49 @@ pub async fn sync(ctx: &Ctx, hwm: Option<i64>, reconcile: bool, cap: i64) -> Res
             .map(|m| if last { m } else { m.saturating_sub(1) })
             .map(|m| m.min(cap).max(floor.unwrap_or(i64::MIN)))
             .filter(|m| floor.is_none_or(|f| *m > f));
-        let stats = ctx
-            .db
-            .call(move |c| {
-                write_tickets::write_tickets(c, &records, &gone, |tx| {
-                    if let Some(h) = checkpoint {
-                        metadata::set_high_water_mark(tx, RESOURCE_TICKETS, Some(h))?;
-                    }
-                    Ok(())
+        writing = Some(Box::pin(async move {
+            let stats = ctx
+                .db
+                .call(move |c| {
+                    write_tickets::write_tickets(c, &records, &gone, |tx| {
+                        if let Some(h) = checkpoint {
+                            metadata::set_high_water_mark(tx, RESOURCE_TICKETS, Some(h))?;
+                        }
+                        Ok(())
+                    })
                 })
-            })
-            .await?;
-        if checkpoint.is_some() {
-            out.hwm = checkpoint;
-        }
-        out.written += stats.tickets;
-        out.parts += stats.parts;
-        out.deleted += stats.deleted;
-        ctx.progress.inc(stats.tickets);
-        ctx.stop.check()?;
+                .await?;
+            Ok(Written { stats, checkpoint })
+        }));
     }
     if reconcile {
         out.deleted += delete_unlisted(ctx, &stored, &listed, total_count).await?;
     }
     Ok(out)
+}
+
+/// A page's write in flight: its batch and checkpoint, committed together.
+type Write<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Written>> + Send + 'a>>;
+
+/// A committed page.
+struct Written {
+    stats: write_tickets::TicketStats,
+    checkpoint: Option<i64>,
+}
+
+impl Written {
+    /// Count a committed page and move the pass's mark to its checkpoint.
+    fn apply(self, ctx: &Ctx, out: &mut TicketsOutcome) -> Result<()> {
+        if self.checkpoint.is_some() {
+            out.hwm = self.checkpoint;
+        }
+        out.written += self.stats.tickets;
+        out.parts += self.stats.parts;
+        out.deleted += self.stats.deleted;
+        ctx.progress.inc(self.stats.tickets);
+        ctx.stop.check()?;
+        Ok(())
+    }
 }
 
 /// Store records for search items; an item without `ticket_parts` is fetched by its API id first (a
