@@ -4,6 +4,12 @@
 //! from Intercom's REST API, so a caller can tell the two apart only by [`crate::client::Source`].
 //! Times are Unix seconds (UTC). Ids are strings.
 
+pub mod articles;
+pub mod companies;
+
+pub use articles::{ArticleList, ArticlePage, ArticleSummary};
+pub use companies::{CompanyContact, CompanyDetail, CompanyList, CompanySummary, CompanyTicket};
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

@@ -390,7 +390,7 @@ pub fn parse_window(
     Ok((since, until))
 }
 
-fn one_of(name: &str, v: Option<String>, allowed: &[&str]) -> Result<Option<String>, String> {
+pub(super) fn one_of(name: &str, v: Option<String>, allowed: &[&str]) -> Result<Option<String>, String> {
     match nonempty(v).map(|s| s.to_ascii_lowercase()) {
         Some(s) if !allowed.contains(&s.as_str()) => {
             Err(format!("bad `{name}` {s:?}: use one of {}", allowed.join(", ")))

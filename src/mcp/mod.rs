@@ -7,7 +7,8 @@
 //! - [`tools_tickets`]: `search_tickets`, `get_ticket`, `ticket_stats` ([`args_tickets`] their arguments,
 //!   [`budget_tickets`] a ticket's pages), stamped from the `tickets` sync row.
 //! - [`args`]: tool arguments (input schemas with enums and ranges, strict checks); [`ids`]: id
-//!   arguments given as JSON strings or numbers.
+//!   arguments given as JSON strings or numbers; [`strict`]: the unknown-tool and unknown-argument
+//!   refusal `serve` and `proxy` both make; [`asks`]: the checked arguments both answer from.
 //! - [`pool`]: pooled read-only connections, used on the blocking thread pool.
 //! - [`http`]: Streamable HTTP (stateless, JSON responses) behind Origin/bearer/body-size checks.
 //! - [`connections`]: the HTTP connection loop: header/idle timeouts, a connection cap, bounded drain.
@@ -21,6 +22,8 @@
 pub mod activation;
 pub mod args;
 pub mod args_tickets;
+pub mod args_workspace;
+pub mod asks;
 pub mod budget;
 pub mod budget_tickets;
 pub mod connections;
@@ -34,8 +37,10 @@ pub mod pool;
 pub mod resources;
 pub mod server;
 pub mod stdio;
+pub mod strict;
 pub mod tools;
 pub mod tools_tickets;
+pub mod tools_workspace;
 
 use crate::config::Settings;
 use anyhow::Result;

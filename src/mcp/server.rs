@@ -4,9 +4,9 @@ use super::pool::{LANE, Lane};
 use super::tools::IntercomTools;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListResourceTemplatesResult, ListResourcesResult, PaginatedRequestParams, ReadResourceRequestParams,
-    ReadResourceResponse, ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, Implementation, ListResourceTemplatesResult,
+    ListResourcesResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
+    ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
@@ -47,30 +47,8 @@ impl ServerHandler for IntercomTools {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let Some(tool) = self.tool_router.get(&request.name) else {
-            let mut names: Vec<String> = self
-                .tool_router
-                .list_all()
-                .into_iter()
-                .map(|t| t.name.to_string())
-                .collect();
-            names.sort();
-            return Err(ErrorData::invalid_params(
-                format!(
-                    "unknown tool {:?}: the tools are {}",
-                    request.name,
-                    names.join(", ")
-                ),
-                None,
-            ));
-        };
-        // A misspelt or invented argument would otherwise be ignored and the answer silently wrong.
-        if let Some(reason) =
-            super::args::unknown_fields(&request.name, &tool.input_schema, request.arguments.as_ref())
-        {
-            return Ok(CallToolResponse::Complete(CallToolResult::error(vec![
-                ContentBlock::text(reason),
-            ])));
+        if let Some(refused) = super::strict::refuse(&self.tool_router, &request) {
+            return refused;
         }
         let lane = match request.name.as_ref() {
             "search_conversations"
@@ -78,7 +56,9 @@ impl ServerHandler for IntercomTools {
             | "conversation_stats"
             | "search"
             | "search_tickets"
-            | "ticket_stats" => Lane::Heavy,
+            | "ticket_stats"
+            | "search_companies"
+            | "search_articles" => Lane::Heavy,
             _ => Lane::Quick,
         };
         // A call whose client went away (HTTP disconnect, `notifications/cancelled`) is dropped here,

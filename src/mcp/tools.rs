@@ -6,9 +6,9 @@
 
 use super::args::{
     ConversationAsk, ConversationStatsArgs, FreshnessArgs, GetContactArgs, GetConversationArgs,
-    SearchContactsArgs, SearchConversationsArgs, check_limit, nonempty, parse_cursor, parse_date_field,
-    parse_group_by, parse_sort, parse_window,
+    SearchContactsArgs, SearchConversationsArgs, check_limit, nonempty, parse_cursor,
 };
+use super::asks::{SearchAsk, StatsAsk};
 use super::budget::{RESERVE, WHOLE_PART_CHARS, check_budget, cut_note, fitting, page_conversation};
 use super::freshness::{self, Ask, parse_max_staleness};
 use super::pool::Db;
@@ -16,7 +16,6 @@ use crate::answer::{
     AdminList, Answer, ContactList, SyncStatus, TagList, TeamList, ToolError, encode_cursor, now,
 };
 use crate::model::{ContactDetail, ConversationPage, SearchResult, Stats};
-use crate::model::{DateField, GroupBy};
 use crate::store::metadata;
 use crate::store::read;
 use crate::store::read::conversations::{SearchQuery, Sort};
@@ -48,7 +47,10 @@ impl IntercomTools {
     pub fn new(db: Arc<Db>) -> Self {
         IntercomTools {
             db,
-            tool_router: Self::tool_router() + Self::connector_router() + Self::tickets_router(),
+            tool_router: Self::tool_router()
+                + Self::connector_router()
+                + Self::tickets_router()
+                + Self::workspace_router(),
         }
     }
 
@@ -129,11 +131,21 @@ get_conversation for the full thread.",
         &self,
         Parameters(a): Parameters<SearchConversationsArgs>,
     ) -> Result<Json<Answer<SearchResult>>, ToolError> {
-        let now = now();
-        let mut notes = Vec::new();
-        let limit = check_limit(a.limit, &mut notes)?;
-        let budget = check_budget(a.max_bytes, &mut notes)?;
-        let text = nonempty(a.query);
+        let max_bytes = a.max_bytes;
+        let SearchAsk {
+            text,
+            limit,
+            mut notes,
+            sort,
+            offset,
+            since,
+            until,
+            date_field,
+            filters,
+            max_staleness,
+            ..
+        } = a.checked(now())?;
+        let budget = check_budget(max_bytes, &mut notes)?;
         if let Some(t) = &text {
             let terms = read::QueryTerms::parse(t);
             if terms.terms.is_empty() {
@@ -141,23 +153,20 @@ get_conversation for the full thread.",
             }
             notes.extend(terms.note());
         }
-        let sort = match parse_sort(a.sort)? {
+        let sort = match sort {
             None if text.is_some() => Sort::Relevance,
             None => Sort::UpdatedDesc,
             Some(s) => Sort::parse(&s).ok_or("unreachable: sort names are checked")?,
         };
-        let offset = parse_cursor(a.cursor)?;
-        let (since, until) = parse_window(a.since, a.until, now)?;
-        let filters = a.filters.check()?;
         let ask = Ask {
-            max_staleness: parse_max_staleness(a.max_staleness, now)?,
+            max_staleness,
             window_start: since,
         };
         let q = SearchQuery {
             text,
             since,
             until,
-            date_field: parse_date_field(a.date_field, DateField::UpdatedAt)?,
+            date_field,
             filters,
             sort,
             limit,
@@ -393,23 +402,18 @@ conversations per team this week = {\"since\": \"7d\", \"group_by\": \"team\", \
         &self,
         Parameters(a): Parameters<ConversationStatsArgs>,
     ) -> Result<Json<Answer<Stats>>, ToolError> {
-        let now = now();
-        let group_by = match parse_group_by(a.group_by)? {
-            None => GroupBy::State,
-            Some(g) => GroupBy::parse(&g).ok_or("unreachable: group_by names are checked")?,
-        };
-        let (since, until) = parse_window(a.since, a.until, now)?;
-        let q = StatsQuery {
-            since,
-            until,
-            date_field: parse_date_field(a.date_field, DateField::CreatedAt)?,
-            group_by,
-            filters: a.filters.check()?,
-            figures: a.figures.unwrap_or(false),
-        };
+        let asked: StatsAsk = a.checked(now())?;
         let ask = Ask {
-            max_staleness: parse_max_staleness(a.max_staleness, now)?,
-            window_start: Some(since.unwrap_or(i64::MIN)),
+            max_staleness: asked.max_staleness,
+            window_start: Some(asked.since.unwrap_or(i64::MIN)),
+        };
+        let q = StatsQuery {
+            since: asked.since,
+            until: asked.until,
+            date_field: asked.date_field,
+            group_by: asked.group_by,
+            filters: asked.filters,
+            figures: asked.figures,
         };
         self.answer(Vec::new(), ask, move |conn, notes| {
             let mut stats = read::stats::stats(conn, &q)?;

@@ -18,7 +18,11 @@
 //! - [`conversations`]: summaries, parts, details: [`conversations::summary`], [`conversations::detail`], [`conversations::part`].
 //! - [`contacts`]: a contact with its tags and recent conversations, [`contacts::contact`].
 //! - [`tickets`]: ticket summaries, parts, details: [`tickets::summary`], [`tickets::detail`], [`tickets::part`].
+//! - [`companies`]: a company, and one with its contacts, conversations and tickets.
+//! - [`articles`]: a Help Center article's locale as a search hit, or its text a page at a time.
 
+pub mod articles;
+pub mod companies;
 pub mod contacts;
 pub mod conversations;
 pub mod tickets;

@@ -20,6 +20,7 @@ pub mod server;
 pub mod token;
 pub mod tools;
 pub mod tools_tickets;
+pub mod tools_workspace;
 
 use crate::client::{CacheSource, Client, ClientConfig};
 use crate::config::Settings;

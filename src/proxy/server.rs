@@ -6,8 +6,7 @@ use super::tools::{ARGS, ProxyTools};
 use crate::mcp::pool::{LANE, Lane};
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, Implementation, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
@@ -45,29 +44,8 @@ impl ServerHandler for ProxyTools {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let Some(tool) = self.tool_router.get(&request.name) else {
-            let mut names: Vec<String> = self
-                .tool_router
-                .list_all()
-                .into_iter()
-                .map(|t| t.name.to_string())
-                .collect();
-            names.sort();
-            return Err(ErrorData::invalid_params(
-                format!(
-                    "unknown tool {:?}: the tools are {}",
-                    request.name,
-                    names.join(", ")
-                ),
-                None,
-            ));
-        };
-        if let Some(reason) =
-            crate::mcp::args::unknown_fields(&request.name, &tool.input_schema, request.arguments.as_ref())
-        {
-            return Ok(CallToolResponse::Complete(CallToolResult::error(vec![
-                ContentBlock::text(reason),
-            ])));
+        if let Some(refused) = crate::mcp::strict::refuse(&self.tool_router, &request) {
+            return refused;
         }
         let lane = match request.name.as_ref() {
             "search_conversations"

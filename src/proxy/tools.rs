@@ -15,22 +15,19 @@
 
 use super::envelope::{self, Got, Stamped, mark_cached, rest_freshness};
 use crate::answer::{
-    AdminList, Answer, ContactList, NotFound, SyncStatus, TagList, TeamList, ToolError, decode_cursor,
-    encode_cursor, now,
+    AdminList, Answer, ContactList, NotFound, SyncStatus, TagList, TeamList, ToolError, encode_cursor, now,
 };
 use crate::client::rest::{self, RestError};
 use crate::client::{self, CallOptions, Client, Decision, Reason, SearchRequest, StatsRequest, decide};
 use crate::mcp::args::{
     ConversationAsk, ConversationStatsArgs, FreshnessArgs, GetContactArgs, GetConversationArgs,
-    SearchContactsArgs, SearchConversationsArgs, check_limit, nonempty, parse_date_field, parse_group_by,
-    parse_sort, parse_window,
+    SearchContactsArgs, SearchConversationsArgs, check_limit, nonempty,
 };
+use crate::mcp::asks::{SearchAsk, StatsAsk};
 use crate::mcp::budget::page_conversation;
 use crate::mcp::connector::{Document, FetchArgs, SearchArgs, SearchHits};
 use crate::mcp::freshness::parse_max_staleness;
 use crate::mcp::{Db, IntercomTools};
-use crate::model::DateField;
-use crate::model::GroupBy;
 use crate::model::{ContactDetail, ConversationDetail, ConversationPage, SearchResult, Stats};
 use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
 use rmcp::{Json, tool, tool_router};
@@ -53,8 +50,8 @@ pub(super) type ToolResult<T> = Result<Json<T>, ToolError>;
 #[derive(Clone)]
 pub struct ProxyTools {
     pub(super) client: Client,
-    local: Option<IntercomTools>,
-    default_max_minutes: u64,
+    pub(super) local: Option<IntercomTools>,
+    pub(super) default_max_minutes: u64,
     pub(super) tool_router: ToolRouter<Self>,
 }
 
@@ -66,7 +63,7 @@ impl ProxyTools {
             client,
             local: local.map(IntercomTools::new),
             default_max_minutes,
-            tool_router: Self::tool_router() + Self::tickets_router(),
+            tool_router: Self::tool_router() + Self::tickets_router() + Self::workspace_router(),
         }
     }
 
@@ -216,29 +213,26 @@ the next page. Use get_conversation for the full thread.",
         &self,
         Parameters(a): Parameters<SearchConversationsArgs>,
     ) -> Result<Json<Answer<SearchResult>>, ToolError> {
-        let now = now();
-        let mut notes = Vec::new();
-        let limit = check_limit(a.limit, &mut notes)?;
-        let text = nonempty(a.query);
-        let sort = parse_sort(a.sort)?;
-        let (since, until) = parse_window(a.since, a.until, now)?;
-        let date_field = parse_date_field(a.date_field, DateField::UpdatedAt)?;
-        let filters = a.filters.check()?;
-        let max = parse_max_staleness(a.max_staleness, now)?;
-        let cursor = nonempty(a.cursor);
-        if let Some(c) = &cursor {
-            decode_cursor(c).ok_or(
-                "bad `cursor`: it is not one this server made: pass back `next_cursor` exactly as given, or \
-                 omit it for the first page",
-            )?;
-        }
+        let SearchAsk {
+            text,
+            limit,
+            mut notes,
+            sort,
+            cursor_given,
+            since,
+            until,
+            date_field,
+            filters,
+            max_staleness: max,
+            ..
+        } = a.checked(now())?;
         let relevance = match sort.as_deref() {
             None => text.is_some(),
             Some(s) => s == "relevance",
         };
         // What Intercom's search, as the client library asks it, cannot do.
         let mut unsupported = rest::query::unsupported(&filters, rest::query::SEARCH_FILTERS);
-        if cursor.is_some() {
+        if cursor_given {
             unsupported.push("`cursor` (a page of the cache's results)".into());
         }
         if let Some(s) = sort
@@ -457,25 +451,19 @@ Intercom (slow for wide windows).",
         &self,
         Parameters(a): Parameters<ConversationStatsArgs>,
     ) -> Result<Json<Answer<Stats>>, ToolError> {
-        let now = now();
-        let group_by = match parse_group_by(a.group_by)? {
-            None => GroupBy::State,
-            Some(g) => GroupBy::parse(&g).ok_or("unreachable: group_by names are checked")?,
-        };
-        let (since, until) = parse_window(a.since, a.until, now)?;
-        let filters = a.filters.check()?;
-        let mut cannot = rest::query::unsupported(&filters, rest::query::STATS_FILTERS);
-        if a.figures == Some(true) {
+        let asked: StatsAsk = a.checked(now())?;
+        let (since, max) = (asked.since, asked.max_staleness);
+        let mut cannot = rest::query::unsupported(&asked.filters, rest::query::STATS_FILTERS);
+        if asked.figures {
             cannot.push("`figures`".into());
         }
         let req = StatsRequest {
             since,
-            until,
-            date_field: Some(parse_date_field(a.date_field, DateField::CreatedAt)?),
-            group_by,
-            filters,
+            until: asked.until,
+            date_field: Some(asked.date_field),
+            group_by: asked.group_by,
+            filters: asked.filters,
         };
-        let max = parse_max_staleness(a.max_staleness, now)?;
         let cache = self.ask_cache("conversation_stats", |t, a| async move {
             t.conversation_stats(Parameters(a)).await
         });

@@ -11,7 +11,11 @@
 //! - [`stats`] holds `conversation_stats`.
 //! - [`tickets`] holds `search_tickets`, `get_ticket` (and the ticket filters); [`ticket_stats`] holds
 //!   `ticket_stats`.
+//! - [`companies`] holds `search_companies`, `get_company`.
+//! - [`articles`] holds `search_articles`, `get_article`.
 
+pub mod articles;
+pub mod companies;
 pub mod contacts;
 pub mod conversations;
 pub mod directory;

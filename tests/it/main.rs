@@ -23,3 +23,4 @@ mod workspace_articles;
 mod workspace_companies;
 mod workspace_simulator;
 mod workspace_tickets;
+mod workspace_tools;

@@ -104,6 +104,8 @@ async fn every_tool_answers_from_the_cache_with_freshness() {
         [
             "conversation_stats",
             "fetch",
+            "get_article",
+            "get_company",
             "get_contact",
             "get_conversation",
             "get_sync_status",
@@ -112,6 +114,8 @@ async fn every_tool_answers_from_the_cache_with_freshness() {
             "list_tags",
             "list_teams",
             "search",
+            "search_articles",
+            "search_companies",
             "search_contacts",
             "search_conversations",
             "search_tickets",

@@ -32,6 +32,7 @@ TOOLS = {
     "search_conversations", "get_conversation", "get_contact", "search_contacts", "list_admins",
     "list_teams", "list_tags", "conversation_stats", "get_sync_status", "search", "fetch",
     "search_tickets", "get_ticket", "ticket_stats",
+    "search_companies", "get_company", "search_articles", "get_article",
 }
 
 
