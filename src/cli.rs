@@ -68,6 +68,11 @@ pub enum Command {
     /// Show one ticket by its API id (the cache also takes the inbox number), with its parts (cache when
     /// fresh, else REST).
     Ticket(TicketArgs),
+    /// Show one company by name or id, with its contacts, recent conversations and tickets (cache when
+    /// fresh, else REST).
+    Company(CompanyArgs),
+    /// Search Help Center articles (cache when fresh, else REST); --show prints the best hit's text.
+    Article(ArticleArgs),
     /// One command to see it work: simulator -> sync -> MCP server, nothing to configure.
     Demo(DemoArgs),
     /// Write man pages and shell completions into a directory (the Debian build installs them; read one
@@ -490,6 +495,57 @@ impl From<&TicketArgs> for crate::client::cli::TicketOptions {
     fn from(a: &TicketArgs) -> Self {
         Self {
             id: a.id.clone(),
+            client: (&a.client).into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompanyArgs {
+    /// Company name (exact, case-insensitive in the cache), Intercom's id, or the workspace's company_id.
+    #[arg(value_name = "NAME-OR-ID")]
+    pub key: String,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+impl From<&CompanyArgs> for crate::client::cli_workspace::CompanyOptions {
+    fn from(a: &CompanyArgs) -> Self {
+        Self {
+            key: a.key.clone(),
+            client: (&a.client).into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ArticleArgs {
+    /// Words to look for in article titles and text (every word must match).
+    pub query: String,
+    /// Only published or only draft articles.
+    #[arg(long, value_parser = ["published", "draft"])]
+    pub state: Option<String>,
+    /// Only content in this locale (e.g. en, fr).
+    #[arg(long, value_name = "LOCALE")]
+    pub locale: Option<String>,
+    /// Maximum results.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub limit: u32,
+    /// Also print the best hit's text.
+    #[arg(long)]
+    pub show: bool,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+impl From<&ArticleArgs> for crate::client::cli_workspace::ArticleOptions {
+    fn from(a: &ArticleArgs) -> Self {
+        Self {
+            query: a.query.clone(),
+            state: a.state.clone(),
+            locale: a.locale.clone(),
+            limit: a.limit,
+            show: a.show,
             client: (&a.client).into(),
         }
     }

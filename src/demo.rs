@@ -140,6 +140,7 @@ pub async fn run_cli(a: DemoOptions) -> Result<u8> {
         Some(api),
     ));
     sample_answers(&client).await?;
+    sample_company_and_article(&client).await?;
 
     if a.once {
         stop(&mut server).await;
@@ -386,5 +387,62 @@ async fn sample_ticket(client: &Client, opts: &CallOptions) -> Result<()> {
         d.parts.len(),
         d.linked.len()
     );
+    Ok(())
+}
+
+/// One company (with its contacts and latest conversations) and one Help Center article, through the
+/// client library like the samples above.
+async fn sample_company_and_article(client: &Client) -> Result<()> {
+    use crate::client::{ArticleSearch, CompanySearch};
+    let opts = CallOptions::default();
+    let t = Instant::now();
+    let first = client
+        .search_companies(
+            &CompanySearch {
+                limit: 20,
+                ..Default::default()
+            },
+            &opts,
+        )
+        .await
+        .context("sample company search")?;
+    // The one with the most users of the 20 most recently updated.
+    if let Some(c) = first.data.companies.iter().max_by_key(|c| c.user_count) {
+        let key = c.name.clone().unwrap_or_else(|| c.id.clone());
+        let d = client.get_company(&key, &opts).await.context("sample company")?;
+        if let Some(d) = d.data {
+            println!(
+                "Sample answer: company {key:?} -> source={} ({} ms): plan {}, {} contacts, {} recent conversations, {} tickets",
+                first.source,
+                t.elapsed().as_millis(),
+                d.company.plan.as_deref().unwrap_or("-"),
+                d.contacts_total,
+                d.recent_conversations.len(),
+                d.recent_tickets.len()
+            );
+        }
+    }
+    let t = Instant::now();
+    let hits = client
+        .search_articles(
+            &ArticleSearch {
+                query: Some("two-factor".into()),
+                limit: 1,
+                ..Default::default()
+            },
+            &opts,
+        )
+        .await
+        .context("sample article search")?;
+    if let Some(a) = hits.data.articles.first() {
+        println!(
+            "Sample answer: Help Center article on \"two-factor\" -> source={} ({} ms): #{} {} [{}]",
+            hits.source,
+            t.elapsed().as_millis(),
+            a.id,
+            a.title.as_deref().unwrap_or("(no title)"),
+            a.matched.as_deref().unwrap_or("")
+        );
+    }
     Ok(())
 }

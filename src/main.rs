@@ -7,7 +7,12 @@ fn main() -> ExitCode {
     // Commands whose stdout is the answer log only what needs a person's attention; the daemons log
     // their progress.
     fastintercom::telemetry::init_with_default(match cli.command {
-        Command::Search(_) | Command::Conversation(_) | Command::Contact(_) | Command::Ticket(_) => "error",
+        Command::Search(_)
+        | Command::Conversation(_)
+        | Command::Contact(_)
+        | Command::Ticket(_)
+        | Command::Company(_)
+        | Command::Article(_) => "error",
         Command::Demo(_) | Command::Status(_) => "warn",
         _ => "info",
     });
@@ -33,6 +38,8 @@ fn main() -> ExitCode {
             Command::Conversation(a) => fastintercom::client::cli::conversation((&a).into()).await,
             Command::Contact(a) => fastintercom::client::cli::contact((&a).into()).await,
             Command::Ticket(a) => fastintercom::client::cli::ticket((&a).into()).await,
+            Command::Company(a) => fastintercom::client::cli_workspace::company((&a).into()).await,
+            Command::Article(a) => fastintercom::client::cli_workspace::article((&a).into()).await,
             #[cfg(feature = "simulator")]
             Command::Demo(a) => fastintercom::demo::run_cli((&a).into()).await,
             #[cfg(not(feature = "simulator"))]

@@ -69,7 +69,7 @@ pub struct ContactOptions {
     pub client: ClientOptions,
 }
 
-fn client(a: &ClientOptions) -> Result<(Client, CallOptions)> {
+pub(super) fn client(a: &ClientOptions) -> Result<(Client, CallOptions)> {
     let settings = Settings::load()?;
     let cfg = ClientConfig::from_settings(&settings, a.mcp_url.as_deref(), a.db.as_deref(), a.max_staleness)?;
     let opts = CallOptions {
@@ -96,12 +96,12 @@ pub fn source_line<T>(a: &Answer<T>) -> String {
     s
 }
 
-fn print_json<T: Serialize>(a: &Answer<T>) -> Result<()> {
+pub(super) fn print_json<T: Serialize>(a: &Answer<T>) -> Result<()> {
     emit(&format!("{}\n", serde_json::to_string_pretty(a)?))
 }
 
 /// Write everything to stdout at once; a closed pipe (`| head`) is not an error.
-fn emit(text: &str) -> Result<()> {
+pub(super) fn emit(text: &str) -> Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -121,7 +121,7 @@ fn who(p: &Option<PersonRef>) -> String {
     }
 }
 
-fn summary_line(c: &ConversationSummary) -> String {
+pub(super) fn summary_line(c: &ConversationSummary) -> String {
     let what = c.title.clone().unwrap_or_else(|| c.snippet.clone());
     let contact = c
         .contact
@@ -267,7 +267,7 @@ pub async fn conversation(a: ConversationOptions) -> Result<u8> {
 }
 
 /// Print a lookup answer (JSON, or the source line then the object); exit 1 when neither source knows it.
-fn print_lookup<T: Serialize>(
+pub(super) fn print_lookup<T: Serialize>(
     answer: &Answer<Option<T>>,
     json: bool,
     print: fn(&mut String, &T),

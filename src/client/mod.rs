@@ -49,16 +49,19 @@
 
 pub mod cache;
 pub mod cli;
+pub mod cli_workspace;
 pub mod decision;
 pub mod request;
 pub mod rest;
 pub mod tickets;
+pub mod workspace;
 
 pub use crate::model::ConversationFilters;
 pub use crate::model::DateField;
 pub use crate::model::GroupBy;
 pub use decision::{Decision, Reason, decide};
 pub use request::{CacheSource, CallOptions, ClientConfig, SearchRequest, StatsRequest};
+pub use rest::workspace::{ArticleSearch, CompanySearch};
 pub use tickets::{TicketSearchRequest, TicketStatsRequest};
 
 use crate::model::SyncMeta;

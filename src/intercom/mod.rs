@@ -29,6 +29,7 @@ mod endpoints;
 mod error;
 mod http;
 mod lenient;
+mod lookups;
 mod models;
 mod paginate;
 mod ratelimit;
@@ -41,6 +42,7 @@ pub use config::ApiConfig;
 pub use endpoints::Directory;
 pub use error::ApiError;
 pub use http::{ApiStats, MAX_RATE_LIMIT_RETRIES};
+pub use lookups::CompanyLookup;
 pub use models::{
     Admin, App, Author, Contact, ContactRef, Conversation, DeletedConversation, DeletedPage, Me, Page, Part,
     Rating, Source, Tag, TagRef, Team,

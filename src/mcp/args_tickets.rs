@@ -59,7 +59,8 @@ pub struct TicketFilterArgs {
     #[serde(default, deserialize_with = "super::ids::opt_id")]
     #[schemars(schema_with = "super::ids::opt_id_schema")]
     pub contact: Option<String>,
-    /// Only tickets with a contact of this company: the company id or its name (case-insensitive).
+    /// Only tickets with a contact of this company: Intercom's company id, the workspace's own
+    /// `company_id`, or the company's name (case-insensitive).
     #[serde(default, deserialize_with = "super::ids::opt_id")]
     #[schemars(schema_with = "super::ids::opt_id_schema")]
     pub company: Option<String>,

@@ -13,6 +13,9 @@ use crate::store::read::companies::CompanyQuery;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Deserialize;
 
+/// Longest `name` `search_companies` takes (SQLite refuses LIKE patterns over 50,000 bytes).
+pub const MAX_NAME_CHARS: usize = 1000;
+
 pub const ARTICLE_STATES: &[&str] = &["published", "draft"];
 fn article_state_schema(_: &mut SchemaGenerator) -> Schema {
     enum_schema(ARTICLE_STATES)
@@ -72,9 +75,19 @@ impl SearchCompaniesArgs {
         let mut notes = Vec::new();
         let limit = check_limit(self.limit, &mut notes)?;
         let budget = check_budget(self.max_bytes, &mut notes)?;
+        let name = nonempty(self.name);
+        if let Some(n) = name
+            .as_ref()
+            .map(|n| n.chars().count())
+            .filter(|n| *n > MAX_NAME_CHARS)
+        {
+            return Err(format!(
+                "bad `name`: {n} characters; give at most {MAX_NAME_CHARS} (part of a company's name)"
+            ));
+        }
         Ok(ListAsk {
             query: CompanyQuery {
-                name: nonempty(self.name),
+                name,
                 plan: nonempty(self.plan),
                 tag: nonempty(self.tag),
                 segment: nonempty(self.segment),
@@ -109,9 +122,10 @@ pub struct GetCompanyArgs {
 impl GetCompanyArgs {
     /// The key to look up (the id when given, else the name) and the staleness asked for.
     pub fn checked(self, now: i64) -> Result<(String, Option<i64>), String> {
-        let key = nonempty(self.company_id)
-            .or(nonempty(self.name))
-            .ok_or("give `company_id` or `name`")?;
+        let key = match (nonempty(self.company_id), nonempty(self.name)) {
+            (Some(_), Some(_)) => return Err("give `company_id` or `name`, not both".into()),
+            (id, name) => id.or(name).ok_or("give `company_id` or `name`")?,
+        };
         Ok((key, parse_max_staleness(self.max_staleness, now)?))
     }
 }
@@ -251,5 +265,7 @@ mod tests {
         assert!(serde_json::from_str::<GetCompanyArgs>(r#"{"id": "1"}"#).is_err());
         let g: GetCompanyArgs = serde_json::from_str("{}").unwrap();
         assert!(g.checked(0).is_err());
+        let g: GetCompanyArgs = serde_json::from_str(r#"{"company_id": "1", "name": "Acme"}"#).unwrap();
+        assert!(g.checked(0).unwrap_err().contains("not both"));
     }
 }

@@ -176,7 +176,7 @@ get_conversation for the full thread.",
             let page = read::conversations::search(conn, &q)?;
             if let Some(n) = page.broad_matches {
                 notes.push(format!(
-                    "{n} conversations match; that is too broad to rank by relevance, so the most recently \
+                    "more than {n} conversations match; that is too broad to rank by relevance, so the most recently \
                      updated come first: add words or filters to narrow it"
                 ));
             }

@@ -1,5 +1,5 @@
 //! The company and Help Center article tools (`search_companies`, `get_company`, `search_articles`,
-//! `get_article`), in their own router ([`IntercomTools::workspace_router`]). Same contract as the
+//! `get_article`), in their own router (`workspace_router`). Same contract as the
 //! conversation tools: answers within a budget with a cursor, an `outputSchema`, strict arguments
 //! ([`super::args_workspace`]), and freshness on every answer, from the resource's own `sync_metadata`
 //! row ([`super::freshness::stamp_resource`]).
@@ -20,25 +20,6 @@ use rmcp::{Json, tool, tool_router};
 /// Bytes the notes gathered so far take in the answer.
 fn notes_len(notes: &[String]) -> usize {
     notes.iter().map(|n| n.len() + 3).sum()
-}
-
-/// The largest text page of an article that fits `room` bytes of answer (JSON escaping included).
-pub fn fit_article(
-    a: &crate::record::ArticleRecord,
-    locale: Option<&str>,
-    offset: usize,
-    room: usize,
-    names: &mut impl crate::project::Names,
-) -> Option<ArticlePage> {
-    let bare = crate::project::articles::page(a, locale, offset, 0, names, encode_cursor)?;
-    let mut text_room = room.saturating_sub(json_len(&bare) + 64).max(256);
-    loop {
-        let p = crate::project::articles::page(a, locale, offset, text_room, names, encode_cursor)?;
-        if json_len(&p) <= room || text_room <= 256 {
-            return Some(p);
-        }
-        text_room = text_room * 4 / 5;
-    }
 }
 
 impl IntercomTools {
@@ -234,8 +215,22 @@ description, state, url, author, locales, and its text as plain text. Text beyon
                 };
                 let room = budget.saturating_sub(RESERVE + notes_len(notes));
                 let names = &mut read::articles::AdminNames(conn);
-                let Some(p) = fit_article(&a, locale2.as_deref(), offset, room, names) else {
-                    return Ok(Ok(None));
+                let Some(p) = crate::project::articles::fit_page(
+                    &a,
+                    locale2.as_deref(),
+                    offset,
+                    room,
+                    names,
+                    encode_cursor,
+                ) else {
+                    // The article is here, the locale is not: say so, not "article not found".
+                    let Some(l) = &locale2 else { return Ok(Ok(None)) };
+                    let have = crate::project::articles::page(&a, None, 0, 0, names, encode_cursor)
+                        .map(|p| p.locales.join(", "))
+                        .unwrap_or_default();
+                    return Ok(Err(format!(
+                        "bad `locale`: article {id2} has no such locale {l:?}; its locales are {have}"
+                    )));
                 };
                 if p.text_offset < offset {
                     return Ok(Err(format!(
@@ -282,7 +277,7 @@ mod tests {
             default_locale: "en".into(),
             ..Default::default()
         };
-        let p = fit_article(&a, None, 0, 8192, &mut NoNames).unwrap();
+        let p = crate::project::articles::fit_page(&a, None, 0, 8192, &mut NoNames, encode_cursor).unwrap();
         assert!(json_len(&p) <= 8192, "{}", json_len(&p));
         assert!(p.truncated && p.next_cursor.is_some());
     }

@@ -25,7 +25,8 @@ pub struct TicketFilters {
     pub team_id: Option<String>,
     /// A contact on the ticket: id, or email when it contains `@`.
     pub contact: Option<String>,
-    /// A company (id or name, case-insensitive) of a contact on the ticket.
+    /// A company of a contact on the ticket: Intercom's id, the workspace's own `company_id`, or the name
+    /// (case-insensitive), as `get_company` takes it.
     pub company: Option<String>,
     /// Some(true): only open (not resolved) tickets; Some(false): only resolved ones.
     pub open: Option<bool>,

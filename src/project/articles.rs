@@ -119,6 +119,31 @@ pub fn page(
     })
 }
 
+/// Length of `v` as compact JSON text.
+fn json_len<T: serde::Serialize>(v: &T) -> usize {
+    serde_json::to_vec(v).map_or(usize::MAX, |b| b.len())
+}
+
+/// The largest [`page`] whose JSON text fits `room` bytes (escaping included; at least a little text).
+pub fn fit_page(
+    a: &ArticleRecord,
+    locale: Option<&str>,
+    offset: usize,
+    room: usize,
+    names: &mut impl Names,
+    cursor: impl Fn(usize) -> String,
+) -> Option<ArticlePage> {
+    let bare = page(a, locale, offset, 0, names, &cursor)?;
+    let mut text_room = room.saturating_sub(json_len(&bare) + 64).max(256);
+    loop {
+        let p = page(a, locale, offset, text_room, names, &cursor)?;
+        if json_len(&p) <= room || text_room <= 256 {
+            return Some(p);
+        }
+        text_room = text_room * 4 / 5;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -68,6 +68,7 @@ mod segments;
 mod textgen;
 mod tickets;
 mod workspace;
+mod workspace_lookups;
 mod workspace_routes;
 
 use std::collections::HashMap;

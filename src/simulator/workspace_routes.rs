@@ -15,6 +15,7 @@ use super::search::Kind;
 use super::segments;
 use super::tickets;
 use super::workspace::Workspace;
+use super::workspace_lookups;
 
 pub fn dispatch(
     sh: &Shared,
@@ -59,6 +60,12 @@ pub fn dispatch(
             number(q, "page", 1)?.max(1),
             number(q, "per_page", 25)?.clamp(1, 250),
         ),
+        (["articles", "search"], true, _) => workspace_lookups::search_articles(
+            ws,
+            q,
+            number(q, "page", 1)?.max(1),
+            number(q, "per_page", 10)?.clamp(1, 250),
+        )?,
         (["articles", id], true, _) => {
             let a = id
                 .parse::<u64>()
@@ -74,6 +81,15 @@ pub fn dispatch(
             .find(|s| s.id == *id)
             .map(segments::segment_json)
             .ok_or_else(not_found)?,
+        (["companies"], true, _) => workspace_lookups::companies(
+            ws,
+            q,
+            number(q, "page", 1)?.max(1),
+            number(q, "per_page", 15)?.clamp(1, 60),
+        )?,
+        (["companies", id, "contacts"], true, _) => {
+            workspace_lookups::company_contacts(ws, id, number(q, "page", 1)?.max(1))?
+        }
         (["companies", "scroll"], true, _) => {
             companies::scroll(ws, q.get("scroll_param").map(String::as_str))?
         }

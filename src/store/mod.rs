@@ -40,6 +40,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "companies",
         include_str!("../../migrations/0007_companies.sql"),
     ),
+    (
+        8,
+        "tag_times",
+        include_str!("../../migrations/0008_tag_times.sql"),
+    ),
 ];
 
 pub fn latest_version() -> i64 {

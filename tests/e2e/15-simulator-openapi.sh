@@ -134,6 +134,18 @@ for c in sc["data"][:20]:
 s, v = req("POST", "/companies/list?per_page=20"); check("POST /companies/list", "company_list", v)
 assert all(c["user_count"] > 0 for c in v["data"]), "companies without users are not listed"
 s, v = req("GET", "/companies/nope"); assert s == 404; check("404 company", "error", v)
+import urllib.parse as up
+c0 = next(c for c in sc["data"] if c["user_count"] > 0)
+s, v = req("GET", "/companies?name=" + up.quote(c0["name"])); check("GET /companies?name=", "company_list", v)
+assert [c["id"] for c in v["data"]] == [c0["id"]], "a company by name"
+s, v = req("GET", "/companies?company_id=" + up.quote(c0["company_id"])); check("GET /companies?company_id=", "company_list", v)
+assert v["data"][0]["id"] == c0["id"], "a company by its company_id"
+s, v = req("GET", "/companies?name=nope-no-such"); assert s == 404; check("404 company by name", "error", v)
+s, v = req("GET", "/companies/" + c0["id"] + "/contacts"); check("GET /companies/{id}/contacts", "company_attached_contacts", v)
+assert v["total_count"] == c0["user_count"] and v["data"], "the company's contacts"
+s, v = req("GET", "/articles/search?phrase=refund&state=published"); check("GET /articles/search", "article_search_response", v)
+assert all(a["state"] == "published" for a in v["data"]["articles"]), "published only"
+s, v = req("GET", "/articles/search?phrase=refund&state=archived"); assert s == 400
 s, v = req("POST", "/contacts/search", {"sort": {"field": "updated_at", "order": "desc"}}); assert s == 400
 check("400 invalid_sort_order", "error", v)
 print(f"{checked} responses checked, {failures} with schema failures")

@@ -20,3 +20,4 @@ sim_db 300 7
 "$py" tests/mcp/test_clients.py --bin "$BIN" --db "$work/sim.db" --sim-url "$SIM_URL"
 "$py" tests/mcp/test_answers.py --bin "$BIN" --db "$work/sim.db"
 "$py" tests/mcp/test_tickets.py --bin "$BIN" --db "$work/sim.db" --sim-url "$SIM_URL"
+"$py" tests/mcp/test_workspace.py --bin "$BIN" --db "$work/sim.db" --sim-url "$SIM_URL"

@@ -47,6 +47,10 @@ async def main() -> None:
         teams, _ = await call("list_teams", {})
         tickets, _ = await call("search_tickets", {"query": "billing", "limit": 1})
         ticket_id = tickets["tickets"][0]["id"]
+        db = sqlite3.connect(f"file:{a.db}?mode=ro", uri=True)
+        company = db.execute("SELECT name FROM companies WHERE user_count > 1 ORDER BY id LIMIT 1").fetchone()[0]
+        article = db.execute("SELECT article_id FROM article_contents WHERE locale <> 'en' "
+                             "ORDER BY article_id LIMIT 1").fetchone()[0]
         examples = [
             ("search_conversations", {"query": "refund", "state": "open", "limit": 2}),
             ("get_conversation", {"conversation_id": conv_id, "max_bytes": 4096}),
@@ -62,6 +66,10 @@ async def main() -> None:
             ("search_tickets", {"query": "billing", "open": True, "limit": 2}),
             ("get_ticket", {"id": ticket_id, "max_bytes": 4096}),
             ("ticket_stats", {"group_by": "team", "open": True}),
+            ("search_companies", {"plan": "enterprise", "limit": 2}),
+            ("get_company", {"name": company}),
+            ("search_articles", {"query": "refund", "limit": 2}),
+            ("get_article", {"article_id": article, "locale": "fr"}),
         ]
         out = [HEAD]
         for name, args in examples:
@@ -93,6 +101,11 @@ async def main() -> None:
             ("search_tickets", {"limit": 100}), ("search_tickets", {"limit": 100, "max_bytes": 131072}),
             ("get_ticket", {"id": longest_ticket}), ("ticket_stats", {}),
             ("ticket_stats", {"group_by": "day"}),
+            ("search_companies", {}), ("search_companies", {"limit": 100}),
+            ("search_companies", {"limit": 100, "max_bytes": 131072}),
+            ("get_company", {"name": company}),
+            ("search_articles", {"query": "refund"}), ("search_articles", {"limit": 100}),
+            ("get_article", {"article_id": article}),
         ]
         pages, cursor = 0, None
         while True:

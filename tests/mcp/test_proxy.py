@@ -253,6 +253,45 @@ async def tickets(a, stale_db: str) -> None:
         assert n["id"] == first["id"] and "inbox numbers" in notes(n), notes(n)
         assert "neither in the cache nor in Intercom" in await p.error("get_ticket", {"id": "12345678"})
     print("tickets: cache when fresh, REST when too old")
+async def companies_and_articles(a, stale_db: str) -> None:
+    """The company and article tools: the cache when fresh, their REST twins when it is too old, and the
+    cache (stale, with the reason) for what REST cannot ask."""
+    con = sqlite3.connect(a.db30)
+    co_id, co_name = con.execute("SELECT id, name FROM companies WHERE user_count > 0 "
+                                 "ORDER BY id LIMIT 1").fetchone()
+    art_id = con.execute("SELECT id FROM articles ORDER BY updated_at DESC LIMIT 1").fetchone()[0]
+    con.close()
+    async with Proxy(a, a.db30, a.sim_url, a.token) as p:
+        for tool, args in (("get_company", {"company_id": co_id}), ("search_companies", {"name": co_name}),
+                           ("search_articles", {"query": "refund"}), ("get_article", {"article_id": art_id})):
+            r, _ = await p.call(tool, args)
+            check(r, "cache", "fresh", stale=False)
+    async with Proxy(a, stale_db, a.sim_url, a.token) as p:
+        cached = {}
+        c, _ = await p.call("get_company", {"company_id": co_id})
+        check(c, "rest", "cache too old", stale=False)
+        assert c["company"]["id"] == co_id and c["contacts_total"] >= 1, c["company"]
+        c, _ = await p.call("get_company", {"name": co_name, "max_staleness": "3h"})
+        check(c, "cache", "fresh")
+        cached["company"] = c
+        s, _ = await p.call("search_companies", {"name": co_name})
+        check(s, "rest", "cache too old")
+        assert co_id in [x["id"] for x in s["companies"]] and "exact name" in notes(s), s
+        s, _ = await p.call("search_companies", {"plan": "pro"})
+        check(s, "cache", "cache too old", "cannot apply `plan`", stale=True)
+        h, _ = await p.call("search_articles", {"query": "refund", "state": "published"})
+        check(h, "rest", "cache too old")
+        assert h["articles"] and all(x["state"] == "published" for x in h["articles"]), h
+        assert "article search" in notes(h), h.get("notes")
+        g, _ = await p.call("get_article", {"article_id": art_id})
+        check(g, "rest", "cache too old")
+        g2, _ = await p.call("get_article", {"article_id": art_id, "max_staleness": "3h"})
+        check(g2, "cache")
+        for k in ("id", "title", "state", "text", "locales", "author"):
+            assert g[k] == g2[k], (k, g[k], g2[k])
+        assert "neither in the cache nor in Intercom" in await p.error("get_company", {"company_id": "nope"})
+        assert "unknown argument `plna`" in await p.error("search_companies", {"plna": "pro"})
+    print("companies and articles: cache when fresh, REST twins when stale")
 
 
 async def before_coverage(a) -> None:
@@ -422,6 +461,7 @@ async def main() -> None:
         await same_tools_as_serve(a)
         await fresh_cache(a, str(conv_id))
         await stale_cache(a, stale_db, str(conv_id))
+        await companies_and_articles(a, stale_db)
         await before_coverage(a)
         await tickets(a, stale_db)
         await intercom_down(a, stale_db, str(conv_id))

@@ -23,6 +23,7 @@
 pub mod query;
 mod stats;
 mod tickets;
+pub mod workspace;
 
 use super::{ClientConfig, SearchRequest, StatsRequest};
 use crate::intercom::{ApiConfig, ApiError, Contact, Conversation, IntercomClient};

@@ -87,7 +87,10 @@ pub fn search(conn: &Connection, q: &ArticleQuery) -> Result<(Vec<ArticleSummary
             url: r.get(7)?,
             updated_at: r.get(8)?,
         };
-        Ok(project::summary(&id, state.as_deref(), updated_at, c, r.get(9)?))
+        // The passage on one line (the indexed text keeps the description and paragraphs apart).
+        let matched: Option<String> = r.get(9)?;
+        let matched = matched.map(|m| m.split_whitespace().collect::<Vec<_>>().join(" "));
+        Ok(project::summary(&id, state.as_deref(), updated_at, c, matched))
     })?;
     Ok((rows.collect::<rusqlite::Result<_>>()?, total))
 }

@@ -55,10 +55,11 @@ pub struct SearchQuery {
 pub struct SearchPage {
     pub conversations: Vec<ConversationSummary>,
     pub has_more: bool,
-    /// Set (to the number of full-text matches) when relevance order was asked for but the text matched
-    /// more than [`BROAD_MATCHES`] conversations, so the results are most recently updated first.
+    /// Set (to [`BROAD_MATCHES`]: "more than this many") when relevance order was asked for but the text
+    /// matched more than [`BROAD_MATCHES`] conversations, so the results are most recently updated first.
     pub broad_matches: Option<i64>,
-    /// Conversations matching the text and filters, counted up to [`MAX_COUNT`].
+    /// Conversations matching the text and filters, counted up to [`MAX_COUNT`]; for a broad text with
+    /// filters, only as far as the page walked (a lower bound). None when not known.
     pub total: Option<i64>,
     /// More than `total` match.
     pub total_is_lower_bound: bool,
@@ -68,19 +69,27 @@ pub struct SearchPage {
 pub const MAX_COUNT: i64 = 1000;
 
 /// Above this many full-text matches, ranking by relevance (bm25 over every match, about 1 µs each)
-/// gives way to recency, and the index of the sort column drives the query instead of the text.
+/// gives way to recency, and the index of the sort column drives the query instead of the text. The
+/// text's matches are counted only up to this many plus one.
 pub const BROAD_MATCHES: i64 = 5000;
+
+/// A broad text query walks the sort column's index and checks each row against the text (an FTS5 lookup
+/// by rowid, ~20 µs). It gives up after this many rows (a rare combination of text and filters) and
+/// lets SQLite build the whole match set instead.
+const WALK_ROWS: usize = 400;
 
 /// Run a search: filters, order, one page (`limit` rows after `offset`).
 pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
-    let mut args: Vec<Value> = Vec::new();
-    let mut conds: Vec<String> = Vec::new();
     let fts = q.text.as_deref().and_then(fts_query);
+    // The text's matches, counted only up to BROAD_MATCHES + 1: the rest of a common word's doclist is
+    // never read.
     let matches: Option<i64> = match &fts {
         None => None,
         Some(m) => Some(
-            conn.prepare_cached("SELECT count(*) FROM conversation_fts WHERE conversation_fts MATCH ?1")?
-                .query_row([m], |r| r.get(0))?,
+            conn.prepare_cached(
+                "SELECT count(*) FROM (SELECT 1 FROM conversation_fts WHERE conversation_fts MATCH ?1 LIMIT ?2)",
+            )?
+            .query_row(rusqlite::params![m, BROAD_MATCHES + 1], |r| r.get(0))?,
         ),
     };
     if matches == Some(0) {
@@ -97,28 +106,15 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
         Sort::Relevance if fts.is_none() || broad => Sort::UpdatedDesc,
         s => s,
     };
-    let from = match (&fts, broad) {
-        (None, _) => "conversations c",
-        (Some(m), false) => {
-            args.push(Value::Text(m.clone()));
-            conds.push(format!("conversation_fts MATCH ?{}", args.len()));
-            "conversation_fts JOIN conversations c ON c.pk = conversation_fts.rowid"
-        }
-        (Some(m), true) => {
-            // Many matches: walk the sort column's index and keep the conversations that match.
-            args.push(Value::Text(m.clone()));
-            conds.push(format!(
-                "c.pk IN (SELECT rowid FROM conversation_fts WHERE conversation_fts MATCH ?{})",
-                args.len()
-            ));
-            match sort {
-                Sort::CreatedDesc => "conversations c INDEXED BY conversations_created",
-                _ => "conversations c INDEXED BY conversations_updated",
-            }
-        }
-    };
+    // The window and filters, numbered after the text's placeholder (?1) when there is a text.
+    let mut args: Vec<Value> = Vec::new();
+    if let Some(m) = &fts {
+        args.push(Value::Text(m.clone()));
+    }
+    let mut conds: Vec<String> = Vec::new();
     super::push_window(&mut args, &mut conds, q.date_field, q.since, q.until);
     q.filters.push(&mut args, &mut conds);
+    let filtered = !conds.is_empty();
     let order = match (sort, fts.is_some() && !broad) {
         (Sort::Relevance, true) => "conversation_fts.rank, conversation_fts.rowid DESC",
         (Sort::Relevance, false) | (Sort::UpdatedDesc, _) => "c.updated_at DESC, c.pk DESC",
@@ -126,47 +122,175 @@ pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
         (Sort::CreatedDesc, _) => "c.created_at DESC, c.pk DESC",
         (Sort::WaitingLongest, _) => "c.waiting_since IS NULL, c.waiting_since ASC, c.pk ASC",
     };
-    let where_ = if conds.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conds.join(" AND "))
+    let (pks, has_more, total) = match (&fts, broad) {
+        (Some(_), true) => broad_page(conn, q, sort, order, &args, &conds)?,
+        (Some(_), false) if !filtered && sort == Sort::Relevance => {
+            // Ranked inside FTS5: no conversation row is read until the page's summaries.
+            let page = page_sql(
+                conn,
+                "SELECT rowid FROM conversation_fts WHERE conversation_fts MATCH ?1 \
+                 ORDER BY rank, rowid DESC",
+                args,
+                q,
+            )?;
+            let n = matches.unwrap_or(0);
+            (page.0, page.1, Counted::UpTo(n))
+        }
+        _ => {
+            let from = match &fts {
+                None => "conversations c",
+                Some(_) => {
+                    conds.insert(0, "conversation_fts MATCH ?1".into());
+                    "conversation_fts JOIN conversations c ON c.pk = conversation_fts.rowid"
+                }
+            };
+            let where_ = where_clause(&conds);
+            let counted = if fts.is_some() && !filtered {
+                matches.unwrap_or(0)
+            } else {
+                // The count, bounded: the same rows, at most MAX_COUNT + 1 of them.
+                let count_sql = format!(
+                    "SELECT count(*) FROM (SELECT 1 FROM {from} {where_} LIMIT {})",
+                    MAX_COUNT + 1
+                );
+                conn.prepare_cached(&count_sql)?
+                    .query_row(params_from_iter(args.iter()), |r| r.get(0))?
+            };
+            let sql = format!("SELECT c.pk FROM {from} {where_} ORDER BY {order}");
+            let page = page_sql(conn, &sql, args, q)?;
+            (page.0, page.1, Counted::UpTo(counted))
+        }
     };
-    // The count, bounded: the same rows, at most MAX_COUNT + 1 of them.
-    let count_sql = format!(
-        "SELECT count(*) FROM (SELECT 1 FROM {from} {where_} LIMIT {})",
-        MAX_COUNT + 1
-    );
-    let counted: i64 = conn
-        .prepare_cached(&count_sql)?
-        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
-    // Saturating: a huge offset must mean "past the end", never wrap to a negative OFFSET (page one).
-    let sql_int = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-    args.push(Value::Integer(sql_int(q.limit).saturating_add(1)));
-    args.push(Value::Integer(sql_int(q.offset)));
-    let sql = format!(
-        "SELECT c.pk FROM {from} {where_} ORDER BY {order} LIMIT ?{} OFFSET ?{}",
-        args.len() - 1,
-        args.len()
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut pks: Vec<i64> = stmt
-        .query_map(params_from_iter(args), |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    let has_more = pks.len() > q.limit;
-    pks.truncate(q.limit);
     let mut conversations = summaries(conn, &pks)?;
     if let Some(m) = &fts {
         for (c, pk) in conversations.iter_mut().zip(&pks) {
             c.matched = super::passage::best_match(conn, m, *pk, &c.id)?;
         }
     }
+    let (total, total_is_lower_bound) = match total {
+        Counted::UpTo(n) => (Some(n.min(MAX_COUNT)), n > MAX_COUNT),
+        Counted::AtLeast(n) => (Some(n.min(MAX_COUNT)), true),
+        Counted::Unknown => (None, false),
+    };
     Ok(SearchPage {
         conversations,
         has_more,
-        broad_matches: matches.filter(|_| broad && q.sort == Sort::Relevance),
-        total: Some(counted.min(MAX_COUNT)),
-        total_is_lower_bound: counted > MAX_COUNT,
+        broad_matches: (broad && q.sort == Sort::Relevance).then_some(BROAD_MATCHES),
+        total,
+        total_is_lower_bound,
     })
+}
+
+/// What a search knows of its total.
+enum Counted {
+    /// Exactly this many (a count past [`MAX_COUNT`] means "more than [`MAX_COUNT`]").
+    UpTo(i64),
+    /// More than this many.
+    AtLeast(i64),
+    Unknown,
+}
+
+fn where_clause(conds: &[String]) -> String {
+    if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    }
+}
+
+/// Saturating: a huge offset must mean "past the end", never wrap to a negative OFFSET (page one).
+fn sql_int(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// One page of `sql` (ordered, without LIMIT): the primary keys and whether more follow.
+fn page_sql(conn: &Connection, sql: &str, mut args: Vec<Value>, q: &SearchQuery) -> Result<(Vec<i64>, bool)> {
+    args.push(Value::Integer(sql_int(q.limit).saturating_add(1)));
+    args.push(Value::Integer(sql_int(q.offset)));
+    let sql = format!("{sql} LIMIT ?{} OFFSET ?{}", args.len() - 1, args.len());
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut pks: Vec<i64> = stmt
+        .query_map(params_from_iter(args), |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let has_more = pks.len() > q.limit;
+    pks.truncate(q.limit);
+    Ok((pks, has_more))
+}
+
+/// A page of a text that matches more than [`BROAD_MATCHES`] conversations, most recent (or as sorted)
+/// first. Walks the sort column's index with the filters and checks each row against the text, so a
+/// common word costs a few dozen lookups, not its whole match list; a rare combination of text and
+/// filters (more than [`WALK_ROWS`] rows walked), a deep page or an order no index gives falls back to
+/// SQLite building the match set. The total is counted only as far as the page went.
+fn broad_page(
+    conn: &Connection,
+    q: &SearchQuery,
+    sort: Sort,
+    order: &str,
+    args: &[Value],
+    conds: &[String],
+) -> Result<(Vec<i64>, bool, Counted)> {
+    let index = match sort {
+        Sort::CreatedDesc => Some("conversations_created"),
+        Sort::UpdatedDesc | Sort::UpdatedAsc | Sort::Relevance => Some("conversations_updated"),
+        Sort::WaitingLongest => None,
+    };
+    let needed = q.offset.saturating_add(q.limit).saturating_add(1);
+    let where_ = where_clause(conds);
+    let filtered = !conds.is_empty();
+    let counted = |found: usize, has_more: bool| {
+        if !filtered {
+            // Every conversation is a candidate: the text alone matches more than MAX_COUNT.
+            Counted::UpTo(BROAD_MATCHES + 1)
+        } else if has_more {
+            Counted::AtLeast(sql_int(q.offset.saturating_add(q.limit)))
+        } else if found > 0 || q.offset == 0 {
+            Counted::UpTo(sql_int(q.offset.saturating_add(found)))
+        } else {
+            Counted::Unknown
+        }
+    };
+    if let Some(index) = index.filter(|_| needed <= WALK_ROWS) {
+        let sql = format!(
+            "SELECT c.pk, EXISTS (SELECT 1 FROM conversation_fts f WHERE f.conversation_fts MATCH ?1 \
+             AND f.rowid = c.pk) FROM conversations c INDEXED BY {index} {where_} ORDER BY {order}"
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params_from_iter(args.iter()))?;
+        let (mut walked, mut hits) = (0usize, Vec::with_capacity(needed));
+        let mut ended = false;
+        while hits.len() < needed && walked < WALK_ROWS {
+            let Some(r) = rows.next()? else {
+                ended = true;
+                break;
+            };
+            walked += 1;
+            if r.get::<_, bool>(1)? {
+                hits.push(r.get::<_, i64>(0)?);
+            }
+        }
+        if ended || hits.len() >= needed {
+            let has_more = hits.len() >= needed;
+            let mut pks: Vec<i64> = hits.into_iter().skip(q.offset).collect();
+            pks.truncate(q.limit);
+            let found = pks.len();
+            return Ok((pks, has_more, counted(found, has_more)));
+        }
+    }
+    // Let SQLite build the match set (a bloom filter over every match) and walk the index against it.
+    let from = match index {
+        Some(i) => format!("conversations c INDEXED BY {i}"),
+        None => "conversations c".into(),
+    };
+    let mut conds = conds.to_vec();
+    conds.push("c.pk IN (SELECT rowid FROM conversation_fts WHERE conversation_fts MATCH ?1)".into());
+    let sql = format!(
+        "SELECT c.pk FROM {from} {} ORDER BY {order}",
+        where_clause(&conds)
+    );
+    let (pks, has_more) = page_sql(conn, &sql, args.to_vec(), q)?;
+    let found = pks.len();
+    Ok((pks, has_more, counted(found, has_more)))
 }
 
 const SUMMARY_SQL: &str = "SELECT c.id, c.title, c.state, c.priority, c.created_at, c.updated_at, \
@@ -431,7 +555,8 @@ mod tests {
         tx.commit().unwrap();
 
         let page = search(&conn, &query("common", Sort::Relevance)).unwrap();
-        assert_eq!(page.broad_matches, Some(n));
+        assert_eq!(page.broad_matches, Some(BROAD_MATCHES));
+        assert_eq!((page.total, page.total_is_lower_bound), (Some(MAX_COUNT), true));
         assert!(page.has_more);
         let updated: Vec<i64> = page.conversations.iter().map(|c| c.updated_at).collect();
         let mut sorted = updated.clone();

@@ -71,7 +71,7 @@ impl TicketFilters {
             conds.push(format!(
                 "t.id IN (SELECT tc.ticket_id FROM ticket_contacts tc JOIN contact_companies cc \
                  ON cc.contact_id = tc.contact_id WHERE cc.company_id = ?{n} OR cc.company_id IN \
-                 (SELECT id FROM companies WHERE name = ?{n} COLLATE NOCASE))"
+                 (SELECT id FROM companies WHERE name = ?{n} COLLATE NOCASE OR company_id = ?{n}))"
             ));
         }
         if let Some(o) = self.open {
