@@ -1,9 +1,9 @@
-//! MCP server benchmark: tool-call latency over HTTP (p50/p99) for search_conversations, get_conversation
-//! and conversation_stats; throughput with 16 concurrent clients; cold start under socket activation
+//! MCP server benchmark: tool-call latency over HTTP (p50/p99) for search_conversations, get_conversation,
+//! conversation_stats and the ticket tools (search_tickets, get_ticket, ticket_stats); throughput with 16 concurrent clients; cold start under socket activation
 //! (connection to first response); server memory.
 //!
-//! `cargo bench --bench mcp` (100k conversations, ~1M parts); `FASTINTERCOM_BENCH_QUICK=1` for a smoke
-//! run on 2k. The database is built once with `fastintercom simulate` + `fastintercom sync --once --full`
+//! `cargo bench --bench mcp` (100k conversations, ~1M parts, 20k tickets); `FASTINTERCOM_BENCH_QUICK=1` for
+//! a smoke run on 2k; `FASTINTERCOM_BENCH_CONVERSATIONS=N` and `FASTINTERCOM_BENCH_TICKETS=M` for other sizes. The database is built once with `fastintercom simulate` + `fastintercom sync --once --full`
 //! and cached under target/bench-data/ keyed by size. The server runs as its own child process
 //! (`fastintercom serve`), so its RSS is its own. Results and the command go to BENCHMARKS.md.
 
@@ -47,11 +47,11 @@ impl Drop for Proc {
     }
 }
 
-/// The cached benchmark database for `n` conversations, built on first use.
-fn database(n: usize) -> PathBuf {
+/// The cached benchmark database for `n` conversations and `tickets` tickets, built on first use.
+fn database(n: usize, tickets: usize) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join(format!("mcp-{n}.db"));
+    let db = dir.join(format!("mcp-{n}-t{tickets}.db"));
     if db.exists() {
         // Bring a cached file to this binary's schema (new migrations add indexes).
         drop(fastintercom::store::open_rw(&db).expect("migrate the cached benchmark database"));
@@ -69,6 +69,7 @@ fn database(n: usize) -> PathBuf {
                 "simulate", "--listen", &addr, "--token", TOKEN, "--seed", "1", "--parts", "10",
             ])
             .args(["--conversations", &n.to_string()])
+            .args(["--tickets", &tickets.to_string()])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -76,7 +77,7 @@ fn database(n: usize) -> PathBuf {
             .expect("start the simulator"),
     );
     wait_port(&addr, 600);
-    let tmp = dir.join(format!("mcp-{n}.db.partial"));
+    let tmp = dir.join(format!("mcp-{n}-t{tickets}.db.partial"));
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", tmp.display()));
     }
@@ -110,6 +111,11 @@ struct Work {
     words: Vec<String>,
     conversations: i64,
     parts: i64,
+    tickets: Vec<String>,
+    ticket_words: Vec<String>,
+    ticket_emails: Vec<String>,
+    teams: Vec<String>,
+    ticket_count: i64,
 }
 
 fn work(db: &Path) -> Work {
@@ -136,7 +142,28 @@ fn work(db: &Path) -> Work {
     words.sort();
     words.dedup();
     let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    let mut ticket_words: Vec<String> = col(
+        "SELECT coalesce(title, '') || ' ' || coalesce(description, '') FROM tickets ORDER BY random() LIMIT 300",
+    )
+    .iter()
+    .flat_map(|b| {
+        b.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.len() >= 5)
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+    })
+    .collect();
+    ticket_words.sort();
+    ticket_words.dedup();
     Work {
+        tickets: col("SELECT id FROM tickets ORDER BY random() LIMIT 2000"),
+        ticket_words,
+        ticket_emails: col(
+            "SELECT k.email FROM tickets t JOIN contacts k ON k.id = t.contact_id \
+             WHERE k.email IS NOT NULL ORDER BY random() LIMIT 500",
+        ),
+        teams: col("SELECT id FROM teams"),
+        ticket_count: count("SELECT count(*) FROM tickets"),
         ids,
         emails,
         words,
@@ -161,6 +188,21 @@ fn args(tool: &str, w: &Work, rng: &mut fastrand::Rng) -> Value {
             _ => json!({"contact_email": pick(&w.emails, rng)}),
         },
         "get_conversation" => json!({"conversation_id": pick(&w.ids, rng)}),
+        "search_tickets" => match rng.u8(..4) {
+            0 => json!({"query": pick(&w.ticket_words, rng)}),
+            1 => json!({"query": pick(&w.ticket_words, rng), "open": true}),
+            2 => {
+                let state = ["submitted", "in_progress", "waiting_on_customer", "resolved"][rng.usize(..4)];
+                json!({"state": state, "team_id": pick(&w.teams, rng)})
+            }
+            _ => json!({"contact": pick(&w.ticket_emails, rng)}),
+        },
+        "get_ticket" => json!({"id": pick(&w.tickets, rng)}),
+        "ticket_stats" => {
+            let group_by = ["state", "category", "type", "team", "admin", "week"][rng.usize(..6)];
+            let since = ["30d", "90d", "365d"][rng.usize(..3)];
+            json!({"group_by": group_by, "since": since})
+        }
         "conversation_stats" => {
             let group_by = ["state", "team", "admin", "tag", "day"][rng.usize(..5)];
             let since = ["7d", "30d", "90d"][rng.usize(..3)];
@@ -260,9 +302,19 @@ fn cold_starts(db: &Path, runs: usize) -> Option<Vec<Duration>> {
 
 fn main() {
     let quick = std::env::var_os("FASTINTERCOM_BENCH_QUICK").is_some();
-    let n = if quick { 2_000 } else { 100_000 };
+    let size = |var: &str, default: usize| {
+        std::env::var(var)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let n = size(
+        "FASTINTERCOM_BENCH_CONVERSATIONS",
+        if quick { 2_000 } else { 100_000 },
+    );
+    let tickets = size("FASTINTERCOM_BENCH_TICKETS", n / 5);
     let (calls, seconds) = if quick { (100, 2) } else { (1_000, 10) };
-    let db = database(n);
+    let db = database(n, tickets);
     let w = work(&db);
     let addr = format!("127.0.0.1:{}", free_port());
     let server = Proc(
@@ -283,16 +335,24 @@ fn main() {
     let client = Arc::new(Client::new(format!("http://{addr}/mcp")));
 
     println!(
-        "\nfastintercom MCP server: {} conversations, {} parts, database {:.0} MB",
+        "\nfastintercom MCP server: {} conversations, {} parts, {} tickets, database {:.0} MB",
         w.conversations,
         w.parts,
+        w.ticket_count,
         std::fs::metadata(&db).unwrap().len() as f64 / 1e6
     );
     println!("\n| tool (HTTP, sequential, keep-alive) | calls | p50 ms | p99 ms | max ms |");
     println!("|---|---|---|---|---|");
     let mut rng = fastrand::Rng::with_seed(42);
     let mut slowest = Vec::new();
-    for tool in ["search_conversations", "get_conversation", "conversation_stats"] {
+    for tool in [
+        "search_conversations",
+        "get_conversation",
+        "conversation_stats",
+        "search_tickets",
+        "get_ticket",
+        "ticket_stats",
+    ] {
         let mut lat = Vec::with_capacity(calls);
         let mut timed = Vec::with_capacity(calls);
         for i in 0..calls + 20 {
