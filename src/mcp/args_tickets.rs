@@ -203,7 +203,7 @@ pub struct GetTicketArgs {
     #[serde(default)]
     pub cursor: Option<String>,
     /// One part's id: answer only that part, its body whole (up to 30,000 characters) instead of cut at
-    /// 4,000 characters.
+    /// 4,000 characters; or `description` for the ticket's whole description (no parts).
     #[serde(default, deserialize_with = "super::ids::opt_id")]
     #[schemars(schema_with = "super::ids::opt_id_schema")]
     pub part_id: Option<String>,

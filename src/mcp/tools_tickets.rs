@@ -3,7 +3,7 @@
 //! freshness on every answer). Their freshness comes from the `tickets` row of `sync_metadata`.
 
 use super::args_tickets::{GetTicketArgs, SearchTicketsArgs, TicketAsk, TicketSearchAsk, TicketStatsArgs};
-use super::budget::{RESERVE, WHOLE_PART_CHARS, cut_note, fitting};
+use super::budget::{RESERVE, WHOLE_PART_CHARS, cut_note, fit_text, fitting};
 use super::budget_tickets::page_ticket;
 use super::freshness::{self, Ask};
 use super::tools::{IntercomTools, ToolResult, found};
@@ -17,6 +17,8 @@ use rmcp::{Json, tool, tool_router};
 pub const RESOURCE: &str = "tickets";
 /// Most buckets a `ticket_stats` answer lists.
 const MAX_BUCKETS: usize = 400;
+/// The `part_id` that asks `get_ticket` for the whole description.
+const DESCRIPTION_PART: &str = "description";
 
 impl IntercomTools {
     /// Run a read stamped with the `tickets` row's freshness (and its notes).
@@ -114,7 +116,8 @@ Answers stay within about 32 KB (`max_bytes`, up to 128 KB). Use get_ticket for 
 (first page), then its parts (comments, notes, state changes) as plain text, oldest first (`order: \
 newest_first` for the latest first), each author listed once in `authors`. A page stays within about 32 KB \
 (`max_bytes`, up to 128 KB); `next_cursor` gives the next page, `parts_total` the count. Bodies over 4,000 \
-characters are cut with a `[truncated]` marker: pass that part's id as `part_id` for its whole text.",
+characters (and the description) are cut with a `[truncated]` marker: pass that part's id as `part_id` for \
+its whole text, or `part_id: \"description\"` for the whole description.",
         annotations(title = "Get ticket", read_only_hint = true, open_world_hint = false)
     )]
     pub async fn get_ticket(
@@ -147,6 +150,17 @@ characters are cut with a `[truncated]` marker: pass that part's id as `part_id`
                          {id2}, API id {}",
                         d.summary.id
                     ));
+                }
+                if part_id.as_deref() == Some(DESCRIPTION_PART) {
+                    // The description whole, as far as the budget allows (the first page cuts it at
+                    // 4,000 characters); no parts.
+                    let Some(mut text) = read::tickets::description(conn, &d.summary.id)? else {
+                        return Ok(None);
+                    };
+                    fit_text(&mut text, budget.saturating_sub(RESERVE + 4096));
+                    d.description = Some(text).filter(|t| !t.is_empty());
+                    d.parts.clear();
+                    return Ok(Some(page_ticket(d, order, 0, budget, encode_cursor)));
                 }
                 if let Some(pid) = &part_id {
                     match read::tickets::part(conn, &d.summary.id, pid, WHOLE_PART_CHARS)? {

@@ -52,7 +52,9 @@ impl ServerHandler for ProxyTools {
             | "search_contacts"
             | "conversation_stats"
             | "search_tickets"
-            | "ticket_stats" => Lane::Heavy,
+            | "ticket_stats"
+            | "search_companies"
+            | "search_articles" => Lane::Heavy,
             _ => Lane::Quick,
         };
         let raw = request.arguments.clone().unwrap_or_default();

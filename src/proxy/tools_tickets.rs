@@ -14,6 +14,7 @@ use crate::mcp::args_tickets::{
 use crate::mcp::budget::{RESERVE, cut_note, fitting};
 use crate::mcp::budget_tickets::page_ticket;
 use crate::model::{Stats, TicketDetail, TicketPage, TicketSearchResult};
+use crate::project::TRUNCATION_MARKER;
 use crate::store::read::tickets::{TicketQuery, TicketSort};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{Json, tool, tool_router};
@@ -119,7 +120,7 @@ get_ticket for the whole ticket.",
 Intercom's API does not), a page at a time: summary, description, contacts and linked conversations (first \
 page), then its parts as plain text, oldest first (`order: newest_first` for the latest first), each author \
 listed once. Pages stay within about 32 KB (`max_bytes`, up to 128 KB), with `next_cursor`; `part_id` gives \
-one part's whole text. From the cache when it is fresh and holds it, else live from Intercom.",
+one part's whole text (`description` the whole description). From the cache when it is fresh and holds it, else live from Intercom.",
         annotations(title = "Get ticket", read_only_hint = true, open_world_hint = true)
     )]
     pub async fn get_ticket(
@@ -170,6 +171,19 @@ one part's whole text. From the cache when it is fresh and holds it, else live f
                     ),
                 ));
             };
+            if part_id.as_deref() == Some("description") {
+                // The cache answers the description whole; this path has it as the projection cut it.
+                d.parts.clear();
+                let mut notes = notes;
+                if d.description.as_deref().is_some_and(|t| t.ends_with(TRUNCATION_MARKER)) {
+                    notes.push(
+                        "this answer's description is cut at 4,000 characters: the whole description comes \
+                         from the cache (`get_ticket` with `part_id: \"description\"` once it is fresh)"
+                            .into(),
+                    );
+                }
+                return Ok((page_ticket(d, order, 0, budget, encode_cursor), notes));
+            }
             if let Some(pid) = &part_id {
                 match d.parts.iter().find(|p| &p.id == pid) {
                     Some(p) => d.parts = vec![p.clone()],

@@ -405,6 +405,16 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<(TicketDetail, bool)>> 
     Ok(Some((d, by_number)))
 }
 
+/// A ticket's description as whole text (not cut at [`MAX_BODY_CHARS`]): what `get_ticket` answers for
+/// `part_id: "description"`. None when no ticket has this API id; Some("") when it has no description.
+pub fn description(conn: &Connection, ticket_id: &str) -> Result<Option<String>> {
+    let html: Option<Option<String>> = conn
+        .prepare_cached("SELECT description FROM tickets WHERE id = ?1")?
+        .query_row([ticket_id], |r| r.get(0))
+        .optional()?;
+    Ok(html.map(|h| crate::text::html_to_text(h.as_deref().unwrap_or(""))))
+}
+
 /// One part of a ticket (by API id) with its body cut at `max_chars`; None when there is no such part.
 pub fn part(
     conn: &Connection,

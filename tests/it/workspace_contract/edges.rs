@@ -88,32 +88,45 @@ async fn edges_an_assistant_would_trip_on() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "defect: a ticket description over 4,000 characters is cut (project/tickets.rs `detail`, \
-            body_text) and no get_ticket call returns the rest"]
 async fn a_long_ticket_description_can_be_read_whole() {
     let dir = tempfile::tempdir().unwrap();
     let (sim, db) = workspace(&dir).await;
     let (ticket, _, _) = grow(&db);
     let s = Server::new(&db).await;
-    // grow() gave the ticket a 68,000-character description ("long description " × 4000).
-    let mut text = String::new();
-    let mut args = json!({"id": ticket, "max_bytes": HARD_CAP});
-    for _ in 0..400 {
-        let p = s.ok("get_ticket", args.clone()).await;
-        if let Some(d) = p["description"].as_str() {
-            text.push_str(d.strip_suffix("… [truncated]").unwrap_or(d));
-        }
-        match p["next_cursor"].as_str() {
-            Some(c) => args["cursor"] = json!(c),
-            None => break,
-        }
-    }
+    // grow() gave the ticket a 68,000-character description ("long description " × 4000): the first
+    // page cuts it with the marker, `part_id: "description"` answers it whole within the budget asked.
+    let first = s.ok("get_ticket", json!({"id": ticket})).await;
+    let cut = first["description"].as_str().unwrap();
+    assert!(
+        cut.ends_with("… [truncated]") && cut.chars().count() < 4100,
+        "{}",
+        cut.len()
+    );
+    let whole = s
+        .ok(
+            "get_ticket",
+            json!({"id": ticket, "part_id": "description", "max_bytes": HARD_CAP}),
+        )
+        .await;
+    let text = whole["description"].as_str().unwrap();
     assert_eq!(
         text.matches("long description").count(),
         4000,
         "{} characters",
         text.len()
     );
+    assert!(!text.ends_with("… [truncated]"));
+    assert_eq!(whole["parts"], json!([]), "description only");
+    // Within a smaller budget it is cut to fit, with the marker, never past the budget.
+    let small = s
+        .ok(
+            "get_ticket",
+            json!({"id": ticket, "part_id": "description", "max_bytes": 16384}),
+        )
+        .await;
+    let d = small["description"].as_str().unwrap();
+    assert!(d.ends_with("… [truncated]") && d.len() > 4000, "{}", d.len());
+    assert!(serde_json::to_string(&small).unwrap().len() <= 16384);
     sim.shutdown().await;
 }
 
