@@ -99,22 +99,91 @@ impl Order {
     }
 }
 
-fn view(p: crate::model::ConversationPart, authors: &mut BTreeMap<String, PersonRef>) -> PartView {
-    let author = p.author.map(|a| {
+/// A part as a detail holds it (its author whole) and as a page lists it (the author by key, listed once
+/// in the page's `authors`): conversation and ticket parts page alike through [`fill_parts`].
+pub trait PagedPart {
+    type View: Serialize;
+    fn author(&self) -> Option<&PersonRef>;
+    /// The part as a page lists it, its author entered in `authors`.
+    fn view(self, authors: &mut BTreeMap<String, PersonRef>) -> Self::View;
+    /// The view's body and its `truncated` flag.
+    fn body_mut(v: &mut Self::View) -> (Option<&mut String>, &mut bool);
+}
+
+/// The key an author is listed under, entering it in `authors` the first time.
+pub fn author_key(a: Option<PersonRef>, authors: &mut BTreeMap<String, PersonRef>) -> Option<String> {
+    a.map(|a| {
         let k = a.key();
         authors.entry(k.clone()).or_insert(a);
         k
-    });
-    let truncated = p.body.as_deref().is_some_and(|b| b.ends_with(TRUNCATION_MARKER));
-    PartView {
-        id: p.id,
-        part_type: p.part_type,
-        created_at: p.created_at,
-        author,
-        body: p.body,
-        truncated,
-        assigned_to: p.assigned_to,
+    })
+}
+
+/// True when a body ends with the projection's cut marker.
+pub fn is_cut(body: Option<&str>) -> bool {
+    body.is_some_and(|b| b.ends_with(TRUNCATION_MARKER))
+}
+
+impl PagedPart for crate::model::ConversationPart {
+    type View = PartView;
+    fn author(&self) -> Option<&PersonRef> {
+        self.author.as_ref()
     }
+    fn view(self, authors: &mut BTreeMap<String, PersonRef>) -> PartView {
+        PartView {
+            truncated: is_cut(self.body.as_deref()),
+            id: self.id,
+            part_type: self.part_type,
+            created_at: self.created_at,
+            author: author_key(self.author, authors),
+            body: self.body,
+            assigned_to: self.assigned_to,
+        }
+    }
+    fn body_mut(v: &mut PartView) -> (Option<&mut String>, &mut bool) {
+        (v.body.as_mut(), &mut v.truncated)
+    }
+}
+
+/// Fill a page with `parts` in `order` from `offset`: as many as fit in `budget` bytes beside the `used`
+/// bytes the page's other fields take (at least one, cut to stay under the hard cap even when read whole),
+/// each new author entered in `authors`. Returns the offset a next page starts at, when parts remain.
+pub fn fill_parts<P: PagedPart>(
+    mut parts: Vec<P>,
+    order: Order,
+    offset: usize,
+    budget: usize,
+    mut used: usize,
+    authors: &mut BTreeMap<String, PersonRef>,
+    out: &mut Vec<P::View>,
+) -> Option<usize> {
+    if order == Order::NewestFirst {
+        parts.reverse();
+    }
+    let room = budget.saturating_sub(RESERVE);
+    for p in parts.into_iter().skip(offset) {
+        let new_author = p
+            .author()
+            .filter(|a| !authors.contains_key(&a.key()))
+            .map(|a| json_len(a) + a.key().len() + 4)
+            .unwrap_or(0);
+        let mut with = authors.clone();
+        let mut v = p.view(&mut with);
+        if out.is_empty()
+            && let (Some(b), truncated) = P::body_mut(&mut v)
+        {
+            // The first part is always answered: never past the hard cap, even read whole.
+            *truncated |= fit_text(b, HARD_CAP.saturating_sub(RESERVE + used + new_author + 512));
+        }
+        let cost = json_len(&v) + 1 + new_author;
+        if !out.is_empty() && used + cost > room {
+            return Some(offset + out.len());
+        }
+        used += cost;
+        *authors = with;
+        out.push(v);
+    }
+    None
 }
 
 /// Cut `s` (with the truncation marker) so its JSON text takes at most `room` bytes: control characters
@@ -170,36 +239,17 @@ pub fn page_conversation(
         next_cursor: None,
         parts_truncated: d.parts_truncated,
     };
-    let mut parts = d.parts;
-    if order == Order::NewestFirst {
-        parts.reverse();
-    }
-    let room = budget.saturating_sub(RESERVE);
-    let mut used = json_len(&page);
-    for p in parts.into_iter().skip(offset) {
-        let new_author = p
-            .author
-            .as_ref()
-            .filter(|a| !page.authors.contains_key(&a.key()))
-            .map(|a| json_len(a) + a.key().len() + 4)
-            .unwrap_or(0);
-        let mut authors = page.authors.clone();
-        let mut v = view(p, &mut authors);
-        if page.parts.is_empty()
-            && let Some(b) = v.body.as_mut()
-        {
-            // The first part is always answered: never past the hard cap, even read whole.
-            v.truncated |= fit_text(b, HARD_CAP.saturating_sub(RESERVE + used + new_author + 512));
-        }
-        let cost = json_len(&v) + 1 + new_author;
-        if !page.parts.is_empty() && used + cost > room {
-            page.next_cursor = Some(cursor(offset + page.parts.len()));
-            break;
-        }
-        used += cost;
-        page.authors = authors;
-        page.parts.push(v);
-    }
+    let used = json_len(&page);
+    let next = fill_parts(
+        d.parts,
+        order,
+        offset,
+        budget,
+        used,
+        &mut page.authors,
+        &mut page.parts,
+    );
+    page.next_cursor = next.map(cursor);
     page
 }
 

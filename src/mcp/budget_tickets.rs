@@ -1,27 +1,29 @@
 //! `get_ticket`'s pages: like a conversation's ([`super::budget::page_conversation`]), parts in the asked
 //! order from an offset, as many as fit the answer budget (at least one), each author listed once.
 
-use super::budget::{HARD_CAP, Order, RESERVE, fit_text, json_len};
+use super::budget::{Order, PagedPart, author_key, fill_parts, is_cut, json_len};
 use crate::model::{PersonRef, TicketDetail, TicketPage, TicketPart, TicketPartView};
-use crate::project::TRUNCATION_MARKER;
 use std::collections::BTreeMap;
 
-fn view(p: TicketPart, authors: &mut BTreeMap<String, PersonRef>) -> TicketPartView {
-    let author = p.author.map(|a| {
-        let k = a.key();
-        authors.entry(k.clone()).or_insert(a);
-        k
-    });
-    let truncated = p.body.as_deref().is_some_and(|b| b.ends_with(TRUNCATION_MARKER));
-    TicketPartView {
-        id: p.id,
-        part_type: p.part_type,
-        created_at: p.created_at,
-        author,
-        body: p.body,
-        truncated,
-        assigned_to: p.assigned_to,
-        ticket_state: p.ticket_state,
+impl PagedPart for TicketPart {
+    type View = TicketPartView;
+    fn author(&self) -> Option<&PersonRef> {
+        self.author.as_ref()
+    }
+    fn view(self, authors: &mut BTreeMap<String, PersonRef>) -> TicketPartView {
+        TicketPartView {
+            truncated: is_cut(self.body.as_deref()),
+            id: self.id,
+            part_type: self.part_type,
+            created_at: self.created_at,
+            author: author_key(self.author, authors),
+            body: self.body,
+            assigned_to: self.assigned_to,
+            ticket_state: self.ticket_state,
+        }
+    }
+    fn body_mut(v: &mut TicketPartView) -> (Option<&mut String>, &mut bool) {
+        (v.body.as_mut(), &mut v.truncated)
     }
 }
 
@@ -49,43 +51,24 @@ pub fn page_ticket(
         next_cursor: None,
         parts_truncated: d.parts_truncated,
     };
-    let mut parts = d.parts;
-    if order == Order::NewestFirst {
-        parts.reverse();
-    }
-    let room = budget.saturating_sub(RESERVE);
-    let mut used = json_len(&page);
-    for p in parts.into_iter().skip(offset) {
-        let new_author = p
-            .author
-            .as_ref()
-            .filter(|a| !page.authors.contains_key(&a.key()))
-            .map(|a| json_len(a) + a.key().len() + 4)
-            .unwrap_or(0);
-        let mut authors = page.authors.clone();
-        let mut v = view(p, &mut authors);
-        if page.parts.is_empty()
-            && let Some(b) = v.body.as_mut()
-        {
-            // The first part is always answered: never past the hard cap, even read whole.
-            v.truncated |= fit_text(b, HARD_CAP.saturating_sub(RESERVE + used + new_author + 512));
-        }
-        let cost = json_len(&v) + 1 + new_author;
-        if !page.parts.is_empty() && used + cost > room {
-            page.next_cursor = Some(cursor(offset + page.parts.len()));
-            break;
-        }
-        used += cost;
-        page.authors = authors;
-        page.parts.push(v);
-    }
+    let used = json_len(&page);
+    let next = fill_parts(
+        d.parts,
+        order,
+        offset,
+        budget,
+        used,
+        &mut page.authors,
+        &mut page.parts,
+    );
+    page.next_cursor = next.map(cursor);
     page
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mcp::budget::DEFAULT_BUDGET;
+    use crate::mcp::budget::{DEFAULT_BUDGET, RESERVE};
     use crate::model::TicketSummary;
 
     #[test]
