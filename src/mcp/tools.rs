@@ -54,10 +54,25 @@ impl IntercomTools {
         }
     }
 
-    /// Run a read with the freshness stamp from the same connection; the read may add notes.
     /// Run a read with the freshness stamp (and its notes) from the same connection; the read may add
     /// notes of its own.
     pub(super) async fn answer<T, F>(&self, notes: Vec<String>, ask: Ask, f: F) -> ToolResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection, &mut Vec<String>) -> anyhow::Result<T> + Send + 'static,
+    {
+        self.answer_for(None, notes, ask, f).await
+    }
+
+    /// [`Self::answer`] stamped from one resource's own `sync_metadata` row (`tickets`, `companies`,
+    /// ...), or the `overall` row when None.
+    pub(super) async fn answer_for<T, F>(
+        &self,
+        resource: Option<&'static str>,
+        notes: Vec<String>,
+        ask: Ask,
+        f: F,
+    ) -> ToolResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&rusqlite::Connection, &mut Vec<String>) -> anyhow::Result<T> + Send + 'static,
@@ -69,7 +84,8 @@ impl IntercomTools {
         self.db
             .run(move |conn| {
                 let result = f(conn, &mut notes)?;
-                let (freshness, fresh_notes) = freshness::stamp(conn, &path, now, max, ask)?;
+                let (freshness, fresh_notes) =
+                    freshness::stamp_resource(conn, &path, now, max, ask, resource)?;
                 notes.extend(fresh_notes);
                 Ok(Answer {
                     result,
@@ -87,7 +103,7 @@ impl IntercomTools {
 }
 
 /// Bytes the notes gathered so far take in the answer.
-fn notes_len(notes: &[String]) -> usize {
+pub(super) fn notes_len(notes: &[String]) -> usize {
     notes.iter().map(|n| n.len() + 3).sum()
 }
 

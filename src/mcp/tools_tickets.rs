@@ -5,8 +5,8 @@
 use super::args_tickets::{GetTicketArgs, SearchTicketsArgs, TicketAsk, TicketSearchAsk, TicketStatsArgs};
 use super::budget::{RESERVE, WHOLE_PART_CHARS, cut_note, fit_text, fitting};
 use super::budget_tickets::page_ticket;
-use super::freshness::{self, Ask};
-use super::tools::{IntercomTools, ToolResult, found};
+use super::freshness::Ask;
+use super::tools::{IntercomTools, ToolResult, found, notes_len};
 use crate::answer::{Answer, ToolError, encode_cursor, now};
 use crate::model::{Stats, TicketPage, TicketSearchResult};
 use crate::store::read;
@@ -27,33 +27,8 @@ impl IntercomTools {
         T: Send + 'static,
         F: FnOnce(&rusqlite::Connection, &mut Vec<String>) -> anyhow::Result<T> + Send + 'static,
     {
-        let now = now();
-        let mut notes = notes;
-        let path = self.db.path().to_path_buf();
-        let max = self.db.max_staleness_seconds();
-        self.db
-            .run(move |conn| {
-                let result = f(conn, &mut notes)?;
-                let (freshness, more) =
-                    freshness::stamp_resource(conn, &path, now, max, ask, Some(RESOURCE))?;
-                notes.extend(more);
-                Ok(Answer {
-                    result,
-                    freshness,
-                    notes,
-                })
-            })
-            .await
-            .map(Json)
-            .map_err(|e| {
-                tracing::warn!(error = format!("{e:#}"), "tool call failed");
-                ToolError::Failed(format!("{e:#}"))
-            })
+        self.answer_for(Some(RESOURCE), notes, ask, f).await
     }
-}
-
-fn notes_len(notes: &[String]) -> usize {
-    notes.iter().map(|n| n.len() + 3).sum()
 }
 
 #[tool_router(router = tickets_router, vis = "pub(super)")]

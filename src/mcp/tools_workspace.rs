@@ -9,18 +9,13 @@ use super::args_workspace::{
 };
 use super::budget::{RESERVE, cut_note, fitting, json_len};
 use super::freshness;
-use super::tools::{IntercomTools, found};
+use super::tools::{IntercomTools, found, notes_len};
 use crate::answer::{Answer, ToolError, encode_cursor, now};
 use crate::model::{ArticleList, ArticlePage, CompanyDetail, CompanyList};
 use crate::store::read;
 use crate::sync::{RESOURCE_ARTICLES, RESOURCE_COMPANIES};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{Json, tool, tool_router};
-
-/// Bytes the notes gathered so far take in the answer.
-fn notes_len(notes: &[String]) -> usize {
-    notes.iter().map(|n| n.len() + 3).sum()
-}
 
 impl IntercomTools {
     /// Run a read with the freshness stamp of `resource`'s own row, from the same connection.
@@ -35,37 +30,11 @@ impl IntercomTools {
         T: Send + 'static,
         F: FnOnce(&rusqlite::Connection, &mut Vec<String>) -> anyhow::Result<T> + Send + 'static,
     {
-        let now = now();
-        let mut notes = notes;
-        let path = self.db.path().to_path_buf();
-        let max = self.db.max_staleness_seconds();
-        self.db
-            .run(move |conn| {
-                let result = f(conn, &mut notes)?;
-                let (freshness, fresh_notes) = freshness::stamp_resource(
-                    conn,
-                    &path,
-                    now,
-                    max,
-                    freshness::Ask {
-                        max_staleness,
-                        window_start: None,
-                    },
-                    Some(resource),
-                )?;
-                notes.extend(fresh_notes);
-                Ok(Answer {
-                    result,
-                    freshness,
-                    notes,
-                })
-            })
-            .await
-            .map(Json)
-            .map_err(|e| {
-                tracing::warn!(error = format!("{e:#}"), "tool call failed");
-                ToolError::Failed(format!("{e:#}"))
-            })
+        let ask = freshness::Ask {
+            max_staleness,
+            window_start: None,
+        };
+        self.answer_for(Some(resource), notes, ask, f).await
     }
 }
 
