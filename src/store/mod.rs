@@ -8,6 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 pub mod metadata;
+pub mod rank;
 pub mod read;
 pub mod write;
 pub mod write_articles;
@@ -44,6 +45,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "tag_times",
         include_str!("../../migrations/0008_tag_times.sql"),
+    ),
+    (
+        9,
+        "filter_columns",
+        include_str!("../../migrations/0009_filter_columns.sql"),
     ),
 ];
 
@@ -116,6 +122,7 @@ pub fn open_rw(path: &Path) -> Result<Connection> {
     )?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    rank::register(&conn)?;
     migrate(&mut conn).with_context(|| format!("migrating database {}", path.display()))?;
     Ok(conn)
 }
@@ -137,6 +144,7 @@ pub fn open_ro(path: &Path) -> Result<Connection> {
     .with_context(|| format!("opening database {} read-only", path.display()))?;
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "query_only", true)?;
+    rank::register(&conn)?;
     let v = schema_version(&conn)?;
     if v > latest_version() {
         bail!(
