@@ -55,15 +55,13 @@ impl Cache {
         &self.mcp
     }
 
-    /// The `overall` `sync_metadata` row, with `coverage_start` taken from the `conversations` row when
-    /// the overall row has none.
-    pub async fn sync_meta(&self) -> Result<Option<SyncMeta>> {
+    /// Every `sync_metadata` row (`get_sync_status`): [`row`] picks the one a request is decided on.
+    pub async fn sync_rows(&self) -> Result<Vec<SyncMeta>> {
         #[derive(serde::Deserialize)]
         struct Status {
             rows: Vec<SyncMeta>,
         }
-        let rows = self.mcp.call::<Status>("get_sync_status", Map::new()).await?.rows;
-        Ok(overall(rows))
+        Ok(self.mcp.call::<Status>("get_sync_status", Map::new()).await?.rows)
     }
 
     pub async fn search(&self, req: &SearchRequest) -> Result<SearchResult> {
@@ -158,6 +156,18 @@ fn window_args(args: &mut Map<String, Value>, since: Option<i64>, until: Option<
         DateField::UpdatedAt => "updated_at",
     };
     args.insert("date_field".into(), json!(f));
+}
+
+/// The row a request about `resource` is decided on: `overall` for conversations and contacts (see
+/// [`overall`]), the resource's own row for the others (`tickets`, `companies`, `articles`), so a sync
+/// whose tickets failed while conversations went through never passes stale tickets for fresh. None: that
+/// resource was never synced.
+pub fn row(rows: &[SyncMeta], resource: &str) -> Option<SyncMeta> {
+    if resource == SyncMeta::OVERALL {
+        overall(rows.to_vec())
+    } else {
+        rows.iter().find(|r| r.resource == resource).cloned()
+    }
 }
 
 /// The `overall` row, its coverage filled from `conversations` when missing.

@@ -13,7 +13,9 @@
 //! | `cli.rs`      | `fastintercom search`, `conversation`, `contact`                           |
 //!
 //! The flow of one request:
-//! 1. Read the `overall` `sync_metadata` row (MCP `get_sync_status`, cached for a few seconds; or the file).
+//! 1. Read the `sync_metadata` row the request is about (MCP `get_sync_status`, cached for a few seconds; or
+//!    the file): `overall` for conversations and contacts, the resource's own row for tickets, companies
+//!    and articles.
 //! 2. [`decide`]: cache when the last successful sync is within the staleness bound and the asked window
 //!    starts inside the cache's coverage; REST otherwise.
 //! 3. A cache that does not answer, or does not hold the asked id, falls through to REST.
@@ -152,8 +154,8 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
-/// A `get_sync_status` answer: the overall row, or why the cache did not answer.
-type StatusResult = Result<Option<SyncMeta>, String>;
+/// A `get_sync_status` answer: every `sync_metadata` row, or why the cache did not answer.
+type StatusResult = Result<Vec<SyncMeta>, String>;
 
 struct Inner {
     cfg: ClientConfig,
@@ -205,21 +207,29 @@ impl Client {
     /// The cache's `overall` `sync_metadata` row (None: never synced). Over MCP it is reused for
     /// [`ClientConfig::status_ttl`].
     pub async fn sync_status(&self) -> Result<Option<SyncMeta>, String> {
+        self.sync_row(SyncMeta::OVERALL).await
+    }
+
+    /// The `sync_metadata` row requests about `resource` are decided on ([`cache::row`]: `overall` for
+    /// conversations and contacts, the resource's own row for tickets, companies and articles).
+    pub async fn sync_row(&self, resource: &str) -> Result<Option<SyncMeta>, String> {
         let Some(cache) = &self.inner.cache else {
             return Err("no cache configured".into());
         };
         if !cache.is_remote() {
-            return cache.sync_meta().await.map_err(|e| format!("{e:#}"));
+            let rows = cache.sync_rows().await.map_err(|e| format!("{e:#}"))?;
+            return Ok(cache::row(&rows, resource));
         }
         let mut slot = self.inner.status.lock().await;
-        if let Some((at, v)) = slot.as_ref()
-            && at.elapsed() < self.inner.cfg.status_ttl
-        {
-            return v.clone();
-        }
-        let v = cache.sync_meta().await.map_err(|e| format!("{e:#}"));
-        *slot = Some((Instant::now(), v.clone()));
-        v
+        let rows = match slot.as_ref() {
+            Some((at, v)) if at.elapsed() < self.inner.cfg.status_ttl => v.clone(),
+            _ => {
+                let v = cache.sync_rows().await.map_err(|e| format!("{e:#}"));
+                *slot = Some((Instant::now(), v.clone()));
+                v
+            }
+        };
+        rows.map(|rows| cache::row(&rows, resource))
     }
 
     /// Forget the cached `get_sync_status` answer (the next request asks again).
@@ -243,7 +253,7 @@ impl Client {
             Ok(CacheAnswer::Hit(c.search(req).await?))
         };
         let rest = async { self.rest()?.search(req).await };
-        self.answer(window, opts, cache, rest).await
+        self.answer(SyncMeta::OVERALL, window, opts, cache, rest).await
     }
 
     /// One conversation with its parts; `data` is None when neither source knows the id.
@@ -264,7 +274,7 @@ impl Client {
             })
         };
         let rest = async { self.rest()?.conversation(id).await };
-        self.answer(None, opts, cache, rest).await
+        self.answer(SyncMeta::OVERALL, None, opts, cache, rest).await
     }
 
     /// One contact by email (contains `@`) or id, with recent conversations; None when unknown.
@@ -285,7 +295,7 @@ impl Client {
             })
         };
         let rest = async { self.rest()?.contact(key).await };
-        self.answer(None, opts, cache, rest).await
+        self.answer(SyncMeta::OVERALL, None, opts, cache, rest).await
     }
 
     /// Counts of conversations in a window, grouped. Over REST the window is walked page by page (at most
@@ -302,15 +312,17 @@ impl Client {
             Ok(CacheAnswer::Hit(c.stats(req).await?))
         };
         let rest = async { self.rest()?.stats(req).await };
-        self.answer(window, opts, cache, rest).await
+        self.answer(SyncMeta::OVERALL, window, opts, cache, rest).await
     }
 
     /// The per-request flow around caller-supplied paths, for callers that ask more than the methods above
     /// (the MCP proxy forwards whole tool calls): `cache` answers `Ok(None)` when the cache does not hold
     /// the object, `rest` is asked only when the decision (or a cache miss) says so. `window_start` as for
-    /// [`decide`]: None for a lookup by id, `Some(0)` for a search over all time.
+    /// [`decide`]: None for a lookup by id, `Some(0)` for a search over all time. `resource` names the
+    /// `sync_metadata` row the decision reads, as for [`Client::sync_row`].
     pub async fn answer_with<T>(
         &self,
+        resource: &str,
         window_start: Option<i64>,
         opts: &CallOptions,
         cache: impl Future<Output = anyhow::Result<Option<T>>>,
@@ -322,7 +334,7 @@ impl Client {
                 None => CacheAnswer::Miss,
             })
         };
-        self.answer(window_start, opts, cache, rest).await
+        self.answer(resource, window_start, opts, cache, rest).await
     }
 
     /// The REST path, or why it is unavailable (no token, a client that could not be built).
@@ -357,6 +369,7 @@ impl Client {
     /// The per-request flow (see the module docs). `cache` and `rest` are lazy: each runs at most once.
     async fn answer<T>(
         &self,
+        resource: &str,
         window_start: Option<i64>,
         opts: &CallOptions,
         cache: impl Future<Output = anyhow::Result<CacheAnswer<T>>>,
@@ -367,7 +380,7 @@ impl Client {
             .unwrap_or(self.inner.cfg.max_staleness)
             .as_secs() as i64;
         let allow_stale = opts.allow_stale.unwrap_or(self.inner.cfg.allow_stale);
-        let meta = self.sync_status().await;
+        let meta = self.sync_row(resource).await;
         let now = crate::timespec::now();
         let decision = match &meta {
             Err(e) => Decision::Rest(Reason::CacheUnreachable { error: e.clone() }),

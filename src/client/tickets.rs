@@ -85,7 +85,7 @@ impl Client {
             Ok(CacheAnswer::Hit(c.search_tickets(req).await?))
         };
         let rest = async { self.rest()?.search_tickets(req).await };
-        self.answer(None, opts, cache, rest).await
+        self.answer("tickets", None, opts, cache, rest).await
     }
 
     /// One ticket by its API id, with its parts; `data` is None when neither source knows it. The cache
@@ -107,7 +107,7 @@ impl Client {
             })
         };
         let rest = async { self.rest()?.ticket(id).await };
-        self.answer(None, opts, cache, rest).await
+        self.answer("tickets", None, opts, cache, rest).await
     }
 
     /// Counts of tickets, grouped. Over REST the tickets are read page by page (at most
@@ -123,6 +123,6 @@ impl Client {
             Ok(CacheAnswer::Hit(c.ticket_stats(req).await?))
         };
         let rest = async { self.rest()?.ticket_stats(req).await };
-        self.answer(None, opts, cache, rest).await
+        self.answer("tickets", None, opts, cache, rest).await
     }
 }

@@ -49,7 +49,7 @@ impl Client {
         args.insert("limit".into(), json!(req.limit.min(100)));
         let cache = self.cache_call("search_companies", args);
         let rest = async { self.rest()?.search_companies(req).await };
-        self.answer(None, opts, cache, rest).await
+        self.answer("companies", None, opts, cache, rest).await
     }
 
     /// One company by Intercom's id, the workspace's company_id, or its exact name, with its contacts and
@@ -72,7 +72,7 @@ impl Client {
             })
         };
         let rest = async { self.rest()?.company(key).await };
-        self.answer(None, opts, cache, rest).await
+        self.answer("companies", None, opts, cache, rest).await
     }
 
     /// Help Center articles matching every word of `query` (state, locale). Over REST a query is needed.
@@ -98,7 +98,7 @@ impl Client {
         args.insert("limit".into(), json!(req.limit.min(100)));
         let cache = self.cache_call("search_articles", args);
         let rest = async { self.rest()?.search_articles(req).await };
-        self.answer(None, opts, cache, rest).await
+        self.answer("articles", None, opts, cache, rest).await
     }
 
     /// One article in `locale` (default its own), the first page of its text (about 29 KB; the rest
@@ -123,6 +123,6 @@ impl Client {
             })
         };
         let rest = async { self.rest()?.article(id, locale, 0, ARTICLE_ROOM).await };
-        self.answer(None, opts, cache, rest).await
+        self.answer("articles", None, opts, cache, rest).await
     }
 }

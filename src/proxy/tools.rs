@@ -28,7 +28,7 @@ use crate::mcp::budget::page_conversation;
 use crate::mcp::connector::{Document, FetchArgs, SearchArgs, SearchHits};
 use crate::mcp::freshness::parse_max_staleness;
 use crate::mcp::{Db, IntercomTools};
-use crate::model::{ContactDetail, ConversationDetail, ConversationPage, SearchResult, Stats};
+use crate::model::{ContactDetail, ConversationDetail, ConversationPage, SearchResult, Stats, SyncMeta};
 use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
 use rmcp::{Json, tool, tool_router};
 use serde::de::DeserializeOwned;
@@ -116,9 +116,11 @@ impl ProxyTools {
         }
     }
 
-    /// The decision for a tool with a REST twin, and the answer it leads to.
+    /// The decision for a tool with a REST twin, and the answer it leads to, on `resource`'s
+    /// `sync_metadata` row ([`client::Client::sync_row`]).
     pub(super) async fn decided<C, R>(
         &self,
+        resource: &'static str,
         window_start: Option<i64>,
         max: Option<i64>,
         cache: impl Future<Output = anyhow::Result<Result<C, NotFound>>>,
@@ -131,7 +133,7 @@ impl ProxyTools {
         let cache = async { Ok(cache.await?.ok().map(Got::Cache)) };
         let rest = async { rest.await.map(Got::Rest) };
         self.client
-            .answer_with(window_start, &opts, cache, rest)
+            .answer_with(resource, window_start, &opts, cache, rest)
             .await
             .map_err(|e| ToolError::Failed(e.to_string()))
     }
@@ -140,6 +142,7 @@ impl ProxyTools {
     /// notes `rest` gives (or a tool error, e.g. an id Intercom does not know either).
     pub(super) async fn finish<T, R>(
         &self,
+        resource: &'static str,
         a: client::Answer<Got<Answer<T>, R>>,
         max: Option<i64>,
         rest: impl FnOnce(R) -> Result<(T, Vec<String>), ToolError>,
@@ -151,7 +154,7 @@ impl ProxyTools {
             }
             Got::Rest(r) => {
                 let (result, notes) = rest(r)?;
-                let meta = self.client.sync_status().await.ok().flatten();
+                let meta = self.client.sync_row(resource).await.ok().flatten();
                 let as_of = a.data_as_of.unwrap_or_else(now);
                 let freshness = rest_freshness(meta.as_ref(), as_of, self.max_seconds(max), &a.reason);
                 Ok(Json(Answer {
@@ -268,8 +271,10 @@ the next page. Use get_conversation for the full thread.",
         let cache = self.ask_cache("search_conversations", |t, a| async move {
             t.search_conversations(Parameters(a)).await
         });
-        let answer = self.decided(Some(since.unwrap_or(0)), max, cache, rest).await?;
-        self.finish(answer, max, |mut r: SearchResult| {
+        let answer = self
+            .decided(SyncMeta::OVERALL, Some(since.unwrap_or(0)), max, cache, rest)
+            .await?;
+        self.finish(SyncMeta::OVERALL, answer, max, |mut r: SearchResult| {
             if text.is_some() {
                 notes.push(envelope::REST_TEXT_SEARCH.into());
                 if relevance {
@@ -307,8 +312,8 @@ when it is fresh and holds it, else live from Intercom.",
             t.get_conversation(Parameters(a)).await
         });
         let rest = async { self.client.rest_path()?.conversation(&id).await };
-        let answer = self.decided(None, max, cache, rest).await?;
-        self.finish(answer, max, |r: Option<ConversationDetail>| {
+        let answer = self.decided(SyncMeta::OVERALL, None, max, cache, rest).await?;
+        self.finish(SyncMeta::OVERALL, answer, max, |r: Option<ConversationDetail>| {
             let Some(mut d) = r else {
                 return Err(ToolError::not_found(
                     "conversation",
@@ -355,8 +360,8 @@ most recently updated conversations. From the cache when it is fresh and holds t
             |t, a| async move { t.get_contact(Parameters(a)).await },
         );
         let rest = async { self.client.rest_path()?.contact(&key).await };
-        let answer = self.decided(None, max, cache, rest).await?;
-        self.finish(answer, max, |r| {
+        let answer = self.decided(SyncMeta::OVERALL, None, max, cache, rest).await?;
+        self.finish(SyncMeta::OVERALL, answer, max, |r| {
             r.map(|d| (d, Vec::new())).ok_or_else(|| {
                 ToolError::not_found(
                     "contact",
@@ -476,10 +481,14 @@ Intercom (slow for wide windows).",
             }
             self.client.rest_path()?.stats(&req).await
         };
-        let answer = self.decided(Some(since.unwrap_or(0)), max, cache, rest).await?;
+        let answer = self
+            .decided(SyncMeta::OVERALL, Some(since.unwrap_or(0)), max, cache, rest)
+            .await?;
         let pages = self.client.config().rest_stats_max_pages;
-        self.finish(answer, max, |r| Ok((r, vec![envelope::rest_stats(pages)])))
-            .await
+        self.finish(SyncMeta::OVERALL, answer, max, |r| {
+            Ok((r, vec![envelope::rest_stats(pages)]))
+        })
+        .await
     }
 
     #[tool(

@@ -93,8 +93,8 @@ get_ticket for the whole ticket.",
         let cache = self.ask_cache("search_tickets", |t, a| async move {
             t.search_tickets(Parameters(a)).await
         });
-        let answer = self.decided(None, max, cache, rest).await?;
-        self.finish(answer, max, |mut r: TicketSearchResult| {
+        let answer = self.decided("tickets", None, max, cache, rest).await?;
+        self.finish("tickets", answer, max, |mut r: TicketSearchResult| {
             if has_text {
                 notes.push(REST_TICKET_TEXT.into());
                 if relevance {
@@ -141,7 +141,7 @@ one part's whole text (`description` the whole description). From the cache when
             |t, a| async move { t.get_ticket(Parameters(a)).await },
         );
         let rest = async { self.client.rest_path()?.ticket(&id).await };
-        let answer = self.decided(None, max, cache, rest).await?;
+        let answer = self.decided("tickets", None, max, cache, rest).await?;
         if matches!(answer.data, Got::Rest(None)) && part_id.is_none() {
             // Intercom knows no ticket by this API id; the cache may know it by its inbox number.
             let again = self.ask_cache(
@@ -161,7 +161,7 @@ one part's whole text (`description` the whole description). From the cache when
                 return Ok(Json(c));
             }
         }
-        self.finish(answer, max, |r: Option<TicketDetail>| {
+        self.finish("tickets", answer, max, |r: Option<TicketDetail>| {
             let Some(mut d) = r else {
                 return Err(ToolError::not_found(
                     "ticket",
@@ -223,9 +223,9 @@ From the cache when it is fresh, else counted live from Intercom (slow for many 
             t.ticket_stats(Parameters(a)).await
         });
         let rest = async { self.client.rest_path()?.ticket_stats(&req).await };
-        let answer = self.decided(None, max, cache, rest).await?;
+        let answer = self.decided("tickets", None, max, cache, rest).await?;
         let pages = self.client.config().rest_stats_max_pages;
-        self.finish(answer, max, |r| {
+        self.finish("tickets", answer, max, |r| {
             Ok((
                 r,
                 vec![format!(

@@ -68,8 +68,8 @@ contacts, conversations and tickets.",
         let cache = self.ask_cache("search_companies", |t, a| async move {
             t.search_companies(Parameters(a)).await
         });
-        let answer = self.decided(None, max, cache, rest).await?;
-        self.finish(answer, max, |r: CompanyList| {
+        let answer = self.decided("companies", None, max, cache, rest).await?;
+        self.finish("companies", answer, max, |r: CompanyList| {
             notes.push(REST_COMPANIES.into());
             Ok((r, notes))
         })
@@ -93,8 +93,8 @@ from Intercom.",
             |t, a| async move { t.get_company(Parameters(a)).await },
         );
         let rest = async { self.client.rest_path()?.company(&key).await };
-        let answer = self.decided(None, max, cache, rest).await?;
-        self.finish(answer, max, |r: Option<CompanyDetail>| match r {
+        let answer = self.decided("companies", None, max, cache, rest).await?;
+        self.finish("companies", answer, max, |r: Option<CompanyDetail>| match r {
             Some(d) => Ok((d, Vec::new())),
             None => Err(ToolError::not_found(
                 "company",
@@ -138,8 +138,8 @@ From the local cache when it is fresh, else live from Intercom's article search 
         let cache = self.ask_cache("search_articles", |t, a| async move {
             t.search_articles(Parameters(a)).await
         });
-        let answer = self.decided(None, max, cache, rest).await?;
-        self.finish(answer, max, |r: ArticleList| {
+        let answer = self.decided("articles", None, max, cache, rest).await?;
+        self.finish("articles", answer, max, |r: ArticleList| {
             notes.push(REST_ARTICLES.into());
             Ok((r, notes))
         })
@@ -175,8 +175,8 @@ text; text beyond the answer budget (about 32 KB) is cut with a `… [truncated]
                 .article(&id, locale.as_deref(), offset, room)
                 .await
         };
-        let answer = self.decided(None, max, cache, rest).await?;
-        self.finish(answer, max, |r: Option<ArticlePage>| match r {
+        let answer = self.decided("articles", None, max, cache, rest).await?;
+        self.finish("articles", answer, max, |r: Option<ArticlePage>| match r {
             Some(p) if p.text_offset < offset => Err(ToolError::Failed(format!(
                 "bad `cursor`: the text has {} characters, the cursor points past them",
                 p.text_chars

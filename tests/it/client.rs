@@ -5,8 +5,8 @@
 
 use crate::common::bin;
 use fastintercom::client::{
-    CacheSource, CallOptions, Client, ClientConfig, ClientError, ConversationFilters, DateField, GroupBy,
-    Reason, SearchRequest, Source, StatsRequest,
+    ArticleSearch, CacheSource, CallOptions, Client, ClientConfig, ClientError, ConversationFilters,
+    DateField, GroupBy, Reason, SearchRequest, Source, StatsRequest, TicketSearchRequest,
 };
 use fastintercom::config::Token;
 use fastintercom::intercom::ApiConfig;
@@ -147,6 +147,19 @@ impl Env {
             "UPDATE sync_metadata SET last_success = last_success - ?1, \
              last_attempt_end = last_attempt_end - ?1, last_attempt_start = last_attempt_start - ?1",
             [secs],
+        )
+        .unwrap();
+    }
+
+    /// Make one resource's `sync_metadata` row `secs` older (the others keep theirs).
+    fn age_row(&self, resource: &str, secs: i64) {
+        let conn = rusqlite::Connection::open(&self.db).unwrap();
+        conn.busy_timeout(Duration::from_secs(5)).unwrap();
+        conn.execute(
+            "UPDATE sync_metadata SET last_success = last_success - ?1, \
+             last_attempt_end = last_attempt_end - ?1, last_attempt_start = last_attempt_start - ?1 \
+             WHERE resource = ?2",
+            rusqlite::params![secs, resource],
         )
         .unwrap();
     }
@@ -791,4 +804,58 @@ async fn rest_stats_stop_at_the_page_bound_with_a_clear_error() {
         .unwrap();
     assert_eq!(a.source, Source::Rest);
     assert_eq!(a.data.total, a.data.buckets.iter().map(|b| b.count).sum::<i64>());
+}
+
+/// Tickets, companies and articles are decided on their own `sync_metadata` row, not `overall`: a sync
+/// whose tickets went stale while conversations stayed fresh sends ticket questions to Intercom (and the
+/// answer says how old the tickets are), and conversation questions still to the cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_resource_is_decided_on_its_own_row() {
+    let e = env().await;
+    e.age_row("tickets", 3 * 3600);
+    let client = e.client();
+    let opts = CallOptions::default();
+    let t = client
+        .search_tickets(&TicketSearchRequest::default(), &opts)
+        .await
+        .unwrap();
+    assert_eq!(t.source, Source::Rest, "{:?}", t.reason);
+    assert!(
+        matches!(t.reason, Reason::TooOld { age_seconds, .. } if age_seconds >= 3 * 3600),
+        "{:?}",
+        t.reason
+    );
+    let c = client.search_conversations(&window(30), &opts).await.unwrap();
+    assert_eq!(
+        (c.source, c.reason),
+        (Source::Cache, Reason::FreshWindowInsideCoverage)
+    );
+    let a = client
+        .search_articles(
+            &ArticleSearch {
+                limit: 10,
+                ..Default::default()
+            },
+            &opts,
+        )
+        .await
+        .unwrap();
+    assert_eq!(a.source, Source::Cache, "{:?}", a.reason);
+
+    // The other way round: conversations stale, tickets fresh.
+    e.age_row("tickets", -3 * 3600);
+    e.age_row("overall", 3 * 3600);
+    client.forget_sync_status().await;
+    let t = client
+        .search_tickets(&TicketSearchRequest::default(), &opts)
+        .await
+        .unwrap();
+    assert_eq!((t.source, t.reason), (Source::Cache, Reason::Fresh));
+    let age = t.age_seconds.unwrap();
+    assert!(
+        (0..600).contains(&age),
+        "the tickets row's age, not overall's: {age}"
+    );
+    let c = client.search_conversations(&window(30), &opts).await.unwrap();
+    assert_eq!(c.source, Source::Rest, "{:?}", c.reason);
 }
