@@ -212,9 +212,11 @@ unsafe fn query_data<'a>(
                     n
                 }
             };
-            // As FTS5: IDF = ln((N - n + 0.5) / (n + 0.5)), floored at 1e-6.
+            // As FTS5: IDF = ln((N - n + 0.5) / (n + 0.5)), floored at 1e-6. A cached count above today's
+            // row count (rows deleted since) is clamped, so the ratio stays positive and the IDF finite.
+            let n_hit = n_hit.clamp(0, n_row);
             let v = (((n_row - n_hit) as f64 + 0.5) / (n_hit as f64 + 0.5)).ln();
-            idf.push(if v <= 0.0 { 1e-6 } else { v });
+            idf.push(if v > 0.0 { v } else { 1e-6 });
         }
         let data = Box::into_raw(Box::new(QueryData { avgdl, idf }));
         let rc = set(fts, data.cast(), Some(free_query_data));
@@ -290,6 +292,35 @@ unsafe extern "C" fn fi_bm25(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A count cached before most rows were deleted is clamped: scores stay finite and ordered.
+    #[test]
+    fn a_stale_count_above_the_row_count_stays_finite() {
+        let conn = Connection::open_in_memory().unwrap();
+        register(&conn).unwrap();
+        conn.execute_batch("CREATE VIRTUAL TABLE t USING fts5(body)")
+            .unwrap();
+        for i in 0..50 {
+            conn.execute(
+                "INSERT INTO t (body) VALUES (?1)",
+                [format!("refund {}", "x ".repeat(i))],
+            )
+            .unwrap();
+        }
+        let scores = |conn: &Connection| -> Vec<f64> {
+            conn.prepare("SELECT fi_bm25(t, 't', ?1) FROM t WHERE t MATCH ?1 ORDER BY rowid")
+                .unwrap()
+                .query_map([r#""refund""#], |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        assert_eq!(scores(&conn).len(), 50); // counts 50 and caches it
+        conn.execute("DELETE FROM t WHERE rowid > 5", []).unwrap();
+        let after = scores(&conn);
+        assert_eq!(after.len(), 5);
+        assert!(after.iter().all(|s| s.is_finite()), "{after:?}");
+    }
 
     #[test]
     fn quoted_terms_name_each_phrase() {
