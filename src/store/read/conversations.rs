@@ -88,6 +88,13 @@ const WALK_ROWS: usize = 400;
 
 /// Run a search: filters, order, one page (`limit` rows after `offset`).
 pub fn search(conn: &Connection, q: &SearchQuery) -> Result<SearchPage> {
+    // One snapshot for every statement below (a sync may commit between them): a read transaction, unless
+    // the caller has one open. Dropping it ends it.
+    let _snapshot = if conn.is_autocommit() {
+        Some(conn.unchecked_transaction()?)
+    } else {
+        None
+    };
     let fts = q.text.as_deref().and_then(fts_query);
     // The text's matches, counted only up to BROAD_MATCHES + 1: the rest of a common word's doclist is
     // never read.

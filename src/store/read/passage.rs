@@ -24,7 +24,7 @@ pub fn best_match(conn: &Connection, fts: &str, pk: i64, id: &str) -> Result<Opt
     let found: Option<(Option<String>, Option<String>, Option<String>)> = conn
         .prepare_cached(
             "SELECT CASE WHEN length(body) <= ?3 THEN snippet(conversation_fts, -1, '«', '»', '…', 24) END, \
-             CASE WHEN length(body) > ?3 THEN highlight(conversation_fts, 1, '«', '»') END, \
+             CASE WHEN length(body) > ?3 THEN highlight(conversation_fts, 1, char(2), char(3)) END, \
              CASE WHEN length(body) > ?3 THEN snippet(conversation_fts, 0, '«', '»', '…', 24) END \
              FROM conversation_fts WHERE conversation_fts MATCH ?1 AND rowid = ?2",
         )?
@@ -119,29 +119,46 @@ pub fn best_match(conn: &Connection, fts: &str, pk: i64, id: &str) -> Result<Opt
     Ok(Some(m))
 }
 
-/// The [`PASSAGE_WORDS`]-word window of `highlighted` (text with matched words in «guillemets») with the
-/// most distinct matched words, then the most matches, earliest first; `…` where text was cut. None when
-/// nothing is marked.
+/// Marks `highlight()` puts around each match in a long body: control characters, which neither stored
+/// text nor query words contain as such, so guillemets in the text are never taken for matches.
+const OPEN: char = '\u{2}';
+const CLOSE: char = '\u{3}';
+/// Characters a passage keeps at most, for text whose "words" are long (no spaces: CJK, logs, URLs).
+pub const PASSAGE_CHARS: usize = 320;
+
+/// The [`PASSAGE_WORDS`]-word window of `highlighted` (a body with matches between `\u{2}` and `\u{3}`,
+/// a match possibly spanning words: `follow up` for `follow-up`) with the most distinct matched words, then
+/// the most matches, earliest first; at most [`PASSAGE_CHARS`] characters, matches in «guillemets», `…`
+/// where text was cut. None when nothing is marked.
 pub fn best_window(highlighted: &str) -> Option<String> {
-    // Words as byte ranges, and which of them are marked (with their lower-cased text).
+    // Words as byte ranges, and for those in or touching a match, the match's text (lower-cased).
     let mut words: Vec<(usize, usize, Option<String>)> = Vec::new();
-    let mut start = None;
+    let (mut start, mut inside, mut marked) = (None, false, String::new());
+    let mut touched = false;
     for (i, ch) in highlighted
         .char_indices()
         .chain(std::iter::once((highlighted.len(), ' ')))
     {
-        match (ch.is_whitespace(), start) {
-            (false, None) => start = Some(i),
-            (true, Some(s)) => {
-                let w = &highlighted[s..i];
-                let marked = w
-                    .split_once('«')
-                    .and_then(|(_, rest)| rest.split_once('»'))
-                    .map(|(m, _)| m.to_lowercase());
-                words.push((s, i, marked));
-                start = None;
+        match ch {
+            OPEN => {
+                inside = true;
+                touched = true;
             }
+            CLOSE => inside = false,
             _ => {}
+        }
+        if ch.is_whitespace() {
+            if let Some(s) = start.take() {
+                let m = touched.then(|| std::mem::take(&mut marked).to_lowercase());
+                words.push((s, i, m));
+            }
+            touched = inside;
+            marked.clear();
+        } else {
+            start.get_or_insert(i);
+            if inside && ch != OPEN {
+                marked.push(ch);
+            }
         }
     }
     if words.iter().all(|w| w.2.is_none()) {
@@ -162,20 +179,45 @@ pub fn best_window(highlighted: &str) -> Option<String> {
     }
     let (_, first) = best?;
     // The same matches with up to 3 words before the first of them, as context.
-    let marked = |i: &usize| words[*i].2.is_some();
-    let first_match = (first..first + n).find(marked).unwrap_or(first);
-    let last_match = (first..first + n).rev().find(marked).unwrap_or(first);
+    let is_marked = |i: &usize| words[*i].2.is_some();
+    let first_match = (first..first + n).find(is_marked).unwrap_or(first);
+    let last_match = (first..first + n).rev().find(is_marked).unwrap_or(first);
     let first = first_match
         .saturating_sub(3)
         .max((last_match + 1).saturating_sub(n))
         .min(words.len() - n);
     let last = first + n - 1;
+    let (mut from, mut to) = (words[first].0, words[last].1);
+    // Long "words": keep PASSAGE_CHARS characters from a little before the first match.
+    if highlighted[from..to].chars().count() > PASSAGE_CHARS {
+        let at = highlighted[from..to].find(OPEN).map_or(from, |o| from + o);
+        let lead: usize = highlighted[from..at]
+            .chars()
+            .rev()
+            .take(40)
+            .map(char::len_utf8)
+            .sum();
+        from = at - lead;
+        to = highlighted[from..]
+            .char_indices()
+            .nth(PASSAGE_CHARS)
+            .map_or(highlighted.len(), |(o, _)| from + o);
+    }
     let mut out = String::new();
-    if first > 0 {
+    if from > 0 {
         out.push('…');
     }
-    out.push_str(&highlighted[words[first].0..words[last].1]);
-    if last + 1 < words.len() {
+    let cut = &highlighted[from..to];
+    out.extend(cut.chars().map(|c| match c {
+        OPEN => '«',
+        CLOSE => '»',
+        c => c,
+    }));
+    // A match cut at the end of the passage is still closed.
+    if cut.rfind(OPEN) > cut.rfind(CLOSE) {
+        out.push('»');
+    }
+    if to < highlighted.len() {
         out.push('…');
     }
     Some(out)
@@ -185,15 +227,20 @@ pub fn best_window(highlighted: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// `highlight()`'s marks, as `best_match` asks for them.
+    fn hl(s: &str) -> String {
+        s.replace('«', "\u{2}").replace('»', "\u{3}")
+    }
+
     #[test]
     fn the_window_keeps_the_most_distinct_matches_and_marks_cuts() {
         let filler = |n: usize| vec!["word"; n].join(" ");
-        let text = format!(
+        let text = hl(&format!(
             "{} «refund» {} «refund» late «charged» twice\n{}",
             filler(40),
             filler(30),
             filler(40)
-        );
+        ));
         let w = best_window(&text).unwrap();
         assert!(w.contains("«refund» late «charged»"), "{w}");
         assert!(w.starts_with('…') && w.ends_with('…'), "{w}");
@@ -203,11 +250,36 @@ mod tests {
             "{w}"
         );
         // A short text is whole, without cut marks; nothing marked: no window.
-        assert_eq!(best_window("a «b» c").as_deref(), Some("a «b» c"));
+        assert_eq!(best_window(&hl("a «b» c")).as_deref(), Some("a «b» c"));
         assert_eq!(best_window(&filler(50)), None);
         // Context before the first match when there is room.
-        let w = best_window(&format!("{} one two three «hit» {}", filler(10), filler(60))).unwrap();
+        let w = best_window(&hl(&format!("{} one two three «hit» {}", filler(10), filler(60)))).unwrap();
         assert!(w.starts_with("…one two three «hit»"), "{w}");
+    }
+
+    /// A match over two words (`follow-up` found as "follow up") counts; guillemets already in the text
+    /// are not matches; text without spaces is cut to PASSAGE_CHARS around its match, the mark closed.
+    #[test]
+    fn spans_quotes_and_long_words() {
+        let filler = |n: usize| vec!["word"; n].join(" ");
+        let w = best_window(&hl(&format!(
+            "{} we will «follow up» soon {}",
+            filler(40),
+            filler(40)
+        )))
+        .unwrap();
+        assert!(w.contains("we will «follow up» soon"), "{w}");
+        assert_eq!(
+            best_window(&format!("{} «quoted» {}", filler(5), filler(5))),
+            None
+        );
+        let cjk = format!("{}\u{2}退款\u{3}{}", "字".repeat(3000), "文".repeat(3000));
+        let w = best_window(&cjk).unwrap();
+        assert!(w.contains("«退款»"), "{w}");
+        assert!(w.chars().count() <= PASSAGE_CHARS + 3, "{}", w.chars().count());
+        let cut_in_match = format!("{}\u{2}{}\u{3}", "字".repeat(30), "長".repeat(1000));
+        let w = best_window(&cut_in_match).unwrap();
+        assert!(w.trim_end_matches('…').ends_with('»'), "{w}");
     }
 
     /// A long conversation's passage comes from `highlight()`: FTS5's stemmed matches («charged» for
